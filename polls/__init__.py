@@ -1,0 +1,1 @@
+"""Anonymous opinion polls for the Coal and Mining Trade Union of Vietnam."""

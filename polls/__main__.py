@@ -1,0 +1,3 @@
+from polls.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Tallies, charts, reports and exports: pure code over values from the services."""

@@ -1,0 +1,31 @@
+"""The public side of the API: what a client needs to show a form, and answering it."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+
+from polls.api import presenters
+from polls.api.schemas import FormRead, ReceiptRead, ResponseCreate
+from polls.forms.submitting import remember_device, submit, target
+from polls.services.polls import now
+
+
+class FormsController(Controller):
+    path = "/api/v1/forms"
+    tags = ["forms (public)"]
+
+    @get("/{code:str}")
+    async def show(self, code: str) -> FormRead:
+        found = await target(code)
+        return presenters.form(found.placement.code, found.poll, now())
+
+    @post("/{code:str}/responses", status_code=201)
+    async def answer(self, request: Request, code: str, data: ResponseCreate) -> Response[ReceiptRead]:
+        """Store one anonymous response. The same ``submission_id`` sent again returns the
+        first receipt and is never counted twice."""
+        found = await target(code)
+        receipt, token = await submit(request, found, data.answers, submission_id=data.submission_id)
+        status = 200 if receipt.replayed else 201
+        response = Response(ReceiptRead(receipt=receipt.receipt), status_code=status)
+        remember_device(request, response, token)
+        return response

@@ -1,0 +1,152 @@
+"""Plain values from the services to the API's response Structs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from polls.analytics.tally import PollResults
+from polls.forms.kinds import QuestionTally
+from polls.i18n import gettext
+from polls.models import Placement, Poll, Principal, Question, Unit
+from polls.api import schemas as s
+
+
+def question(q: Question) -> s.QuestionRead:
+    return s.QuestionRead(
+        id=q.id,
+        position=q.position,
+        kind=q.kind,
+        text=q.text,
+        required=q.required,
+        options=[s.OptionRead(id=o.id, label=o.label) for o in q.options],
+        max_choices=q.max_choices,
+        min=q.scale_min,
+        max=q.scale_max,
+        min_label=q.min_label,
+        max_label=q.max_label,
+    )
+
+
+def poll(p: Poll, now: datetime, responses: int = 0) -> s.PollRead:
+    return s.PollRead(
+        id=p.id,
+        unit=p.unit_slug,
+        unit_name=p.unit_name,
+        title=p.title,
+        description=p.description,
+        language=p.language,
+        status=str(p.effective_status(now)),
+        opens_at=p.opens_at,
+        closes_at=p.closes_at,
+        min_group_size=p.min_group_size,
+        duplicate_policy=p.duplicate_policy,
+        series=p.series,
+        questions=[question(q) for q in p.questions],
+        responses=responses,
+    )
+
+
+def poll_summary(p: Poll, now: datetime, responses: int) -> s.PollSummary:
+    return s.PollSummary(
+        id=p.id,
+        unit=p.unit_slug,
+        unit_name=p.unit_name,
+        title=p.title,
+        status=str(p.effective_status(now)),
+        opens_at=p.opens_at,
+        closes_at=p.closes_at,
+        responses=responses,
+    )
+
+
+def placement(p: Placement, base_url: str, unit_slugs: dict[int, str]) -> s.PlacementRead:
+    return s.PlacementRead(
+        id=p.id,
+        poll=p.poll_id,
+        code=p.code,
+        url=f"{base_url}/p/{p.code}",
+        label=p.label,
+        kind=p.kind,
+        unit=unit_slugs.get(p.unit_id) if p.unit_id else None,
+        visits=p.visits,
+        responses=p.responses,
+    )
+
+
+def unit(u: Unit, slugs: dict[int, str]) -> s.UnitRead:
+    return s.UnitRead(
+        slug=u.slug,
+        name=u.name,
+        kind=u.kind,
+        parent=slugs.get(u.parent_id) if u.parent_id else None,
+        headcount=u.headcount,
+        depth=u.depth,
+    )
+
+
+def officer(p: Principal, slugs: dict[int, str]) -> s.OfficerRead:
+    return s.OfficerRead(
+        username=p.username, display_name=p.display_name, role=str(p.role), unit=slugs.get(p.unit_id, "")
+    )
+
+
+def form(code: str, p: Poll, now: datetime) -> s.FormRead:
+    return s.FormRead(
+        code=code,
+        poll=p.id,
+        title=p.title,
+        description=p.description,
+        unit_name=p.unit_name,
+        language=p.language,
+        status=str(p.effective_status(now)),
+        opens_at=p.opens_at,
+        closes_at=p.closes_at,
+        duplicate_policy=p.duplicate_policy,
+        questions=[question(q) for q in p.questions],
+    )
+
+
+def _question_result(t: QuestionTally, texts: bool) -> s.QuestionResultRead:
+    return s.QuestionResultRead(
+        id=t.question_id,
+        kind=t.kind,
+        text=t.text,
+        answered=t.answered,
+        options=[
+            s.ShareRead(
+                id=share.option_id,
+                key=share.key,
+                label=gettext(share.label) if share.option_id is None else share.label,
+                count=share.count,
+                percent=round(share.fraction * 100, 1),
+            )
+            for share in t.shares
+        ],
+        mean=round(t.mean, 2) if t.mean is not None else None,
+        texts=list(t.texts) if texts and t.texts is not None else None,
+    )
+
+
+def results(r: PollResults) -> s.ResultsRead:
+    return s.ResultsRead(
+        poll=r.poll_id,
+        responses=r.responses,
+        min_group_size=r.min_group_size,
+        questions_visible=r.questions_visible,
+        texts_visible=r.texts_visible,
+        questions=[_question_result(q, r.texts_visible) for q in r.questions],
+        breakdown_by=r.breakdown_by,
+        breakdown=[
+            s.SegmentRead(
+                key=seg.key,
+                label=seg.label,
+                suppressed=seg.suppressed,
+                responses=seg.responses,
+                questions=None
+                if seg.questions is None
+                else [_question_result(q, False) for q in seg.questions],
+                members=list(seg.members),
+            )
+            for seg in r.segments
+        ],
+    )

@@ -1,0 +1,233 @@
+"""Request and response shapes of the JSON API, version 1 (msgspec Structs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+Kind = Literal["single", "multi", "scale", "yes_no", "text"]
+DuplicatePolicyName = Literal["device", "none"]
+PlacementKindName = Literal["canteen", "notice_board", "telegram", "zalo", "link"]
+ShortText = Annotated[str, Meta(max_length=1000)]
+LongText = Annotated[str, Meta(max_length=5000)]
+
+
+class QuestionIn(Struct, forbid_unknown_fields=True):
+    kind: Kind
+    text: ShortText
+    required: bool = True
+    options: Annotated[list[Annotated[str, Meta(max_length=300)]], Meta(max_length=30)] = []
+    max_choices: Annotated[int, Meta(ge=1, le=30)] | None = None
+    min: Annotated[int, Meta(ge=0, le=10)] | None = None
+    max: Annotated[int, Meta(ge=0, le=10)] | None = None
+    min_label: Annotated[str, Meta(max_length=100)] = ""
+    max_label: Annotated[str, Meta(max_length=100)] = ""
+
+
+class PollCreate(Struct, forbid_unknown_fields=True):
+    unit: Annotated[str, Meta(max_length=80)]
+    title: Annotated[str, Meta(max_length=300)]
+    questions: Annotated[list[QuestionIn], Meta(max_length=50)]
+    description: LongText = ""
+    language: Literal["vi", "en"] = "vi"
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    min_group_size: Annotated[int, Meta(ge=3, le=1000)] = 5
+    duplicate_policy: DuplicatePolicyName = "device"
+
+
+class PollUpdate(Struct, forbid_unknown_fields=True):
+    unit: Annotated[str, Meta(max_length=80)] | UnsetType = UNSET
+    title: Annotated[str, Meta(max_length=300)] | UnsetType = UNSET
+    description: LongText | UnsetType = UNSET
+    language: Literal["vi", "en"] | UnsetType = UNSET
+    opens_at: datetime | None | UnsetType = UNSET
+    closes_at: datetime | None | UnsetType = UNSET
+    min_group_size: Annotated[int, Meta(ge=3, le=1000)] | UnsetType = UNSET
+    duplicate_policy: DuplicatePolicyName | UnsetType = UNSET
+    questions: Annotated[list[QuestionIn], Meta(max_length=50)] | UnsetType = UNSET
+
+
+class OptionRead(Struct):
+    id: int
+    label: str
+
+
+class QuestionRead(Struct):
+    id: int
+    position: int
+    kind: str
+    text: str
+    required: bool
+    options: list[OptionRead]
+    max_choices: int | None = None
+    min: int | None = None
+    max: int | None = None
+    min_label: str = ""
+    max_label: str = ""
+
+
+class PollRead(Struct):
+    id: int
+    unit: str
+    unit_name: str
+    title: str
+    description: str
+    language: str
+    status: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    min_group_size: int
+    duplicate_policy: str
+    series: str
+    questions: list[QuestionRead]
+    responses: int = 0
+
+
+class PollSummary(Struct):
+    id: int
+    unit: str
+    unit_name: str
+    title: str
+    status: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    responses: int
+
+
+class PlacementCreate(Struct, forbid_unknown_fields=True):
+    label: Annotated[str, Meta(max_length=200)]
+    kind: PlacementKindName = "link"
+    unit: Annotated[str, Meta(max_length=80)] | None = None
+    chat_id: Annotated[str, Meta(max_length=100)] | None = None
+
+
+class PlacementRead(Struct):
+    id: int
+    poll: int
+    code: str
+    url: str
+    label: str
+    kind: str
+    unit: str | None
+    visits: int = 0
+    responses: int = 0
+
+
+class UnitRead(Struct):
+    slug: str
+    name: str
+    kind: str
+    parent: str | None
+    headcount: int
+    depth: int
+
+
+class UnitCreate(Struct, forbid_unknown_fields=True):
+    slug: Annotated[str, Meta(max_length=80)]
+    name: Annotated[str, Meta(max_length=200)]
+    kind: Literal["national", "subordinate", "grassroots", "workshop"]
+    parent: Annotated[str, Meta(max_length=80)]
+    headcount: Annotated[int, Meta(ge=0, le=1_000_000)] = 0
+
+
+class UnitUpdate(Struct, forbid_unknown_fields=True):
+    headcount: Annotated[int, Meta(ge=0, le=1_000_000)]
+
+
+class OfficerCreate(Struct, forbid_unknown_fields=True):
+    username: Annotated[str, Meta(max_length=80)]
+    password: Annotated[str, Meta(max_length=200)]
+    unit: Annotated[str, Meta(max_length=80)]
+    role: Literal["admin", "officer", "viewer"]
+    display_name: Annotated[str, Meta(max_length=200)] = ""
+
+
+class OfficerRead(Struct):
+    username: str
+    display_name: str
+    role: str
+    unit: str
+
+
+class FormRead(Struct):
+    code: str
+    poll: int
+    title: str
+    description: str
+    unit_name: str
+    language: str
+    status: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    duplicate_policy: str
+    questions: list[QuestionRead]
+
+
+AnswerValue = int | bool | str | list[int] | None
+
+
+class ResponseCreate(Struct, forbid_unknown_fields=True):
+    answers: Annotated[dict[Annotated[str, Meta(max_length=20)], AnswerValue], Meta(max_length=60)]
+    submission_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+
+
+class ReceiptRead(Struct):
+    receipt: str
+
+
+class ShareRead(Struct):
+    id: int | None
+    key: str
+    label: str
+    count: int
+    percent: float
+
+
+class QuestionResultRead(Struct):
+    id: int
+    kind: str
+    text: str
+    answered: int
+    options: list[ShareRead]
+    mean: float | None = None
+    texts: list[str] | None = None
+
+
+class SegmentRead(Struct):
+    key: str
+    label: str
+    suppressed: bool
+    responses: int | None
+    questions: list[QuestionResultRead] | None
+    members: list[str] = []
+
+
+class ResultsRead(Struct):
+    poll: int
+    responses: int
+    min_group_size: int
+    questions_visible: bool
+    texts_visible: bool
+    questions: list[QuestionResultRead]
+    breakdown_by: str | None
+    breakdown: list[SegmentRead]
+
+
+class ErrorRead(Struct):
+    status_code: int
+    detail: str
+    errors: dict[str, str] = {}
+    extra: dict[str, Any] | None = None
+
+
+class Health(Struct):
+    status: str
+    database: str | None = None
+
+
+def to_builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value)

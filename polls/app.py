@@ -1,0 +1,114 @@
+"""``create_app()``: the Litestar application, wiring only."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.template import TemplateConfig
+
+from polls import db
+from polls.api.controllers.forms import FormsController
+from polls.api.controllers.health import HealthController
+from polls.api.controllers.placements import PlacementController
+from polls.api.controllers.polls import PollController
+from polls.api.controllers.units import OfficerController, UnitController
+from polls.console import ROUTES as CONSOLE_ROUTES
+from polls.forms.pages import FormPages
+from polls.ratelimit import RateLimiter, counter_for
+from polls.settings import Settings
+from polls.templating import environment
+from polls.web import handle_error, remember_locale, set_request_locale
+
+UNPROTECTED = ["/p/", "/api/", "/privacy", "/livez", "/readyz", "/webhooks/", "/schema"]
+
+
+def _derived_key(secret: str, purpose: str) -> bytes:
+    return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
+
+
+async def _after_request(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'",
+    )
+    return response
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
+    db.activate(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db.activate(engine)
+        await db.start(engine)
+        counter = counter_for(settings.redis_url)
+        app.state.limiter = RateLimiter(
+            counter,
+            per_device=settings.rate_limit_per_device,
+            per_ip=settings.rate_limit_per_ip,
+            secret=settings.secret_key,
+        )
+        try:
+            yield
+        finally:
+            await counter.close()
+            await db.stop(engine)
+
+    session = CookieBackendConfig(
+        secret=_derived_key(settings.secret_key, "session"),
+        key="polls_session",
+        max_age=settings.session_max_age,
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        exclude=UNPROTECTED,
+    )
+    app = Litestar(
+        route_handlers=[
+            HealthController,
+            FormsController,
+            PollController,
+            PlacementController,
+            UnitController,
+            OfficerController,
+            FormPages,
+            *CONSOLE_ROUTES,
+        ],
+        lifespan=[lifespan],
+        before_request=set_request_locale,
+        after_request=_after_request,
+        exception_handlers={Exception: handle_error},
+        middleware=[remember_locale, session.middleware],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="polls_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            header_name="x-csrf-token",
+            exclude=UNPROTECTED,
+        ),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment())),
+        openapi_config=OpenAPIConfig(
+            title="Polls API",
+            version="1",
+            description="Anonymous opinion polls of the Coal and Mining Trade Union of Vietnam.",
+            path="/schema",
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    return app

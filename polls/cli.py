@@ -1,0 +1,149 @@
+"""The ``polls`` command (also ``python -m polls``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from polls import db
+from polls.settings import Settings
+
+
+def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        engine = db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
+        db.activate(engine)
+        try:
+            return await work()
+        finally:
+            await db.stop(engine)
+
+    return asyncio.run(main())
+
+
+def _migrate(settings: Settings) -> None:
+    async def main() -> None:
+        engine = db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
+        try:
+            await db.migrate(engine, quiet=True)
+        finally:
+            await db.stop(engine)
+
+    asyncio.run(main())
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    _migrate(settings)
+    print("migrations applied")
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.demo import DEMO_PASSWORD, load_demo
+
+    _migrate(settings)
+    summary = _run(settings, lambda: load_demo(settings.secret_key))
+    if summary.created:
+        print(f"demo data loaded: {summary.polls} polls, {summary.responses} responses")
+        print(f"sign in at {settings.base_url}/console as admin, maokhe or lanhdao, password {DEMO_PASSWORD}")
+    else:
+        print("the database already has data; demo not loaded")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.demo:
+        cmd_demo(settings, args)
+    else:
+        _migrate(settings)
+    print(f"serving on http://{args.host}:{args.port} with {args.workers} worker(s)", flush=True)
+    uvicorn.run(
+        "polls.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,  # an access log would write client addresses; we keep none
+        proxy_headers=settings.trust_forwarded_for,
+        log_level="warning",
+    )
+    return 0
+
+
+def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.services import units
+
+    for unit in _run(settings, units.all_units):
+        print(f"{unit.slug}\t{unit.kind}\t{unit.headcount}\t{'  ' * unit.depth}{unit.name}")
+    return 0
+
+
+def cmd_create_officer(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.errors import DomainError
+    from polls.services import accounts
+
+    password = os.environ.get("POLLS_PASSWORD") or sys.stdin.readline().rstrip("\n")
+    try:
+        officer = _run(
+            settings,
+            lambda: accounts.create_officer(
+                args.username, password, unit_slug=args.unit, role=args.role, display_name=args.name
+            ),
+        )
+    except DomainError as error:
+        detail = getattr(error, "errors", None) or error.params
+        print(f"error: {error.message} {detail or ''}".strip(), file=sys.stderr)
+        return 2
+    print(f"created {officer.username} ({officer.role}) in {officer.unit_name}")
+    return 0
+
+
+def cmd_issue_token(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.errors import DomainError
+    from polls.services import accounts
+
+    try:
+        print(_run(settings, lambda: accounts.issue_token(args.username, args.label)))
+    except DomainError as error:
+        print(f"error: {error.message % error.params if error.params else error.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="polls", description="Anonymous opinion polls.")
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="apply migrations, then serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.set_defaults(func=cmd_serve)
+    commands.add_parser("migrate", help="apply migrations").set_defaults(func=cmd_migrate)
+    commands.add_parser("demo", help="load the demo data").set_defaults(func=cmd_demo)
+    commands.add_parser("units", help="list units, one a line, slug first").set_defaults(func=cmd_units)
+    officer = commands.add_parser("create-officer", help="password from stdin or POLLS_PASSWORD")
+    officer.add_argument("username")
+    officer.add_argument("--unit", required=True)
+    officer.add_argument("--role", required=True, choices=["admin", "officer", "viewer"])
+    officer.add_argument("--name", default="")
+    officer.set_defaults(func=cmd_create_officer)
+    token = commands.add_parser("issue-token", help="print a new API token for an officer")
+    token.add_argument("username")
+    token.add_argument("--label", default="")
+    token.set_defaults(func=cmd_issue_token)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(Settings.from_env(), args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""Domain errors: what went wrong, in words a person can read, with the HTTP status it means.
+
+Messages are gettext message ids (English), translated when the error is rendered, so the
+services never need to know the user's language. ``polls/api/errors.py`` turns these into
+JSON and ``polls/web.py`` into pages; nothing else maps errors to responses.
+
+    DomainError
+    ├── Unauthorized          401  no or bad credentials
+    ├── Forbidden             403  signed in, but not allowed here
+    ├── NotFound              404
+    ├── Conflict              409  the request clashes with the current state
+    │   └── AlreadyAnswered   409  this device or account has answered this poll
+    ├── PollNotAccepting      410  draft, not yet open, or closed
+    ├── PayloadTooLarge       413
+    ├── InvalidInput          422  field errors (officer input)
+    │   └── InvalidAnswers    422  answer errors, one per question (worker input)
+    ├── RateLimited           429
+    └── Unavailable           503  the database cannot be reached
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+class DomainError(Exception):
+    status_code: ClassVar[int] = 400
+    default_message: ClassVar[str] = N_("The request could not be processed.")
+
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        self.message = message or self.default_message
+        self.params = params
+        super().__init__(self.message)
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    default_message = N_("Sign in to continue.")
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    default_message = N_("You are not allowed to do this.")
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_message = N_("Not found.")
+
+
+class Conflict(DomainError):
+    status_code = 409
+    default_message = N_("This clashes with the current state.")
+
+
+class AlreadyAnswered(Conflict):
+    default_message = N_("You have already answered this poll. Thank you!")
+
+
+class PollNotAccepting(DomainError):
+    status_code = 410
+    default_message = N_("This poll is not accepting answers.")
+
+    def __init__(self, message: str | None = None, *, state: str = "closed", **params: Any):
+        super().__init__(message, **params)
+        self.state = state
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    default_message = N_("The request is too large.")
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    default_message = N_("Some fields need correcting.")
+
+    def __init__(self, errors: Mapping[str, str], message: str | None = None) -> None:
+        super().__init__(message)
+        self.errors = dict(errors)
+
+
+class InvalidAnswers(InvalidInput):
+    default_message = N_("Some answers need correcting.")
+
+    def __init__(self, errors: Mapping[int, tuple[str, Mapping[str, Any]]]) -> None:
+        super().__init__({str(k): v[0] for k, v in errors.items()})
+        self.answer_errors = dict(errors)
+
+
+class RateLimited(DomainError):
+    status_code = 429
+    default_message = N_("Too many attempts. Please wait a minute and try again.")
+
+    def __init__(self, retry_after: int = 60) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    status_code = 503
+    default_message = N_(
+        "The service is briefly unavailable. Your answers are kept; please try again shortly."
+    )

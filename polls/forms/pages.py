@@ -1,0 +1,120 @@
+"""The worker's form on the web: ``/p/{code}``, plain HTML that works without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.response import Redirect, Template
+
+from polls.errors import AlreadyAnswered, InvalidAnswers, N_, PollNotAccepting
+from polls.forms.submitting import Target, device_token, remember_device, submit, target
+from polls.i18n import gettext, local_datetime
+from polls.models import Poll, PollStatus
+from polls.services import placements
+from polls.services.polls import now
+from polls.services.submission import has_answered
+from polls.privacy import new_device_token
+from polls.web import settings_of
+
+FORM_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def _message(poll: Poll | None, heading: str, *lines: str, status: int = 200) -> Template:
+    return Template(
+        template_name="form/message.html",
+        context={"poll": poll, "heading": heading, "lines": lines},
+        status_code=status,
+        headers=FORM_HEADERS,
+    )
+
+
+def _not_accepting(poll: Poll) -> Template:
+    status = poll.effective_status(now())
+    if status == PollStatus.SCHEDULED and poll.opens_at:
+        return _message(
+            poll,
+            gettext("This poll is not open yet."),
+            gettext("It opens on %(time)s. Please come back then.", time=local_datetime(poll.opens_at)),
+        )
+    if status in (PollStatus.DRAFT, PollStatus.SCHEDULED):
+        return _message(poll, gettext("This poll is not open yet."), gettext("Please come back later."))
+    return _message(poll, gettext("This poll has closed."), gettext("Thank you for your interest."))
+
+
+def _already_answered(poll: Poll) -> Template:
+    return _message(
+        poll,
+        gettext("You have already answered this poll."),
+        gettext("Each phone answers once. Thank you for taking part!"),
+    )
+
+
+def _form(found: Target, kept: dict[int, list[str]], errors: dict[int, str], status: int = 200) -> Template:
+    return Template(
+        template_name="form/page.html",
+        context={"poll": found.poll, "code": found.placement.code, "kept": kept, "errors": errors},
+        status_code=status,
+        headers=FORM_HEADERS,
+    )
+
+
+class FormPages(Controller):
+    include_in_schema = False
+
+    @get("/p/{code:str}")
+    async def show(self, request: Request, code: str) -> Response:
+        found = await target(code)
+        await placements.record_visit(found.placement.id)
+        if found.poll.effective_status(now()) != PollStatus.OPEN:
+            return _not_accepting(found.poll)
+        token = device_token(request)
+        if await has_answered(found.poll, token, secret=settings_of(request).secret_key):
+            return _already_answered(found.poll)
+        response = _form(found, {}, {})
+        remember_device(request, response, token or new_device_token())
+        return response
+
+    @post("/p/{code:str}")
+    async def answer(self, request: Request, code: str) -> Response:
+        found = await target(code)
+        form = await request.form()
+        kept: dict[int, list[str]] = {}
+        answers: dict[str, Any] = {}
+        for key in form:
+            if key.startswith("q") and key[1:].isdigit():
+                values = [v for v in form.getall(key) if isinstance(v, str)]
+                answers[key[1:]] = values
+                kept[int(key[1:])] = values
+        try:
+            receipt, token = await submit(request, found, answers)
+        except InvalidAnswers as error:
+            messages = {
+                int(k): gettext(m, p) for k, (m, p) in error.answer_errors.items() if str(k).isdigit()
+            }
+            return _form(found, kept, messages, status=422)
+        except AlreadyAnswered:
+            return _already_answered(found.poll)
+        except PollNotAccepting:
+            response = _not_accepting(found.poll)
+            response.status_code = 410
+            return response
+        redirect = Redirect(path=f"/p/{found.placement.code}/thanks", query_params={"r": receipt.receipt})
+        remember_device(request, redirect, token)
+        return redirect
+
+    @get("/p/{code:str}/thanks")
+    async def thanks(self, code: str, r: str | None = None) -> Template:
+        found = await target(code)
+        lines = [gettext("Your answers were received.")]
+        if r and r.isalnum() and len(r) <= 32:
+            lines.append(gettext("Receipt: %(receipt)s", receipt=r))
+        return _message(found.poll, gettext("Thank you for taking part in the poll!"), *lines)
+
+    @get("/privacy")
+    async def privacy(self) -> Template:
+        return Template(template_name="form/privacy.html")
+
+
+__all__ = ["N_", "FormPages", "RequestEncodingType"]

@@ -1,0 +1,127 @@
+"""Locales: which one a request gets, the gettext catalogs, and CLDR formatting.
+
+Vietnamese is the default. Catalogs live in ``polls/locales/<locale>/LC_MESSAGES/messages.po``
+(extracted with ``pybabel extract -F babel.cfg``) and are compiled in memory at first use, so
+no compiled ``.mo`` file needs to be kept in the repository.
+
+The current locale is a context variable, set once per request; ``gettext`` and the
+template helpers read it, so a service never passes a locale around to translate a message.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from babel.support import Translations
+
+LOCALES = ("vi", "en")
+DEFAULT_LOCALE = "vi"
+LOCALE_COOKIE = "polls_lang"
+LOCALES_DIR = Path(__file__).parent / "locales"
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("polls_locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def translations(locale: str) -> Translations:
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return Translations()
+    with po_path.open("rb") as po:
+        catalog = read_po(po, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def set_locale(locale: str) -> contextvars.Token[str]:
+    return _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+def get_locale() -> str:
+    return _current.get()
+
+
+def gettext(message: str, params: Mapping[str, Any] | None = None, /, **kwargs: Any) -> str:
+    text = translations(get_locale()).ugettext(message)
+    values = {**(params or {}), **kwargs}
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, /, **kwargs: Any) -> str:
+    text = translations(get_locale()).ungettext(singular, plural, n)
+    return text % {"num": n, **kwargs}
+
+
+def pick_locale(
+    query: str | None, cookie: str | None, accept_language: str | None, default: str
+) -> str:
+    """``?lang=`` first, then the remembered choice, then the browser's, then the default."""
+    for candidate in (query, cookie):
+        if candidate and candidate.lower() in LOCALES:
+            return candidate.lower()
+    if accept_language:
+        for tag in _accept_language_tags(accept_language):
+            primary = tag.split("-")[0]
+            if primary in LOCALES:
+                return primary
+    return default if default in LOCALES else DEFAULT_LOCALE
+
+
+def _accept_language_tags(header: str) -> list[str]:
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            weighted.append((-quality, index, tag.strip().lower()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def number(value: float | int, digits: int = 0) -> str:
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=get_locale())
+
+
+def percent(fraction: float, digits: int = 1) -> str:
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + " %"
+    if get_locale() == "en":
+        pattern = pattern.replace(" %", "%")
+    return format_percent(fraction, format=pattern, locale=get_locale())
+
+
+def local_datetime(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return format_datetime(moment.astimezone(TIMEZONE), format="medium", locale=get_locale())
+
+
+def local_date(day: date | datetime | None) -> str:
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.astimezone(TIMEZONE).date()
+    return format_date(day, format="medium", locale=get_locale())
+
+
+def language_name(locale: str) -> str:
+    return Locale.parse(locale).get_display_name(locale) or locale

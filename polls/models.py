@@ -1,0 +1,167 @@
+"""Plain, frozen values that leave the service layer: no table row goes further than it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    OFFICER = "officer"
+    VIEWER = "viewer"
+
+
+class PollStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class DuplicatePolicy(StrEnum):
+    DEVICE = "device"
+    NONE = "none"
+
+
+class PlacementKind(StrEnum):
+    CANTEEN = "canteen"
+    NOTICE_BOARD = "notice_board"
+    TELEGRAM = "telegram"
+    ZALO = "zalo"
+    LINK = "link"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    TELEGRAM = "telegram"
+    ZALO = "zalo"
+
+
+class UnitKind(StrEnum):
+    NATIONAL = "national"
+    SUBORDINATE = "subordinate"
+    GRASSROOTS = "grassroots"
+    WORKSHOP = "workshop"
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: int
+    slug: str
+    name: str
+    kind: str
+    parent_id: int | None
+    path: str
+    headcount: int
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: an officer, their role, and the unit subtree they may touch."""
+
+    officer_id: int
+    username: str
+    display_name: str
+    role: Role
+    unit_id: int
+    unit_path: str
+    unit_name: str
+
+    def covers(self, unit_path: str) -> bool:
+        return unit_path.startswith(self.unit_path)
+
+    @property
+    def can_run_polls(self) -> bool:
+        return self.role in (Role.ADMIN, Role.OFFICER)
+
+    @property
+    def can_manage_people(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True)
+class Option:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    position: int
+    kind: str
+    text: str
+    required: bool
+    options: tuple[Option, ...] = ()
+    max_choices: int | None = None
+    scale_min: int | None = None
+    scale_max: int | None = None
+    min_label: str = ""
+    max_label: str = ""
+
+    def option(self, option_id: int) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    unit_id: int
+    unit_slug: str
+    unit_name: str
+    unit_path: str
+    title: str
+    description: str
+    language: str
+    status: str
+    """As stored: draft, open or closed."""
+    opens_at: datetime | None
+    closes_at: datetime | None
+    min_group_size: int
+    duplicate_policy: str
+    series: str
+    version: int
+    created_at: datetime
+    questions: tuple[Question, ...] = field(default=())
+
+    def effective_status(self, now: datetime) -> PollStatus:
+        """The status that counts now: an open poll is scheduled before ``opens_at`` and
+        closed from ``closes_at`` on, without anything having to run at those times."""
+        if self.status == PollStatus.DRAFT:
+            return PollStatus.DRAFT
+        if self.status == PollStatus.CLOSED:
+            return PollStatus.CLOSED
+        if self.closes_at is not None and now >= self.closes_at:
+            return PollStatus.CLOSED
+        if self.opens_at is not None and now < self.opens_at:
+            return PollStatus.SCHEDULED
+        return PollStatus.OPEN
+
+    def question(self, question_id: int) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+@dataclass(frozen=True)
+class Placement:
+    id: int
+    poll_id: int
+    code: str
+    label: str
+    kind: str
+    unit_id: int | None
+    unit_name: str | None
+    chat_id: str | None = None
+    visits: int = 0
+    responses: int = 0
+
+
+@dataclass(frozen=True)
+class Receipt:
+    receipt: str
+    replayed: bool = False

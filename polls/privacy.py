@@ -1,0 +1,113 @@
+"""Every anonymity rule of shared/DESIGN.md, in one place; nothing else re-implements them.
+
+- duplicate and idempotency keys: ``HMAC(per-poll key, subject)``, the per-poll key derived
+  from the server secret, so a key means nothing outside its poll or without the secret;
+- submission time coarsened to the hour;
+- small groups suppressed, with complementary suppression so totals and siblings never let a
+  hidden group be derived by subtraction;
+- free text shown only once a poll has at least its minimum group size of responses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+DEVICE_COOKIE = "polls_device"
+DEVICE_TOKEN_BYTES = 16
+
+
+def _poll_key(secret: str, poll_id: int) -> bytes:
+    return hmac.new(secret.encode(), f"poll-key:{poll_id}".encode(), hashlib.sha256).digest()
+
+
+def duplicate_key(secret: str, poll_id: int, subject: str) -> str:
+    """The only trace a duplicate check leaves: unlinkable across polls, one-way."""
+    key = _poll_key(secret, poll_id)
+    return hmac.new(key, f"subject:{poll_id}:{subject}".encode(), hashlib.sha256).hexdigest()
+
+
+def idempotency_key(secret: str, poll_id: int, submission_id: str) -> str:
+    key = _poll_key(secret, poll_id)
+    return hmac.new(key, f"submission:{poll_id}:{submission_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(DEVICE_TOKEN_BYTES)
+
+
+def is_device_token(value: str | None) -> bool:
+    return bool(value) and 16 <= len(value or "") <= 64 and (value or "").replace("-", "").replace(
+        "_", ""
+    ).isalnum()
+
+
+def new_receipt() -> str:
+    """A receipt the worker may keep; random, so it says nothing about order or person."""
+    return secrets.token_hex(8).upper()
+
+
+def coarsen_to_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def text_answers_visible(responses: int, min_group_size: int) -> bool:
+    return responses >= min_group_size
+
+
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class SegmentDecision(Generic[K]):
+    """What may be shown of one breakdown segment."""
+
+    key: K
+    shown: bool
+    merged: bool = False
+    """Hidden on its own but counted in the merged "other" group."""
+
+
+@dataclass(frozen=True)
+class Suppression(Generic[K]):
+    segments: tuple[SegmentDecision[K], ...]
+    other: tuple[K, ...]
+    """Keys merged into one shown "other" group (empty when there is none)."""
+
+    def is_shown(self, key: K) -> bool:
+        return any(s.key == key and s.shown for s in self.segments)
+
+
+def suppress(counts: Sequence[tuple[K, int]], min_group_size: int) -> Suppression[K]:
+    """Decide which segments of a breakdown may be shown.
+
+    A segment with fewer than ``min_group_size`` respondents (but more than none) is hidden.
+    If several are hidden and together reach the minimum, they are shown merged as "other".
+    Otherwise, if anything is hidden, the smallest shown segment is hidden too, so the hidden
+    ones cannot be recovered as the total minus the shown segments. Empty segments reveal no
+    one and stay shown.
+    """
+    k = max(1, min_group_size)
+    small = [key for key, n in counts if 0 < n < k]
+    if not small:
+        return Suppression(tuple(SegmentDecision(key, True) for key, _ in counts), ())
+    hidden_total = sum(n for key, n in counts if key in small)
+    if len(small) >= 2 and hidden_total >= k:
+        return Suppression(
+            tuple(
+                SegmentDecision(key, key not in small, merged=key in small) for key, _ in counts
+            ),
+            tuple(small),
+        )
+    hidden = set(small)
+    shown_sizes = sorted((n, i) for i, (key, n) in enumerate(counts) if key not in hidden and n > 0)
+    while hidden_total < k and shown_sizes:
+        n, index = shown_sizes.pop(0)
+        hidden.add(counts[index][0])
+        hidden_total += n
+    return Suppression(tuple(SegmentDecision(key, key not in hidden) for key, _ in counts), ())

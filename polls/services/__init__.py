@@ -1,0 +1,1 @@
+"""Domain operations over the database. Every query lives here; nothing here imports Litestar."""

@@ -1,0 +1,372 @@
+"""Polls: create and edit drafts, open, close, duplicate, and load them scoped to a principal."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from piccolo.query.functions.aggregate import Count
+
+from polls import tables as t
+from polls.errors import Conflict, Forbidden, InvalidInput, NotFound, N_
+from polls.forms.kinds import KINDS
+from polls.i18n import LOCALES
+from polls.models import DuplicatePolicy, Option, Poll, PollStatus, Principal, Question
+from polls.services import units
+
+MAX_QUESTIONS = 50
+MAX_OPTIONS = 30
+MIN_GROUP_SIZE_RANGE = (3, 1000)
+
+
+@dataclass(frozen=True)
+class QuestionDraft:
+    kind: str
+    text: str
+    required: bool = True
+    options: tuple[str, ...] = ()
+    max_choices: int | None = None
+    min: int | None = None
+    max: int | None = None
+    min_label: str = ""
+    max_label: str = ""
+
+
+@dataclass(frozen=True)
+class PollDraft:
+    unit: str
+    title: str
+    description: str = ""
+    language: str = "vi"
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    min_group_size: int = 5
+    duplicate_policy: str = DuplicatePolicy.DEVICE
+    questions: tuple[QuestionDraft, ...] = field(default=())
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _poll(row: dict, questions: tuple[Question, ...] = ()) -> Poll:
+    return Poll(
+        id=row["id"],
+        unit_id=row["unit"],
+        unit_slug=row["unit.slug"],
+        unit_name=row["unit.name"],
+        unit_path=row["unit.path"],
+        title=row["title"],
+        description=row["description"],
+        language=row["language"],
+        status=row["status"],
+        opens_at=_aware(row["opens_at"]),
+        closes_at=_aware(row["closes_at"]),
+        min_group_size=row["min_group_size"],
+        duplicate_policy=row["duplicate_policy"],
+        series=row["series"],
+        version=row["version"],
+        created_at=_aware(row["created_at"]) or now(),
+        questions=questions,
+    )
+
+
+def _poll_query():
+    return t.Poll.select(t.Poll.all_columns(), t.Poll.unit.slug, t.Poll.unit.name, t.Poll.unit.path)
+
+
+async def _questions(poll_id: int) -> tuple[Question, ...]:
+    question_rows = await t.Question.select().where(t.Question.poll == poll_id).order_by(
+        t.Question.position
+    )
+    if not question_rows:
+        return ()
+    option_rows = await t.Option.select().where(
+        t.Option.question.is_in([q["id"] for q in question_rows])
+    ).order_by(t.Option.position)
+    options: dict[int, list[Option]] = {}
+    for row in option_rows:
+        options.setdefault(row["question"], []).append(Option(id=row["id"], label=row["label"]))
+    return tuple(
+        Question(
+            id=q["id"],
+            position=q["position"],
+            kind=q["kind"],
+            text=q["text"],
+            required=q["required"],
+            options=tuple(options.get(q["id"], ())),
+            max_choices=q["max_choices"],
+            scale_min=q["scale_min"],
+            scale_max=q["scale_max"],
+            min_label=q["min_label"],
+            max_label=q["max_label"],
+        )
+        for q in question_rows
+    )
+
+
+async def load(poll_id: int) -> Poll:
+    """A poll with its questions and options, unscoped (for the public form)."""
+    row = await _poll_query().where(t.Poll.id == poll_id).first()
+    if row is None:
+        raise NotFound(N_("This poll does not exist."))
+    return _poll(row, await _questions(poll_id))
+
+
+async def get(principal: Principal, poll_id: int) -> Poll:
+    """A poll the principal may see; one outside their subtree is simply not found."""
+    poll = await load(poll_id)
+    if not principal.covers(poll.unit_path):
+        raise NotFound(N_("This poll does not exist."))
+    return poll
+
+
+async def get_for_change(principal: Principal, poll_id: int) -> Poll:
+    poll = await get(principal, poll_id)
+    if not principal.can_run_polls:
+        raise Forbidden(N_("Viewers can read results but not change polls."))
+    return poll
+
+
+async def list_polls(principal: Principal) -> list[tuple[Poll, int]]:
+    """The polls of the principal's subtree, newest first, with their response counts."""
+    rows = await _poll_query().where(t.Poll.unit.path.like(principal.unit_path + "%")).order_by(
+        t.Poll.id, ascending=False
+    )
+    counts = await response_counts([r["id"] for r in rows])
+    return [(_poll(r), counts.get(r["id"], 0)) for r in rows]
+
+
+async def response_counts(poll_ids: Sequence[int]) -> dict[int, int]:
+    if not poll_ids:
+        return {}
+    rows = await t.Response.select(t.Response.poll, Count(t.Response.id).as_alias("n")).where(
+        t.Response.poll.is_in(list(poll_ids))
+    ).group_by(t.Response.poll)
+    return {r["poll"]: r["n"] for r in rows}
+
+
+# --- validating a definition ------------------------------------------------------------
+
+
+def _question_value(draft: QuestionDraft, position: int) -> Question:
+    return Question(
+        id=position,
+        position=position,
+        kind=draft.kind,
+        text=draft.text,
+        required=draft.required,
+        options=tuple(Option(id=i, label=label) for i, label in enumerate(draft.options)),
+        max_choices=draft.max_choices,
+        scale_min=draft.min if draft.kind == "scale" else None,
+        scale_max=draft.max if draft.kind == "scale" else None,
+        min_label=draft.min_label,
+        max_label=draft.max_label,
+    )
+
+
+def check_draft(draft: PollDraft) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not draft.title.strip() or len(draft.title) > 300:
+        errors["title"] = N_("Give a title of up to 300 characters.")
+    if len(draft.description) > 5000:
+        errors["description"] = N_("Keep the description under 5,000 characters.")
+    if draft.language not in LOCALES:
+        errors["language"] = N_("The language is vi or en.")
+    low, high = MIN_GROUP_SIZE_RANGE
+    if not low <= draft.min_group_size <= high:
+        errors["min_group_size"] = N_("The minimum group size is between 3 and 1,000.")
+    if draft.duplicate_policy not in set(DuplicatePolicy):
+        errors["duplicate_policy"] = N_("The duplicate policy is device or none.")
+    opens, closes = _aware(draft.opens_at), _aware(draft.closes_at)
+    if opens and closes and closes <= opens:
+        errors["closes_at"] = N_("The closing time must come after the opening time.")
+    if not 1 <= len(draft.questions) <= MAX_QUESTIONS:
+        errors["questions"] = N_("A poll has 1 to 50 questions.")
+    for index, question in enumerate(draft.questions):
+        prefix = f"questions.{index}"
+        if question.kind not in KINDS:
+            errors[f"{prefix}.kind"] = N_("Unknown question kind.")
+            continue
+        if not question.text.strip() or len(question.text) > 1000:
+            errors[f"{prefix}.text"] = N_("Give the question's text, up to 1,000 characters.")
+        if len(question.options) > MAX_OPTIONS or any(len(o) > 300 for o in question.options):
+            errors[f"{prefix}.options"] = N_("Up to 30 options of up to 300 characters each.")
+            continue
+        if len(question.min_label) > 100 or len(question.max_label) > 100:
+            errors[f"{prefix}.labels"] = N_("Scale labels have up to 100 characters.")
+        value = _question_value(question, index)
+        for name, message in KINDS[question.kind].definition_errors(value).items():
+            errors[f"{prefix}.{name}"] = message
+    return errors
+
+
+# --- changing ---------------------------------------------------------------------------
+
+
+async def _write_questions(poll_id: int, questions: Sequence[QuestionDraft]) -> None:
+    for position, draft in enumerate(questions):
+        is_choice = draft.kind in ("single", "multi")
+        row = t.Question(
+            poll=poll_id,
+            position=position,
+            kind=draft.kind,
+            text=draft.text.strip(),
+            required=draft.required,
+            max_choices=draft.max_choices if draft.kind == "multi" else None,
+            scale_min=draft.min if draft.kind == "scale" else None,
+            scale_max=draft.max if draft.kind == "scale" else None,
+            min_label=draft.min_label.strip() if draft.kind == "scale" else "",
+            max_label=draft.max_label.strip() if draft.kind == "scale" else "",
+        )
+        await row.save()
+        if is_choice and draft.options:
+            await t.Option.insert(
+                *(
+                    t.Option(question=row.id, position=i, label=label.strip())
+                    for i, label in enumerate(draft.options)
+                )
+            )
+
+
+async def create(principal: Principal, draft: PollDraft, *, series: str | None = None) -> Poll:
+    if not principal.can_run_polls:
+        raise Forbidden(N_("Viewers can read results but not change polls."))
+    unit = await units.unit_in_scope(principal, draft.unit)
+    errors = check_draft(draft)
+    if errors:
+        raise InvalidInput(errors)
+    async with t.Poll._meta.db.transaction():
+        row = t.Poll(
+            unit=unit.id,
+            title=draft.title.strip(),
+            description=draft.description.strip(),
+            language=draft.language,
+            status=PollStatus.DRAFT,
+            opens_at=_aware(draft.opens_at),
+            closes_at=_aware(draft.closes_at),
+            min_group_size=draft.min_group_size,
+            duplicate_policy=draft.duplicate_policy,
+            series=series or secrets.token_hex(8),
+            created_by=principal.officer_id,
+        )
+        await row.save()
+        await _write_questions(row.id, draft.questions)
+    return await load(row.id)
+
+
+def as_draft(poll: Poll) -> PollDraft:
+    return PollDraft(
+        unit=poll.unit_slug,
+        title=poll.title,
+        description=poll.description,
+        language=poll.language,
+        opens_at=poll.opens_at,
+        closes_at=poll.closes_at,
+        min_group_size=poll.min_group_size,
+        duplicate_policy=poll.duplicate_policy,
+        questions=tuple(
+            QuestionDraft(
+                kind=q.kind,
+                text=q.text,
+                required=q.required,
+                options=tuple(o.label for o in q.options),
+                max_choices=q.max_choices,
+                min=q.scale_min,
+                max=q.scale_max,
+                min_label=q.min_label,
+                max_label=q.max_label,
+            )
+            for q in poll.questions
+        ),
+    )
+
+
+async def update(principal: Principal, poll_id: int, changes: dict[str, object]) -> Poll:
+    """Change a poll. A draft can change in every way. Once open, its questions and the
+    unit are fixed (the answers would stop meaning anything), and its anonymity can only
+    become stricter: the minimum group size may rise, never fall."""
+    poll = await get_for_change(principal, poll_id)
+    status = poll.effective_status(now())
+    unit = await units.get(poll.unit_id)
+    current = as_draft(poll)
+    if status != PollStatus.DRAFT:
+        locked = {"questions", "unit", "duplicate_policy", "language"} & changes.keys()
+        if status == PollStatus.CLOSED or locked:
+            raise Conflict(
+                N_("Only a draft can change its questions; duplicate the poll to make a new draft.")
+            )
+        if int(changes.get("min_group_size", poll.min_group_size)) < poll.min_group_size:  # type: ignore[call-overload]
+            raise Conflict(N_("Once a poll is open, its anonymity can only become stricter."))
+    fields = {**current.__dict__, **changes}
+    if "questions" in changes:
+        fields["questions"] = tuple(changes["questions"])  # type: ignore[arg-type]
+    draft = PollDraft(**fields)  # type: ignore[arg-type]
+    if draft.unit != unit.slug:
+        unit = await units.unit_in_scope(principal, draft.unit)
+    errors = check_draft(draft)
+    if errors:
+        raise InvalidInput(errors)
+    async with t.Poll._meta.db.transaction():
+        await t.Poll.update(
+            {
+                t.Poll.unit: unit.id,
+                t.Poll.title: draft.title.strip(),
+                t.Poll.description: draft.description.strip(),
+                t.Poll.language: draft.language,
+                t.Poll.opens_at: _aware(draft.opens_at),
+                t.Poll.closes_at: _aware(draft.closes_at),
+                t.Poll.min_group_size: draft.min_group_size,
+                t.Poll.duplicate_policy: draft.duplicate_policy,
+                t.Poll.updated_at: now(),
+                t.Poll.version: t.Poll.version + 1,
+            }
+        ).where(t.Poll.id == poll.id)
+        if "questions" in changes:
+            await t.Question.delete().where(t.Question.poll == poll.id)
+            await _write_questions(poll.id, draft.questions)
+    return await load(poll.id)
+
+
+async def _set_status(poll: Poll, status: PollStatus) -> Poll:
+    await t.Poll.update(
+        {t.Poll.status: status, t.Poll.updated_at: now(), t.Poll.version: t.Poll.version + 1}
+    ).where(t.Poll.id == poll.id)
+    return await load(poll.id)
+
+
+async def open_poll(principal: Principal, poll_id: int) -> Poll:
+    poll = await get_for_change(principal, poll_id)
+    if poll.status != PollStatus.DRAFT:
+        raise Conflict(N_("Only a draft can be opened."))
+    if not poll.questions:
+        raise Conflict(N_("A poll needs at least one question before it opens."))
+    if poll.closes_at is not None and poll.closes_at <= now():
+        raise Conflict(N_("The closing time has passed; change it before opening."))
+    return await _set_status(poll, PollStatus.OPEN)
+
+
+async def close_poll(principal: Principal, poll_id: int) -> Poll:
+    poll = await get_for_change(principal, poll_id)
+    if poll.status != PollStatus.OPEN:
+        raise Conflict(N_("Only an open poll can be closed."))
+    return await _set_status(poll, PollStatus.CLOSED)
+
+
+async def duplicate(principal: Principal, poll_id: int) -> Poll:
+    """A new draft with the same questions, in the same series (for trends)."""
+    poll = await get_for_change(principal, poll_id)
+    draft = as_draft(poll)
+    copy = PollDraft(**{**draft.__dict__, "opens_at": None, "closes_at": None})
+    return await create(principal, copy, series=poll.series)

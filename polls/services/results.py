@@ -1,0 +1,133 @@
+"""Results queries: aggregate counts per breakdown segment, handed to ``analytics.tally``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Literal
+
+from polls import tables as t
+from polls.analytics.tally import PollResults, SegmentCounts, build_results
+from polls.errors import InvalidInput, N_
+from polls.i18n import gettext
+from polls.models import Channel, Poll, Principal
+from polls.services import polls, units
+
+Breakdown = Literal["placement", "unit", "channel"]
+BREAKDOWNS: tuple[str, ...] = ("placement", "unit", "channel")
+_COLUMN = {"placement": "placement", "unit": "unit", "channel": "channel"}
+
+
+async def _grouped(poll_id: int, column: str) -> tuple[dict, dict, dict]:
+    assert column in _COLUMN.values()
+    responses = await t.Response.raw(
+        f'SELECT r."{column}" AS seg, COUNT(*) AS n FROM "response" r '
+        f'WHERE r."poll" = {{}} GROUP BY r."{column}"',
+        poll_id,
+    )
+    counts = await t.Response.raw(
+        f'SELECT r."{column}" AS seg, a."question" AS q, a."option" AS o, a."value_int" AS v, '
+        f'COUNT(*) AS n FROM "answer" a JOIN "response" r ON r."id" = a."response" '
+        f'WHERE r."poll" = {{}} GROUP BY r."{column}", a."question", a."option", a."value_int"',
+        poll_id,
+    )
+    answered = await t.Response.raw(
+        f'SELECT r."{column}" AS seg, a."question" AS q, COUNT(DISTINCT a."response") AS n '
+        f'FROM "answer" a JOIN "response" r ON r."id" = a."response" '
+        f'WHERE r."poll" = {{}} GROUP BY r."{column}", a."question"',
+        poll_id,
+    )
+    by_segment: dict = defaultdict(int)
+    for row in responses:
+        by_segment[row["seg"]] += row["n"]
+    segment_counts: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for row in counts:
+        segment_counts[row["seg"]][row["q"]][(row["o"], row["v"])] += row["n"]
+    segment_answered: dict = defaultdict(lambda: defaultdict(int))
+    for row in answered:
+        segment_answered[row["seg"]][row["q"]] += row["n"]
+    return by_segment, segment_counts, segment_answered
+
+
+async def _texts(poll: Poll) -> dict[int, list[str]]:
+    text_ids = [q.id for q in poll.questions if q.kind == "text"]
+    if not text_ids:
+        return {}
+    rows = await t.Answer.select(t.Answer.question, t.Answer.value_text).where(
+        t.Answer.question.is_in(text_ids), t.Answer.value_text.is_not_null()
+    )
+    texts: dict[int, list[str]] = defaultdict(list)
+    for row in rows:
+        texts[row["question"]].append(row["value_text"])
+    # Sorted, not in arrival order: two text answers of one person must not line up.
+    return {q: sorted(values, key=str.casefold) for q, values in texts.items()}
+
+
+async def _segment_labels(poll: Poll, by: str, keys: set) -> tuple[list[tuple[str, object, str]], dict]:
+    """Segments as (key, stored values it covers, label), in display order."""
+    if by == "placement":
+        rows = await t.Placement.select(t.Placement.id, t.Placement.label).where(
+            t.Placement.poll == poll.id
+        ).order_by(t.Placement.id)
+        segments = [(str(r["id"]), r["id"], r["label"]) for r in rows]
+        if None in keys:
+            segments.append(("none", None, gettext("Without a placement")))
+        return segments, {}
+    if by == "channel":
+        labels = {Channel.WEB: gettext("Web"), Channel.TELEGRAM: "Telegram", Channel.ZALO: "Zalo"}
+        present = [c for c in Channel if c == Channel.WEB or str(c) in keys]
+        return [(str(c), str(c), labels[c]) for c in present], {}
+    # by unit: the poll's unit itself, then each child rolled up with its whole subtree
+    root = await units.get(poll.unit_id)
+    tree = await units.subtree(root.path)
+    children = [u for u in tree if u.parent_id == root.id]
+    mapping: dict = {}
+    for unit in tree:
+        owner = next((c for c in children if unit.path.startswith(c.path)), root)
+        mapping[unit.id] = owner.id
+    segments = [(str(root.id), root.id, gettext("%(unit)s (directly)", unit=root.name))]
+    segments += [(str(c.id), c.id, c.name) for c in children]
+    return segments, mapping
+
+
+async def results(principal: Principal, poll_id: int, by: str | None = None) -> PollResults:
+    poll = await polls.get(principal, poll_id)
+    return await results_for(poll, by)
+
+
+async def results_for(poll: Poll, by: str | None) -> PollResults:
+    if by is not None and by not in BREAKDOWNS:
+        raise InvalidInput({"by": N_("Break down by placement, unit or channel.")})
+    column = _COLUMN[by] if by else "channel"
+    by_segment, counts, answered = await _grouped(poll.id, column)
+    if by == "unit":
+        segments_def, mapping = await _segment_labels(poll, by, set(by_segment))
+        rolled: dict = defaultdict(lambda: [0, defaultdict(lambda: defaultdict(int)), defaultdict(int)])
+        for stored, n in by_segment.items():
+            owner = mapping.get(stored, poll.unit_id)
+            rolled[owner][0] += n
+            for q, values in counts.get(stored, {}).items():
+                for value, count in values.items():
+                    rolled[owner][1][q][value] += count
+            for q, count in answered.get(stored, {}).items():
+                rolled[owner][2][q] += count
+        segments = [
+            SegmentCounts(key, label, rolled[stored][0], rolled[stored][1], rolled[stored][2])
+            if stored in rolled
+            else SegmentCounts(key, label, 0, {}, {})
+            for key, stored, label in segments_def
+        ]
+    else:
+        keys = {None if k is None else (str(k) if by == "channel" else k) for k in by_segment}
+        segments_def, _ = await _segment_labels(poll, by or "channel", keys)
+        segments = [
+            SegmentCounts(key, label, by_segment.get(stored, 0), counts.get(stored, {}), answered.get(stored, {}))
+            for key, stored, label in segments_def
+        ]
+        listed = {stored for _, stored, _ in segments_def}
+        stray = [k for k in by_segment if k not in listed]
+        for key in stray:  # channels unknown to this version still count in the total
+            segments.append(SegmentCounts(str(key), str(key), by_segment[key], counts.get(key, {}), answered.get(key, {})))
+    texts = await _texts(poll)
+    return build_results(
+        poll, segments, texts, breakdown_by=by, other_label=gettext("Other (small groups merged)")
+    )

@@ -1,0 +1,127 @@
+"""The one submission path: web form, JSON API, Telegram and Zalo all store answers here.
+
+It checks the poll accepts answers, validates every answer against its question, enforces
+the poll's duplicate policy, and stores the response with all its answers in one
+transaction, or nothing. A client-made ``submission_id`` makes a retry return the first
+receipt instead of counting twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from polls import privacy
+from polls import tables as t
+from polls.errors import AlreadyAnswered, InvalidAnswers, N_, PollNotAccepting
+from polls.forms.kinds import parse_answers
+from polls.models import Channel, DuplicatePolicy, Placement, Poll, PollStatus, Receipt
+from polls.services.polls import now
+
+MAX_SUBMISSION_ID = 100
+
+
+@dataclass(frozen=True)
+class Submission:
+    answers: Mapping[str, Any]
+    """Question id (as text, the way forms and JSON carry it) to the submitted value."""
+    channel: Channel = Channel.WEB
+    placement: Placement | None = None
+    subject: str | None = None
+    """Who may answer only once: a device token or a messenger account id. Never stored."""
+    submission_id: str | None = None
+
+
+def check_accepting(poll: Poll) -> None:
+    status = poll.effective_status(now())
+    if status == PollStatus.OPEN:
+        return
+    if status == PollStatus.SCHEDULED:
+        raise PollNotAccepting(N_("This poll is not open yet."), state=status)
+    if status == PollStatus.DRAFT:
+        raise PollNotAccepting(N_("This poll is not open yet."), state=status)
+    raise PollNotAccepting(N_("This poll has closed. Thank you for your interest."), state=status)
+
+
+def _answers_by_question(poll: Poll, answers: Mapping[str, Any]) -> dict[int, Any]:
+    known = {str(q.id): q.id for q in poll.questions}
+    unknown = {key: (N_("This question is not part of the poll."), {}) for key in answers if str(key) not in known}
+    if unknown:
+        raise InvalidAnswers(unknown)  # type: ignore[arg-type]
+    return {known[str(key)]: value for key, value in answers.items()}
+
+
+async def _replayed(key: str | None) -> Receipt | None:
+    if key is None:
+        return None
+    row = await t.Response.select(t.Response.receipt).where(t.Response.idempotency_key == key).first()
+    return Receipt(row["receipt"], replayed=True) if row else None
+
+
+async def submit_response(poll: Poll, submission: Submission, *, secret: str) -> Receipt:
+    if submission.submission_id is not None and not 1 <= len(submission.submission_id) <= MAX_SUBMISSION_ID:
+        raise InvalidAnswers({"submission_id": (N_("The submission id is malformed."), {})})  # type: ignore[dict-item]
+    idem = (
+        privacy.idempotency_key(secret, poll.id, submission.submission_id)
+        if submission.submission_id
+        else None
+    )
+    replay = await _replayed(idem)
+    if replay:
+        return replay
+    check_accepting(poll)
+    rows, errors = parse_answers(poll.questions, _answers_by_question(poll, submission.answers))
+    if errors:
+        raise InvalidAnswers(errors)
+    dup = None
+    if poll.duplicate_policy != DuplicatePolicy.NONE and submission.subject:
+        dup = privacy.duplicate_key(secret, poll.id, submission.subject)
+    placement = submission.placement
+    receipt = privacy.new_receipt()
+    try:
+        async with t.Response._meta.db.transaction():
+            if dup is not None:
+                if await t.DuplicateKey.exists().where(t.DuplicateKey.key == dup):
+                    raise AlreadyAnswered()
+                await t.DuplicateKey.insert(t.DuplicateKey(key=dup, poll=poll.id))
+            response = t.Response(
+                poll=poll.id,
+                placement=placement.id if placement else None,
+                unit=(placement.unit_id if placement and placement.unit_id else poll.unit_id),
+                channel=str(submission.channel),
+                submitted_hour=privacy.coarsen_to_hour(now()),
+                receipt=receipt,
+                idempotency_key=idem,
+            )
+            await response.save()
+            answer_rows = [
+                t.Answer(
+                    response=response.id,
+                    question=question_id,
+                    option=row.option_id,
+                    value_int=row.value_int,
+                    value_text=row.value_text,
+                )
+                for question_id, question_rows in rows.items()
+                for row in question_rows
+            ]
+            if answer_rows:
+                await t.Answer.insert(*answer_rows)
+    except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
+        # A concurrent twin won the race: the same retry, or the same device.
+        replay = await _replayed(idem)
+        if replay:
+            return replay
+        raise AlreadyAnswered() from None
+    return Receipt(receipt)
+
+
+async def has_answered(poll: Poll, subject: str | None, *, secret: str) -> bool:
+    if poll.duplicate_policy == DuplicatePolicy.NONE or not subject:
+        return False
+    key = privacy.duplicate_key(secret, poll.id, subject)
+    return await t.DuplicateKey.exists().where(t.DuplicateKey.key == key)

@@ -1,0 +1,106 @@
+"""All configuration, read from the environment once into a frozen, typed object.
+
+Nothing else reads ``os.environ``; tests build their own ``Settings`` and pass it to
+``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = "polls.sqlite3"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, not {raw!r}") from exc
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """``sqlite:///path`` (default) or ``postgresql://user@host:port/db``."""
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    """Signs sessions and keys the duplicate-prevention HMACs; keep it stable and secret."""
+    base_url: str = "http://127.0.0.1:8000"
+    redis_url: str = ""
+    default_locale: str = "vi"
+    rate_limit_per_device: int = 10
+    """Submissions a minute per device token; 0 turns the limit off."""
+    rate_limit_per_ip: int = 600
+    """Submissions a minute per client address; generous because of carrier-grade NAT."""
+    trust_forwarded_for: bool = False
+    """Take the client address from ``X-Forwarded-For`` (only behind a trusted proxy)."""
+    max_body_bytes: int = 256 * 1024
+    max_text_answer_chars: int = 5000
+    session_max_age: int = 12 * 3600
+    secure_cookies: bool = False
+    sqlite_synchronous: str = "FULL"
+    debug: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        base_url = env.get("BASE_URL", cls.base_url).rstrip("/")
+        secret = env.get("SECRET_KEY", "").strip()
+        return cls(
+            database_url=env.get("DATABASE_URL", cls.database_url),
+            secret_key=secret or _dev_secret(),
+            base_url=base_url,
+            redis_url=env.get("REDIS_URL", ""),
+            default_locale=env.get("POLLS_DEFAULT_LOCALE", cls.default_locale),
+            rate_limit_per_device=_int(env, "POLLS_RATE_LIMIT_PER_DEVICE", 10),
+            rate_limit_per_ip=_int(env, "POLLS_RATE_LIMIT_PER_IP", 600),
+            trust_forwarded_for=_bool(env, "POLLS_TRUST_FORWARDED_FOR", False),
+            max_body_bytes=_int(env, "POLLS_MAX_BODY_BYTES", 256 * 1024),
+            secure_cookies=_bool(env, "POLLS_SECURE_COOKIES", base_url.startswith("https://")),
+            sqlite_synchronous=env.get("POLLS_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            debug=_bool(env, "POLLS_DEBUG", False),
+        )
+
+
+def _dev_secret() -> str:
+    """A stable secret for a developer machine, kept beside the default database.
+
+    Production sets ``SECRET_KEY``; without it, sessions and duplicate keys would change on
+    every restart, so a local file keeps them stable.
+    """
+    path = Path(".polls-secret")
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def database_url_from_env(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return env.get("DATABASE_URL", Settings.database_url)

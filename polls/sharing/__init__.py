@@ -1,0 +1,1 @@
+"""Short codes, QR codes and posters: how a poll reaches a wall or a chat."""

@@ -1,0 +1,157 @@
+"""The whole data model: Piccolo tables for units, officers, polls and anonymous responses.
+
+Anonymity shapes this file (shared/DESIGN.md, "Rules that always hold"):
+
+- ``Response`` holds no IP address, user agent, cookie or messenger id, and its time is
+  coarsened to the hour before it is written.
+- ``DuplicateKey`` holds only ``HMAC(per-poll key, subject)``, keyed by that hash itself
+  (no sequential id, no timestamp, no link to the response it came with).
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.base import OnDelete
+from piccolo.columns.indexes import IndexMethod
+from piccolo.table import Table
+
+
+class Unit(Table):
+    """A node of the union's tree: national union, subordinate union, grassroots, workshop.
+
+    ``path`` is the materialized path of ids (``/1/4/17/``) so a subtree is one
+    ``LIKE 'prefix%'`` query.
+    """
+
+    slug = Varchar(length=80, unique=True, index=True)
+    name = Varchar(length=200)
+    kind = Varchar(length=20)
+    parent = ForeignKey("self", null=True, default=None, on_delete=OnDelete.restrict)
+    path = Varchar(length=400, index=True, index_method=IndexMethod.btree, default="")
+    headcount = Integer(default=0)
+
+
+class Officer(Table):
+    username = Varchar(length=80, unique=True, index=True)
+    display_name = Varchar(length=200, default="")
+    password_hash = Varchar(length=300)
+    unit = ForeignKey(Unit, null=False, on_delete=OnDelete.restrict)
+    role = Varchar(length=10)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiToken(Table):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    token_hash = Varchar(length=64, unique=True, index=True)
+    officer = ForeignKey(Officer, null=False)
+    label = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Poll(Table):
+    unit = ForeignKey(Unit, null=False, index=True, on_delete=OnDelete.restrict)
+    title = Varchar(length=300)
+    description = Text(default="")
+    language = Varchar(length=5, default="vi")
+    status = Varchar(length=10, default="draft")
+    opens_at = Timestamptz(null=True, default=None)
+    closes_at = Timestamptz(null=True, default=None)
+    min_group_size = SmallInt(default=5)
+    duplicate_policy = Varchar(length=10, default="device")
+    series = Varchar(length=32, index=True)
+    created_by = ForeignKey(Officer, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1)
+
+
+class Question(Table):
+    poll = ForeignKey(Poll, null=False, index=True)
+    position = SmallInt()
+    kind = Varchar(length=10)
+    text = Varchar(length=1000)
+    required = Boolean(default=True)
+    max_choices = SmallInt(null=True, default=None)
+    scale_min = SmallInt(null=True, default=None)
+    scale_max = SmallInt(null=True, default=None)
+    min_label = Varchar(length=100, default="")
+    max_label = Varchar(length=100, default="")
+
+
+class Option(Table):
+    question = ForeignKey(Question, null=False, index=True)
+    position = SmallInt()
+    label = Varchar(length=300)
+
+
+
+class Placement(Table):
+    poll = ForeignKey(Poll, null=False, index=True)
+    code = Varchar(length=8, unique=True, index=True)
+    label = Varchar(length=200)
+    kind = Varchar(length=20)
+    unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null)
+    chat_id = Varchar(length=100, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PlacementVisit(Table):
+    """How often a placement's link was opened, per day: a counter, nothing about who."""
+
+    placement = ForeignKey(Placement, null=False, index=True)
+    day = Date()
+    count = Integer(default=0)
+    # unique (placement, day): an index made by the second migration, since Piccolo's
+    # table constraints use ALTER TABLE ... ADD CONSTRAINT, which SQLite lacks.
+
+
+class Response(Table):
+    poll = ForeignKey(Poll, null=False, index=True)
+    placement = ForeignKey(Placement, null=True, default=None, on_delete=OnDelete.set_null)
+    unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null)
+    channel = Varchar(length=10)
+    submitted_hour = Timestamptz()
+    receipt = Varchar(length=32, unique=True)
+    idempotency_key = Varchar(length=64, null=True, default=None, unique=True)
+
+
+class Answer(Table):
+    response = ForeignKey(Response, null=False, index=True)
+    question = ForeignKey(Question, null=False, index=True)
+    option = ForeignKey(Option, null=True, default=None)
+    value_int = Integer(null=True, default=None)
+    value_text = Text(null=True, default=None)
+
+
+class DuplicateKey(Table):
+    """One row per (poll, subject) that has answered; the hash is the primary key."""
+
+    key = Varchar(length=64, primary_key=True)
+    poll = ForeignKey(Poll, null=False, index=True)
+
+
+TABLES: tuple[type[Table], ...] = (
+    Unit,
+    Officer,
+    ApiToken,
+    Poll,
+    Question,
+    Option,
+    Placement,
+    PlacementVisit,
+    Response,
+    Answer,
+    DuplicateKey,
+)

@@ -1,0 +1,185 @@
+"""HTTP plumbing shared by the API, the worker's form and the console: the request's locale,
+the client's address (for rate limits only), and the one place where errors become
+responses: JSON under ``/api/`` and ``/webhooks/``, pages everywhere else, always in the
+request's language, and never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+import asyncpg
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from polls import errors as e
+from polls.i18n import LOCALE_COOKIE, gettext, pick_locale, set_locale
+from polls.settings import Settings
+
+log = logging.getLogger("polls")
+
+JSON_PREFIXES = ("/api/", "/webhooks/", "/livez", "/readyz")
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def request_locale(request: Request) -> str:
+    return pick_locale(
+        request.query_params.get("lang"),
+        request.cookies.get(LOCALE_COOKIE),
+        request.headers.get("accept-language"),
+        settings_of(request).default_locale,
+    )
+
+
+async def set_request_locale(request: Request) -> None:
+    """``before_request`` hook: every string of this request speaks the same language."""
+    locale = request_locale(request)
+    request.state.locale = locale
+    set_locale(locale)
+
+
+def client_address(request: Request) -> str | None:
+    """For rate limiting only; never stored, never logged."""
+    if settings_of(request).trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else None
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith(JSON_PREFIXES)
+
+
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    sqlite3.OperationalError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def _as_domain_error(exc: Exception) -> e.DomainError:
+    if isinstance(exc, e.DomainError):
+        return exc
+    if isinstance(exc, NotAuthorizedException):
+        return e.Unauthorized()
+    if isinstance(exc, PermissionDeniedException):
+        return e.Forbidden(
+            e.N_("The form has expired. Reload the page and try again.")
+            if "csrf" in str(exc.detail).lower()
+            else None
+        )
+    if isinstance(exc, NotFoundException):
+        return e.NotFound(e.N_("This page does not exist."))
+    if isinstance(exc, ValidationException):
+        detail = str(exc.detail).lower()
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        if "malformed" in detail or "decode" in detail or any(
+            "malformed" in str(item).lower() for item in extra
+        ):
+            error = e.DomainError(e.N_("The request body is not valid JSON."))
+            return error
+        fields = {
+            str(item.get("key") or "body"): str(item.get("message", ""))
+            for item in extra
+            if isinstance(item, dict)
+        }
+        return e.InvalidInput(fields or {"body": str(exc.detail)})
+    if isinstance(exc, HTTPException):
+        if exc.status_code == 413:
+            return e.PayloadTooLarge()
+        if exc.status_code == 429:
+            return e.RateLimited()
+        if exc.status_code == 405:
+            error = e.DomainError(e.N_("This method is not allowed here."))
+            error.status_code = 405  # type: ignore[misc]
+            return error
+        if exc.status_code == 415:
+            error = e.DomainError(e.N_("This content type is not accepted here."))
+            error.status_code = 415  # type: ignore[misc]
+            return error
+        if exc.status_code < 500:
+            error = e.DomainError(e.N_("The request could not be processed."))
+            error.status_code = exc.status_code  # type: ignore[misc]
+            return error
+    if isinstance(exc, DATABASE_ERRORS):
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return e.Unavailable()
+    log.exception("unhandled error", exc_info=exc)
+    error = e.DomainError(e.N_("Something went wrong on our side. Please try again."))
+    error.status_code = HTTP_500_INTERNAL_SERVER_ERROR  # type: ignore[misc]
+    return error
+
+
+def _message(error: e.DomainError) -> str:
+    return gettext(error.message, error.params)
+
+
+def error_body(error: e.DomainError) -> dict[str, Any]:
+    body: dict[str, Any] = {"status_code": error.status_code, "detail": _message(error)}
+    if isinstance(error, e.InvalidAnswers):
+        body["errors"] = {str(k): gettext(m, p) for k, (m, p) in error.answer_errors.items()}
+    elif isinstance(error, e.InvalidInput):
+        body["errors"] = {k: gettext(v) for k, v in error.errors.items()}
+    return body
+
+
+def handle_error(request: Request, exc: Exception) -> Response:
+    set_locale(request_locale(request))
+    error = _as_domain_error(exc)
+    headers: dict[str, str] = {}
+    if isinstance(error, e.RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, e.Unavailable):
+        headers["Retry-After"] = "5"
+    if wants_json(request):
+        return Response(error_body(error), status_code=error.status_code, headers=headers)
+    if isinstance(error, e.Unauthorized) and request.url.path.startswith("/console"):
+        return Redirect(path="/console/login")
+    return Template(
+        template_name="error.html",
+        context={"error": error, "message": _message(error), "status": error.status_code},
+        status_code=error.status_code,
+        headers=headers,
+    )
+
+
+def remember_locale(app: Any) -> Any:
+    """ASGI middleware: a ``?lang=`` choice is kept in a cookie for the next pages."""
+    from urllib.parse import parse_qs
+
+    from polls.i18n import LOCALE_COOKIE, LOCALES
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        chosen = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0]
+        if chosen not in LOCALES:
+            await app(scope, receive, send)
+            return
+        cookie = f"{LOCALE_COOKIE}={chosen}; Path=/; Max-Age=31536000; SameSite=Lax".encode()
+
+        async def send_with_cookie(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie)]}
+            await send(message)
+
+        await app(scope, receive, send_with_cookie)
+
+    return middleware
