@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.template import TemplateConfig
+from piccolo.engine.base import Engine
 
 from polls import db
 from polls.api.controllers.forms import FormsController
@@ -44,27 +45,33 @@ async def _after_request(response: Response) -> Response:
     return response
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:
+    """The application for ``settings``. An ``engine`` passed in is the caller's to start and
+    stop (tests share one across apps); otherwise the app makes its own and owns it."""
     settings = settings or Settings.from_env()
-    engine = db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
+    owns_engine = engine is None
+    engine = engine or db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
     db.activate(engine)
+
+    counter = counter_for(settings.redis_url)
+    limiter = RateLimiter(
+        counter,
+        per_device=settings.rate_limit_per_device,
+        per_ip=settings.rate_limit_per_ip,
+        secret=settings.secret_key,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db.activate(engine)
-        await db.start(engine)
-        counter = counter_for(settings.redis_url)
-        app.state.limiter = RateLimiter(
-            counter,
-            per_device=settings.rate_limit_per_device,
-            per_ip=settings.rate_limit_per_ip,
-            secret=settings.secret_key,
-        )
+        if owns_engine:
+            await db.start(engine)
         try:
             yield
         finally:
             await counter.close()
-            await db.stop(engine)
+            if owns_engine:
+                await db.stop(engine)
 
     session = CookieBackendConfig(
         secret=_derived_key(settings.secret_key, "session"),
@@ -111,4 +118,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.limiter = limiter
     return app

@@ -4,7 +4,9 @@ services (which also check the unit subtree, since that needs the data)."""
 
 from __future__ import annotations
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
 from polls.errors import Forbidden, N_, Unauthorized
@@ -51,5 +53,9 @@ async def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> Non
         raise Forbidden(N_("Only an admin can manage units and officers."))
 
 
-async def provide_principal(request: object) -> Principal:
-    return _principal(request)  # type: ignore[arg-type]
+async def provide_principal(request: Request) -> Principal:
+    return _principal(request)
+
+
+CurrentPrincipal = NamedDependency[Principal]
+"""Handler parameter type for the principal a guard authenticated."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.response import Redirect, Template
@@ -64,7 +65,7 @@ class FormPages(Controller):
     include_in_schema = False
 
     @get("/p/{code:str}")
-    async def show(self, request: Request, code: str) -> Response:
+    async def show(self, request: Request, code: FromPath[str]) -> Response:
         found = await target(code)
         await placements.record_visit(found.placement.id)
         if found.poll.effective_status(now()) != PollStatus.OPEN:
@@ -77,7 +78,7 @@ class FormPages(Controller):
         return response
 
     @post("/p/{code:str}")
-    async def answer(self, request: Request, code: str) -> Response:
+    async def answer(self, request: Request, code: FromPath[str]) -> Response:
         found = await target(code)
         form = await request.form()
         kept: dict[int, list[str]] = {}
@@ -105,7 +106,7 @@ class FormPages(Controller):
         return redirect
 
     @get("/p/{code:str}/thanks")
-    async def thanks(self, code: str, r: str | None = None) -> Template:
+    async def thanks(self, code: FromPath[str], r: FromQuery[str | None] = None) -> Template:
         found = await target(code)
         lines = [gettext("Your answers were received.")]
         if r and r.isalnum() and len(r) <= 32:

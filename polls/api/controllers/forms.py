@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from litestar.params import FromPath, JSONBody
 from litestar import Controller, Request, Response, get, post
 
 from polls.api import presenters
@@ -15,12 +16,12 @@ class FormsController(Controller):
     tags = ["forms (public)"]
 
     @get("/{code:str}")
-    async def show(self, code: str) -> FormRead:
+    async def show(self, code: FromPath[str]) -> FormRead:
         found = await target(code)
         return presenters.form(found.placement.code, found.poll, now())
 
     @post("/{code:str}/responses", status_code=201)
-    async def answer(self, request: Request, code: str, data: ResponseCreate) -> Response[ReceiptRead]:
+    async def answer(self, request: Request, code: FromPath[str], data: JSONBody[ResponseCreate]) -> Response[ReceiptRead]:
         """Store one anonymous response. The same ``submission_id`` sent again returns the
         first receipt and is never counted twice."""
         found = await target(code)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from litestar.params import FromPath, JSONBody
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
 
 from polls.api import presenters
-from polls.api.guards import provide_principal, requires_runner, requires_token
+from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_token
 from polls.api.schemas import PlacementCreate, PlacementRead
-from polls.models import Principal
 from polls.services import placements, units
 from polls.web import settings_of
 
 
-async def _slugs(principal: Principal) -> dict[int, str]:
+async def _slugs(principal: CurrentPrincipal) -> dict[int, str]:
     return {u.id: u.slug for u in await units.visible_units(principal)}
 
 
@@ -24,7 +24,7 @@ class PlacementController(Controller):
 
     @post("/api/v1/polls/{poll_id:int}/placements", guards=[requires_runner], status_code=201)
     async def add(
-        self, request: Request, principal: Principal, poll_id: int, data: PlacementCreate
+        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int], data: JSONBody[PlacementCreate]
     ) -> PlacementRead:
         placement = await placements.add(
             principal, poll_id, label=data.label, kind=data.kind, unit_slug=data.unit, chat_id=data.chat_id
@@ -32,12 +32,12 @@ class PlacementController(Controller):
         return presenters.placement(placement, settings_of(request).base_url, await _slugs(principal))
 
     @get("/api/v1/polls/{poll_id:int}/placements")
-    async def list_for_poll(self, request: Request, principal: Principal, poll_id: int) -> list[PlacementRead]:
+    async def list_for_poll(self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]) -> list[PlacementRead]:
         slugs = await _slugs(principal)
         base = settings_of(request).base_url
         return [presenters.placement(p, base, slugs) for p in await placements.list_for_poll(principal, poll_id)]
 
     @get("/api/v1/placements/{placement_id:int}")
-    async def show(self, request: Request, principal: Principal, placement_id: int) -> PlacementRead:
+    async def show(self, request: Request, principal: CurrentPrincipal, placement_id: FromPath[int]) -> PlacementRead:
         placement = await placements.get(principal, placement_id)
         return presenters.placement(placement, settings_of(request).base_url, await _slugs(principal))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
 
 from polls.api import presenters
-from polls.api.guards import provide_principal, requires_runner, requires_token
+from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_token
 from polls.api.schemas import PollCreate, PollRead, PollSummary, PollUpdate, QuestionIn, ResultsRead
-from polls.models import Principal
 from polls.services import polls, results
 from polls.services.polls import PollDraft, QuestionDraft, now
 
@@ -37,25 +37,25 @@ class PollController(Controller):
     dependencies = {"principal": Provide(provide_principal)}
 
     @get("/")
-    async def list_polls(self, principal: Principal) -> list[PollSummary]:
+    async def list_polls(self, principal: CurrentPrincipal) -> list[PollSummary]:
         moment = now()
         return [presenters.poll_summary(p, moment, n) for p, n in await polls.list_polls(principal)]
 
     @post("/", guards=[requires_runner])
-    async def create(self, principal: Principal, data: PollCreate) -> PollRead:
+    async def create(self, principal: CurrentPrincipal, data: JSONBody[PollCreate]) -> PollRead:
         fields = msgspec.structs.asdict(data)
         fields["questions"] = tuple(question_draft(q) for q in data.questions)
         poll = await polls.create(principal, PollDraft(**fields))
         return presenters.poll(poll, now())
 
     @get("/{poll_id:int}")
-    async def show(self, principal: Principal, poll_id: int) -> PollRead:
+    async def show(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> PollRead:
         poll = await polls.get(principal, poll_id)
         counts = await polls.response_counts([poll.id])
         return presenters.poll(poll, now(), counts.get(poll.id, 0))
 
     @patch("/{poll_id:int}", guards=[requires_runner])
-    async def update(self, principal: Principal, poll_id: int, data: PollUpdate) -> PollRead:
+    async def update(self, principal: CurrentPrincipal, poll_id: FromPath[int], data: JSONBody[PollUpdate]) -> PollRead:
         changes = {
             k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET
         }
@@ -64,24 +64,24 @@ class PollController(Controller):
         return presenters.poll(await polls.update(principal, poll_id, changes), now())
 
     @post("/{poll_id:int}/open", guards=[requires_runner], status_code=200)
-    async def open_poll(self, principal: Principal, poll_id: int) -> PollRead:
+    async def open_poll(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> PollRead:
         return presenters.poll(await polls.open_poll(principal, poll_id), now())
 
     @post("/{poll_id:int}/close", guards=[requires_runner], status_code=200)
-    async def close_poll(self, principal: Principal, poll_id: int) -> PollRead:
+    async def close_poll(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> PollRead:
         return presenters.poll(await polls.close_poll(principal, poll_id), now())
 
     @post("/{poll_id:int}/duplicate", guards=[requires_runner], status_code=201)
-    async def duplicate(self, principal: Principal, poll_id: int) -> PollRead:
+    async def duplicate(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> PollRead:
         return presenters.poll(await polls.duplicate(principal, poll_id), now())
 
     @get("/{poll_id:int}/results")
     async def results(
         self,
         request: Request,
-        principal: Principal,
-        poll_id: int,
-        by: Literal["placement", "unit", "channel"] | None = None,
+        principal: CurrentPrincipal,
+        poll_id: FromPath[int],
+        by: FromQuery[Literal["placement", "unit", "channel"] | None] = None,
     ) -> ResultsRead:
         """Counts per question and, with ``by``, per segment; groups smaller than the poll's
         minimum are marked suppressed and carry no counts."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from litestar.params import FromPath, JSONBody
 from litestar import Controller, get, patch, post
 from litestar.di import Provide
 
 from polls.api import presenters
-from polls.api.guards import provide_principal, requires_admin, requires_token
+from polls.api.guards import CurrentPrincipal, provide_principal, requires_admin, requires_token
 from polls.api.schemas import OfficerCreate, OfficerRead, UnitCreate, UnitRead, UnitUpdate
-from polls.models import Principal
 from polls.services import accounts, units
 
 
@@ -23,14 +23,14 @@ class UnitController(Controller):
     dependencies = {"principal": Provide(provide_principal)}
 
     @get("/")
-    async def list_units(self, principal: Principal) -> list[UnitRead]:
+    async def list_units(self, principal: CurrentPrincipal) -> list[UnitRead]:
         """The caller's unit and everything below it."""
         visible = await units.visible_units(principal)
         slugs = await _slugs()
         return [presenters.unit(u, slugs) for u in visible]
 
     @post("/", guards=[requires_admin])
-    async def create(self, principal: Principal, data: UnitCreate) -> UnitRead:
+    async def create(self, principal: CurrentPrincipal, data: JSONBody[UnitCreate]) -> UnitRead:
         unit = await units.create_child(
             principal,
             parent_slug=data.parent,
@@ -42,7 +42,7 @@ class UnitController(Controller):
         return presenters.unit(unit, await _slugs())
 
     @patch("/{slug:str}", guards=[requires_admin])
-    async def update(self, principal: Principal, slug: str, data: UnitUpdate) -> UnitRead:
+    async def update(self, principal: CurrentPrincipal, slug: FromPath[str], data: JSONBody[UnitUpdate]) -> UnitRead:
         unit = await units.set_headcount(principal, slug, data.headcount)
         return presenters.unit(unit, await _slugs())
 
@@ -54,12 +54,12 @@ class OfficerController(Controller):
     dependencies = {"principal": Provide(provide_principal)}
 
     @get("/")
-    async def list_officers(self, principal: Principal) -> list[OfficerRead]:
+    async def list_officers(self, principal: CurrentPrincipal) -> list[OfficerRead]:
         slugs = await _slugs()
         return [presenters.officer(o, slugs) for o in await accounts.officers_in_scope(principal)]
 
     @post("/")
-    async def create(self, principal: Principal, data: OfficerCreate) -> OfficerRead:
+    async def create(self, principal: CurrentPrincipal, data: JSONBody[OfficerCreate]) -> OfficerRead:
         officer = await accounts.create_officer_as(
             principal,
             data.username,

@@ -1,0 +1,192 @@
+"""Test fixtures: a throwaway database per backend, an app bound to it, and helpers.
+
+Every test that takes ``db`` (directly or through ``client``) runs on SQLite, and also on
+PostgreSQL when ``POLLS_TEST_POSTGRES_URL`` names a server (``.ci/run`` sets it, and the run
+fails, never skips, if that server cannot be reached). Tables are emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+
+from polls import db as polls_db
+from polls import tables as t
+from polls.app import create_app
+from polls.models import Principal
+from polls.services import accounts, units
+from polls.settings import Settings
+
+POSTGRES_URL = os.environ.get("POLLS_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+SECRET = "test-secret-" + "x" * 20
+PASSWORD = "correct-horse-battery"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    engine: Any
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    backend = request.param
+    if backend == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "polls.sqlite3"
+        url = f"sqlite:///{path}"
+        admin = None
+    else:
+        name = "polls_test_" + secrets.token_hex(4)
+        admin = await asyncpg.connect(POSTGRES_URL, timeout=10)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = _with_database(POSTGRES_URL, name)
+    engine = polls_db.engine_for_url(url, "NORMAL")
+    await polls_db.migrate(engine, quiet=True)
+    await polls_db.start(engine)
+    yield Database(backend, url, engine)
+    await polls_db.stop(engine)
+    if admin is not None:
+        await admin.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def db(database: Database) -> Database:
+    polls_db.activate(database.engine)
+    for table in reversed(t.TABLES):
+        await table.delete(force=True)
+    return database
+
+
+def make_settings(database: Database, **changes: Any) -> Settings:
+    return Settings(database_url=database.url, secret_key=SECRET, **changes)
+
+
+@pytest.fixture
+async def make_client(db: Database) -> AsyncIterator[Callable[..., Awaitable[httpx.AsyncClient]]]:
+    """Build a client for an app with custom settings (entered and closed by the fixture)."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def factory(**changes: Any) -> httpx.AsyncClient:
+        app = create_app(make_settings(db, **changes), engine=db.engine)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local")
+        client.app = app  # type: ignore[attr-defined]
+        opened.append(client)
+        return client
+
+    yield factory
+    for client in opened:
+        await client.aclose()
+    polls_db.activate(db.engine)
+
+
+@pytest.fixture
+async def client(make_client: Callable[..., Awaitable[httpx.AsyncClient]]) -> httpx.AsyncClient:
+    return await make_client()
+
+
+@pytest.fixture
+def app(client: httpx.AsyncClient) -> Litestar:
+    return client.app  # type: ignore[return-value]
+
+
+@dataclass
+class World:
+    """A small unit tree with one officer of each role, and API tokens for them."""
+
+    principals: dict[str, Principal]
+    tokens: dict[str, str]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"} if who != "anonymous" else {}
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    root = await units.create_unit(slug="cdtkv", name="Công đoàn Than – Khoáng sản Việt Nam", kind="national", parent=None)
+    mk = await units.create_unit(slug="than-mao-khe", name="Công đoàn Công ty Than Mạo Khê", kind="subordinate", parent=root, headcount=0)
+    await units.create_unit(slug="mk-kt3", name="Phân xưởng Khai thác 3", kind="workshop", parent=mk, headcount=400)
+    await units.create_unit(slug="mk-cd", name="Phân xưởng Cơ điện", kind="workshop", parent=mk, headcount=200)
+    await units.create_unit(slug="than-ha-lam", name="Công đoàn Công ty Than Hà Lầm", kind="subordinate", parent=root, headcount=3000)
+    people = {
+        "admin": ("cdtkv", "admin"),
+        "viewer": ("cdtkv", "viewer"),
+        "officer": ("than-mao-khe", "officer"),
+        "outsider": ("than-ha-lam", "officer"),
+        "mk_viewer": ("than-mao-khe", "viewer"),
+    }
+    principals = {}
+    tokens = {}
+    for username, (unit, role) in people.items():
+        principals[username] = await accounts.create_officer(username.replace("_", "-"), PASSWORD, unit_slug=unit, role=role)
+        tokens[username] = await accounts.issue_token(username.replace("_", "-"))
+    return World(principals, tokens)
+
+
+SAMPLE_POLL = {
+    "unit": "than-mao-khe",
+    "title": "Bạn nhận thông tin công đoàn qua kênh nào?",
+    "description": "Khảo sát ngắn",
+    "questions": [
+        {"kind": "single", "text": "Kênh nhanh nhất?", "options": ["Zalo", "Bảng tin", "Loa"]},
+        {"kind": "multi", "text": "Các kênh bạn dùng?", "options": ["Zalo", "Facebook", "Bảng tin", "Họp tổ"], "max_choices": 2},
+        {"kind": "scale", "text": "Mức hài lòng?", "min": 1, "max": 5, "min_label": "Rất không hài lòng", "max_label": "Rất hài lòng"},
+        {"kind": "yes_no", "text": "Muốn nhận tin qua Zalo?"},
+        {"kind": "text", "text": "Góp ý", "required": False},
+    ],
+}
+
+
+@dataclass
+class OpenPoll:
+    id: int
+    code: str
+    questions: list[dict[str, Any]]
+
+    def answers(self, text: str = "Tốt") -> dict[str, Any]:
+        q = self.questions
+        return {
+            str(q[0]["id"]): q[0]["options"][0]["id"],
+            str(q[1]["id"]): [q[1]["options"][0]["id"], q[1]["options"][2]["id"]],
+            str(q[2]["id"]): 4,
+            str(q[3]["id"]): True,
+            str(q[4]["id"]): text,
+        }
+
+
+@pytest.fixture
+async def open_poll(client: httpx.AsyncClient, world: World) -> OpenPoll:
+    """The sample poll, created and opened by the officer, with one placement."""
+    return await create_open_poll(client, world)
+
+
+async def create_open_poll(client: httpx.AsyncClient, world: World, **changes: Any) -> OpenPoll:
+    created = await client.post("/api/v1/polls", json={**SAMPLE_POLL, **changes}, headers=world.auth("officer"))
+    assert created.status_code == 201, created.text
+    poll = created.json()
+    placement = await client.post(
+        f"/api/v1/polls/{poll['id']}/placements",
+        json={"label": "Nhà ăn Khai thác 3", "kind": "canteen", "unit": "mk-kt3"},
+        headers=world.auth("officer"),
+    )
+    assert placement.status_code == 201, placement.text
+    opened = await client.post(f"/api/v1/polls/{poll['id']}/open", headers=world.auth("officer"))
+    assert opened.status_code == 200, opened.text
+    return OpenPoll(poll["id"], placement.json()["code"], poll["questions"])
