@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,9 @@ class Database:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+async def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
     backend = request.param
     if backend == "sqlite":
         path: Path = tmp_path_factory.mktemp("db") / "polls.sqlite3"
@@ -70,6 +72,8 @@ async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
 @pytest.fixture
 async def db(database: Database) -> Database:
     polls_db.activate(database.engine)
+    # Units point at their parent with ON DELETE RESTRICT: unlink the tree before emptying it.
+    await t.Unit.update({t.Unit.parent: None}, force=True)
     for table in reversed(t.TABLES):
         await table.delete(force=True)
     return database
@@ -86,7 +90,9 @@ async def make_client(db: Database) -> AsyncIterator[Callable[..., Awaitable[htt
 
     async def factory(**changes: Any) -> httpx.AsyncClient:
         app = create_app(make_settings(db, **changes), engine=db.engine)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+        )
         client.app = app  # type: ignore[attr-defined]
         opened.append(client)
         return client
@@ -120,11 +126,29 @@ class World:
 
 @pytest.fixture
 async def world(db: Database) -> World:
-    root = await units.create_unit(slug="cdtkv", name="Công đoàn Than – Khoáng sản Việt Nam", kind="national", parent=None)
-    mk = await units.create_unit(slug="than-mao-khe", name="Công đoàn Công ty Than Mạo Khê", kind="subordinate", parent=root, headcount=0)
-    await units.create_unit(slug="mk-kt3", name="Phân xưởng Khai thác 3", kind="workshop", parent=mk, headcount=400)
-    await units.create_unit(slug="mk-cd", name="Phân xưởng Cơ điện", kind="workshop", parent=mk, headcount=200)
-    await units.create_unit(slug="than-ha-lam", name="Công đoàn Công ty Than Hà Lầm", kind="subordinate", parent=root, headcount=3000)
+    root = await units.create_unit(
+        slug="cdtkv", name="Công đoàn Than – Khoáng sản Việt Nam", kind="national", parent=None
+    )
+    mk = await units.create_unit(
+        slug="than-mao-khe",
+        name="Công đoàn Công ty Than Mạo Khê",
+        kind="subordinate",
+        parent=root,
+        headcount=0,
+    )
+    await units.create_unit(
+        slug="mk-kt3", name="Phân xưởng Khai thác 3", kind="workshop", parent=mk, headcount=400
+    )
+    await units.create_unit(
+        slug="mk-cd", name="Phân xưởng Cơ điện", kind="workshop", parent=mk, headcount=200
+    )
+    await units.create_unit(
+        slug="than-ha-lam",
+        name="Công đoàn Công ty Than Hà Lầm",
+        kind="subordinate",
+        parent=root,
+        headcount=3000,
+    )
     people = {
         "admin": ("cdtkv", "admin"),
         "viewer": ("cdtkv", "viewer"),
@@ -135,7 +159,9 @@ async def world(db: Database) -> World:
     principals = {}
     tokens = {}
     for username, (unit, role) in people.items():
-        principals[username] = await accounts.create_officer(username.replace("_", "-"), PASSWORD, unit_slug=unit, role=role)
+        principals[username] = await accounts.create_officer(
+            username.replace("_", "-"), PASSWORD, unit_slug=unit, role=role
+        )
         tokens[username] = await accounts.issue_token(username.replace("_", "-"))
     return World(principals, tokens)
 
@@ -146,8 +172,20 @@ SAMPLE_POLL = {
     "description": "Khảo sát ngắn",
     "questions": [
         {"kind": "single", "text": "Kênh nhanh nhất?", "options": ["Zalo", "Bảng tin", "Loa"]},
-        {"kind": "multi", "text": "Các kênh bạn dùng?", "options": ["Zalo", "Facebook", "Bảng tin", "Họp tổ"], "max_choices": 2},
-        {"kind": "scale", "text": "Mức hài lòng?", "min": 1, "max": 5, "min_label": "Rất không hài lòng", "max_label": "Rất hài lòng"},
+        {
+            "kind": "multi",
+            "text": "Các kênh bạn dùng?",
+            "options": ["Zalo", "Facebook", "Bảng tin", "Họp tổ"],
+            "max_choices": 2,
+        },
+        {
+            "kind": "scale",
+            "text": "Mức hài lòng?",
+            "min": 1,
+            "max": 5,
+            "min_label": "Rất không hài lòng",
+            "max_label": "Rất hài lòng",
+        },
         {"kind": "yes_no", "text": "Muốn nhận tin qua Zalo?"},
         {"kind": "text", "text": "Góp ý", "required": False},
     ],
@@ -178,7 +216,9 @@ async def open_poll(client: httpx.AsyncClient, world: World) -> OpenPoll:
 
 
 async def create_open_poll(client: httpx.AsyncClient, world: World, **changes: Any) -> OpenPoll:
-    created = await client.post("/api/v1/polls", json={**SAMPLE_POLL, **changes}, headers=world.auth("officer"))
+    created = await client.post(
+        "/api/v1/polls", json={**SAMPLE_POLL, **changes}, headers=world.auth("officer")
+    )
     assert created.status_code == 201, created.text
     poll = created.json()
     placement = await client.post(
@@ -190,3 +230,72 @@ async def create_open_poll(client: httpx.AsyncClient, world: World, **changes: A
     opened = await client.post(f"/api/v1/polls/{poll['id']}/open", headers=world.auth("officer"))
     assert opened.status_code == 200, opened.text
     return OpenPoll(poll["id"], placement.json()["code"], poll["questions"])
+
+
+# --- shared helpers for the API, form and privacy tests ----------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash test passwords with a tiny scrypt cost: every ``world`` makes five officers, and
+    the production cost (about 50 ms each) would dominate the suite's time. Verification
+    reads the cost from the stored hash, so nothing else changes."""
+    saved = accounts.SCRYPT_N
+    accounts.SCRYPT_N = 2**4
+    yield
+    accounts.SCRYPT_N = saved
+
+
+RESPONSE_TABLES: tuple[type[t.Table], ...] = (t.Response, t.Answer, t.DuplicateKey)
+
+
+async def stored_counts() -> dict[str, int]:
+    """How many rows each table of anonymous responses holds."""
+    return {table._meta.tablename: await table.count() for table in RESPONSE_TABLES}
+
+
+async def snapshot() -> dict[str, list[str]]:
+    """Every row of every table, in a comparable form: equal snapshots mean nothing changed."""
+    return {
+        table._meta.tablename: sorted(repr(sorted(row.items())) for row in await table.select())
+        for table in t.TABLES
+    }
+
+
+async def create_draft_poll(
+    client: httpx.AsyncClient, world: World, **changes: Any
+) -> dict[str, Any]:
+    created = await client.post(
+        "/api/v1/polls", json={**SAMPLE_POLL, **changes}, headers=world.auth("officer")
+    )
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+async def add_placement(
+    client: httpx.AsyncClient, world: World, poll_id: int, label: str = "Bảng tin", **fields: Any
+) -> dict[str, Any]:
+    made = await client.post(
+        f"/api/v1/polls/{poll_id}/placements",
+        json={"label": label, **fields},
+        headers=world.auth("officer"),
+    )
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+async def answer(
+    client: httpx.AsyncClient, code: str, answers: dict[str, Any], **fields: Any
+) -> httpx.Response:
+    """One submission through the JSON API, from the client's device (its cookie jar)."""
+    return await client.post(f"/api/v1/forms/{code}/responses", json={"answers": answers, **fields})
+
+
+async def answer_as_new_device(
+    client: httpx.AsyncClient, code: str, answers: dict[str, Any], **fields: Any
+) -> httpx.Response:
+    """One submission from a device that has never answered: no cookies sent or kept."""
+    client.cookies.clear()
+    sent = await answer(client, code, answers, **fields)
+    client.cookies.clear()
+    return sent
