@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from polls.console.polls import PollPages
+from polls.console.session import SessionPages
+
+ROUTES: list[ControllerRouterHandler] = [SessionPages, PollPages]

@@ -1,0 +1,223 @@
+"""The poll editor's HTML form, as plain values: what the officer typed, turned into a
+``PollDraft``, and the service's field errors mapped back onto the form's blocks.
+
+The form has no JavaScript: a fixed number of question blocks (``q0.text``, ``q0.kind``, ...),
+where a block with neither text nor options is ignored, and options are one per line of a
+textarea. Everything typed is kept as strings so a form that failed validation comes back
+exactly as it was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from polls.errors import N_
+from polls.i18n import TIMEZONE
+from polls.models import DuplicatePolicy, Poll
+from polls.services.polls import MAX_QUESTIONS, PollDraft, QuestionDraft
+
+EXTRA_BLOCKS = 3
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+QUESTION_FIELDS = ("kind", "text", "options", "max_choices", "min", "max", "min_label", "max_label")
+
+
+@dataclass
+class QuestionBlock:
+    """One question block of the form, as typed."""
+
+    kind: str = "single"
+    text: str = ""
+    required: bool = True
+    options: str = ""
+    max_choices: str = ""
+    min: str = "1"
+    max: str = "5"
+    min_label: str = ""
+    max_label: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text.strip() and not self.options.strip()
+
+
+@dataclass
+class DraftForm:
+    """The whole editor form, as typed."""
+
+    unit: str = ""
+    title: str = ""
+    description: str = ""
+    language: str = "vi"
+    opens_at: str = ""
+    closes_at: str = ""
+    min_group_size: str = "5"
+    duplicate_policy: str = DuplicatePolicy.DEVICE.value
+    blocks: list[QuestionBlock] = field(default_factory=list)
+
+    def with_room(self, extra: int = EXTRA_BLOCKS) -> DraftForm:
+        """The same form with ``extra`` empty blocks after the last filled one."""
+        filled = [b for b in self.blocks if not b.is_empty]
+        wanted = min(MAX_QUESTIONS, max(len(self.blocks), len(filled) + extra))
+        blocks = list(self.blocks) + [QuestionBlock() for _ in range(wanted - len(self.blocks))]
+        return replace(self, blocks=blocks)
+
+
+def _local_input(moment: datetime | None) -> str:
+    return moment.astimezone(TIMEZONE).strftime(DATETIME_FORMAT) if moment else ""
+
+
+def form_for_poll(poll: Poll) -> DraftForm:
+    return DraftForm(
+        unit=poll.unit_slug,
+        title=poll.title,
+        description=poll.description,
+        language=poll.language,
+        opens_at=_local_input(poll.opens_at),
+        closes_at=_local_input(poll.closes_at),
+        min_group_size=str(poll.min_group_size),
+        duplicate_policy=poll.duplicate_policy,
+        blocks=[
+            QuestionBlock(
+                kind=q.kind,
+                text=q.text,
+                required=q.required,
+                options="\n".join(o.label for o in q.options),
+                max_choices="" if q.max_choices is None else str(q.max_choices),
+                min="1" if q.scale_min is None else str(q.scale_min),
+                max="5" if q.scale_max is None else str(q.scale_max),
+                min_label=q.min_label,
+                max_label=q.max_label,
+            )
+            for q in poll.questions
+        ],
+    ).with_room()
+
+
+def _text(form: Mapping[str, Any], name: str, default: str = "") -> str:
+    value = form.get(name, default)
+    return value.replace("\r\n", "\n") if isinstance(value, str) else default
+
+
+def read_form(form: Mapping[str, Any]) -> DraftForm:
+    """The editor form from a submitted multi-dict; blocks are numbered ``q0`` up to the
+    submitted ``blocks`` count (at most ``MAX_QUESTIONS``)."""
+    count_text = _text(form, "blocks", "0").strip()
+    count = min(int(count_text), MAX_QUESTIONS) if count_text.isdigit() else 0
+    blocks = []
+    for i in range(count):
+        values = {name: _text(form, f"q{i}.{name}") for name in QUESTION_FIELDS}
+        blocks.append(QuestionBlock(required=f"q{i}.required" in form, **values))
+    return DraftForm(
+        unit=_text(form, "unit").strip(),
+        title=_text(form, "title"),
+        description=_text(form, "description"),
+        language=_text(form, "language", "vi").strip(),
+        opens_at=_text(form, "opens_at").strip(),
+        closes_at=_text(form, "closes_at").strip(),
+        min_group_size=_text(form, "min_group_size").strip(),
+        duplicate_policy=_text(form, "duplicate_policy").strip(),
+        blocks=blocks,
+    )
+
+
+def _int(value: str, key: str, errors: dict[str, str], message: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if value.lstrip("-").isdigit() and len(value) < 7:
+        return int(value)
+    errors[key] = message
+    return None
+
+
+def _moment(value: str, key: str, errors: dict[str, str]) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, DATETIME_FORMAT).replace(tzinfo=TIMEZONE)
+    except ValueError:
+        errors[key] = N_("Give a date and time like 2026-11-12T07:30.")
+        return None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    draft: PollDraft
+    positions: tuple[int, ...]
+    """For each question of the draft, the number of the form block it came from."""
+    errors: dict[str, str]
+    """Errors found while reading the form (numbers and dates), keyed like the form."""
+
+
+def to_draft(form: DraftForm) -> Parsed:
+    errors: dict[str, str] = {}
+    questions: list[QuestionDraft] = []
+    positions: list[int] = []
+    for i, block in enumerate(form.blocks):
+        if block.is_empty:
+            continue
+        kind = block.kind
+        number = N_("Give a whole number.")
+        max_choices = _int(block.max_choices, f"q{i}.max_choices", errors, number)
+        low = _int(block.min, f"q{i}.scale", errors, number)
+        high = _int(block.max, f"q{i}.scale", errors, number)
+        is_choice = kind in ("single", "multi")
+        questions.append(
+            QuestionDraft(
+                kind=kind,
+                text=block.text.strip(),
+                required=block.required,
+                options=tuple(line.strip() for line in block.options.split("\n") if line.strip())
+                if is_choice
+                else (),
+                max_choices=max_choices if kind == "multi" else None,
+                min=low if kind == "scale" else None,
+                max=high if kind == "scale" else None,
+                min_label=block.min_label.strip() if kind == "scale" else "",
+                max_label=block.max_label.strip() if kind == "scale" else "",
+            )
+        )
+        positions.append(i)
+    size = _int(
+        form.min_group_size,
+        "min_group_size",
+        errors,
+        N_("The minimum group size is between 3 and 1,000."),
+    )
+    draft = PollDraft(
+        unit=form.unit,
+        title=form.title,
+        description=form.description,
+        language=form.language,
+        opens_at=_moment(form.opens_at, "opens_at", errors),
+        closes_at=_moment(form.closes_at, "closes_at", errors),
+        min_group_size=5 if size is None else size,
+        duplicate_policy=form.duplicate_policy,
+        questions=tuple(questions),
+    )
+    if size is None and "min_group_size" not in errors:
+        errors["min_group_size"] = N_("The minimum group size is between 3 and 1,000.")
+    return Parsed(draft, tuple(positions), errors)
+
+
+def form_errors(errors: Mapping[str, str], positions: tuple[int, ...]) -> dict[str, str]:
+    """The service's field errors (``questions.2.options``) keyed by form block (``q4.options``)."""
+    mapped: dict[str, str] = {}
+    for key, message in errors.items():
+        parts = key.split(".")
+        if parts[0] == "questions" and len(parts) >= 2 and parts[1].isdigit():
+            index = int(parts[1])
+            block = positions[index] if index < len(positions) else index
+            name = ".".join(parts[2:]) or "text"
+            mapped[f"q{block}.{name}"] = message
+        else:
+            mapped[key] = message
+    return mapped
+
+
+def changes_for_update(draft: PollDraft) -> dict[str, object]:
+    """Every field of the draft, as ``polls.update`` takes them."""
+    return dict(draft.__dict__)

@@ -1,0 +1,55 @@
+"""Words the console shows for the product's codes (statuses, kinds, roles), as msgids
+translated where they are rendered."""
+
+from __future__ import annotations
+
+from polls.errors import N_
+from polls.forms.kinds import KINDS
+from polls.models import PlacementKind, PollStatus, Role
+
+STATUS = {
+    PollStatus.DRAFT.value: N_("Draft"),
+    PollStatus.SCHEDULED.value: N_("Scheduled"),
+    PollStatus.OPEN.value: N_("Open"),
+    PollStatus.CLOSED.value: N_("Closed"),
+}
+
+QUESTION_KINDS = {name: kind.label for name, kind in KINDS.items()}
+
+PLACEMENT_KINDS = {
+    PlacementKind.CANTEEN.value: N_("Canteen"),
+    PlacementKind.NOTICE_BOARD.value: N_("Notice board"),
+    PlacementKind.TELEGRAM.value: N_("Telegram group"),
+    PlacementKind.ZALO.value: N_("Zalo Official Account"),
+    PlacementKind.LINK.value: N_("Plain link"),
+}
+
+ROLES = {
+    Role.ADMIN.value: N_("Admin"),
+    Role.OFFICER.value: N_("Union officer"),
+    Role.VIEWER.value: N_("Leadership (read only)"),
+}
+
+BREAKDOWNS = {
+    "placement": N_("By placement"),
+    "unit": N_("By unit"),
+    "channel": N_("By channel"),
+}
+
+DUPLICATE_POLICIES = {
+    "device": N_("One answer per phone"),
+    "none": N_("No limit (shared devices)"),
+}
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+GLOBALS = {
+    "status_labels": STATUS,
+    "kind_labels": QUESTION_KINDS,
+    "placement_labels": PLACEMENT_KINDS,
+    "role_labels": ROLES,
+    "breakdown_labels": BREAKDOWNS,
+    "duplicate_labels": DUPLICATE_POLICIES,
+    "language_labels": LANGUAGES,
+}
+"""Passed to every console template."""

@@ -1,0 +1,180 @@
+"""The console's poll pages: the list, the editor, a poll with its placements, and results.
+
+Every page needs a session; changes also need a role that runs polls (viewers read only).
+The services check the unit subtree, so a poll of another subtree is simply not found."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.params import FromPath, FromQuery
+
+from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_session
+from polls.console import drafting
+from polls.console.pages import page, see_other
+from polls.errors import N_, Conflict, InvalidInput
+from polls.i18n import gettext
+from polls.models import PollStatus, Principal
+from polls.services import overviews, placements, polls, units
+from polls.services.polls import check_draft, now
+from polls.web import settings_of
+
+
+def _translated(errors: dict[str, str]) -> dict[str, str]:
+    return {key: gettext(message) for key, message in errors.items()}
+
+
+async def _editor(
+    principal: Principal,
+    form: drafting.DraftForm,
+    *,
+    poll_id: int | None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return page(
+        "edit.html",
+        principal,
+        status=status,
+        form=form,
+        poll_id=poll_id,
+        units=await units.visible_units(principal),
+        errors=_translated(errors or {}),
+    )
+
+
+async def _save(principal: Principal, request: Request, poll_id: int | None) -> Response:
+    """Create or update from the editor form; on any field error, the form comes back as typed."""
+    submitted = await request.form()
+    form = drafting.read_form(submitted)
+    if "more" in submitted:
+        return await _editor(principal, form.with_room(), poll_id=poll_id)
+    parsed = drafting.to_draft(form)
+    try:
+        if parsed.errors:
+            raise InvalidInput({**check_draft(parsed.draft), **parsed.errors})
+        if poll_id is None:
+            poll = await polls.create(principal, parsed.draft)
+        else:
+            poll = await polls.update(principal, poll_id, drafting.changes_for_update(parsed.draft))
+    except InvalidInput as error:
+        errors = drafting.form_errors(error.errors, parsed.positions)
+        return await _editor(
+            principal, form.with_room(), poll_id=poll_id, errors=errors, status=422
+        )
+    return see_other(f"/console/polls/{poll.id}")
+
+
+class PollPages(Controller):
+    path = "/console"
+    include_in_schema = False
+    guards = [requires_session]  # noqa: RUF012
+    dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
+
+    @get("/")
+    async def index(self, principal: CurrentPrincipal) -> Response:
+        return page("list.html", principal, polls=await polls.list_polls(principal), now=now())
+
+    @get("/polls")
+    async def list_alias(self) -> Response:
+        return see_other("/console")
+
+    @get("/polls/new", guards=[requires_runner])
+    async def new(self, principal: CurrentPrincipal) -> Response:
+        form = drafting.DraftForm().with_room()
+        return await _editor(principal, form, poll_id=None)
+
+    @post("/polls/new", guards=[requires_runner])
+    async def create(self, request: Request, principal: CurrentPrincipal) -> Response:
+        return await _save(principal, request, None)
+
+    @get("/polls/{poll_id:int}")
+    async def show(
+        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]
+    ) -> Response:
+        return await _poll_page(request, principal, poll_id)
+
+    @get("/polls/{poll_id:int}/edit", guards=[requires_runner])
+    async def edit(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> Response:
+        poll = await polls.get_for_change(principal, poll_id)
+        if poll.status != PollStatus.DRAFT:
+            raise Conflict(
+                N_("Only a draft can change its questions; duplicate the poll to make a new draft.")
+            )
+        return await _editor(principal, drafting.form_for_poll(poll), poll_id=poll.id)
+
+    @post("/polls/{poll_id:int}/edit", guards=[requires_runner])
+    async def update(
+        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]
+    ) -> Response:
+        return await _save(principal, request, poll_id)
+
+    @post("/polls/{poll_id:int}/open", guards=[requires_runner])
+    async def open_poll(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> Response:
+        await polls.open_poll(principal, poll_id)
+        return see_other(f"/console/polls/{poll_id}")
+
+    @post("/polls/{poll_id:int}/close", guards=[requires_runner])
+    async def close_poll(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> Response:
+        await polls.close_poll(principal, poll_id)
+        return see_other(f"/console/polls/{poll_id}")
+
+    @post("/polls/{poll_id:int}/duplicate", guards=[requires_runner])
+    async def duplicate(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> Response:
+        copy = await polls.duplicate(principal, poll_id)
+        return see_other(f"/console/polls/{copy.id}/edit")
+
+    @post("/polls/{poll_id:int}/placements", guards=[requires_runner])
+    async def add_placement(
+        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]
+    ) -> Response:
+        form = await request.form()
+        typed = {
+            name: value.strip() if isinstance(value := form.get(name), str) else ""
+            for name in ("label", "kind", "unit")
+        }
+        try:
+            await placements.add(
+                principal,
+                poll_id,
+                label=typed["label"],
+                kind=typed["kind"],
+                unit_slug=typed["unit"] or None,
+            )
+        except InvalidInput as error:
+            return await _poll_page(
+                request, principal, poll_id, typed=typed, errors=error.errors, status=422
+            )
+        return see_other(f"/console/polls/{poll_id}#placements")
+
+    @get("/polls/{poll_id:int}/results")
+    async def results(
+        self,
+        principal: CurrentPrincipal,
+        poll_id: FromPath[int],
+        by: FromQuery[str | None] = None,
+    ) -> Response:
+        overview = await overviews.results_overview(principal, poll_id, by or None)
+        return page("results.html", principal, overview=overview, by=by or None)
+
+
+async def _poll_page(
+    request: Request,
+    principal: Principal,
+    poll_id: int,
+    *,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    overview = await overviews.poll_overview(principal, poll_id)
+    return page(
+        "poll.html",
+        principal,
+        status=status,
+        overview=overview,
+        poll_status=overview.poll.effective_status(now()).value,
+        base_url=settings_of(request).base_url.rstrip("/"),
+        typed=typed or {"label": "", "kind": "canteen", "unit": ""},
+        errors=_translated(errors or {}),
+    )

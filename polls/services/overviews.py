@@ -1,0 +1,47 @@
+"""What the officer console shows on one page, gathered in one call per page so its
+controllers stay thin: a poll with its response count and placements, and a poll's results
+with the headcount its response rate is measured against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from polls.analytics.tally import PollResults
+from polls.models import Placement, Poll, Principal, Unit
+from polls.services import placements, polls, results, units
+
+
+@dataclass(frozen=True)
+class PollOverview:
+    poll: Poll
+    responses: int
+    placements: tuple[Placement, ...]
+    units: tuple[Unit, ...]
+    """The poll's unit and those below it: where a placement may be."""
+
+
+@dataclass(frozen=True)
+class ResultsOverview:
+    poll: Poll
+    results: PollResults
+    headcount: int
+    """Workers of the poll's unit subtree; 0 when nobody has entered it."""
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.results.responses / self.headcount if self.headcount else None
+
+
+async def poll_overview(principal: Principal, poll_id: int) -> PollOverview:
+    poll = await polls.get(principal, poll_id)
+    counts = await polls.response_counts([poll.id])
+    shared = await placements.list_for_poll(principal, poll.id)
+    below = await units.subtree(poll.unit_path)
+    return PollOverview(poll, counts.get(poll.id, 0), tuple(shared), tuple(below))
+
+
+async def results_overview(principal: Principal, poll_id: int, by: str | None) -> ResultsOverview:
+    poll = await polls.get(principal, poll_id)
+    tallied = await results.results_for(poll, by)
+    headcount = await units.subtree_headcount(await units.get(poll.unit_id))
+    return ResultsOverview(poll, tallied, headcount)
