@@ -6,12 +6,14 @@ request's language, and never a stack trace."""
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from typing import Any
 
 import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import (
+    SerializationException,
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
@@ -88,18 +90,23 @@ def _as_domain_error(exc: Exception) -> e.DomainError:
         return e.NotFound(e.N_("This page does not exist."))
     if isinstance(exc, ValidationException):
         detail = str(exc.detail).lower()
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        if "malformed" in detail or "decode" in detail or any(
-            "malformed" in str(item).lower() for item in extra
-        ):
-            error = e.DomainError(e.N_("The request body is not valid JSON."))
-            return error
-        fields = {
-            str(item.get("key") or "body"): str(item.get("message", ""))
-            for item in extra
+        extra = [
+            item
+            for item in (exc.extra if isinstance(exc.extra, list) else [])
             if isinstance(item, dict)
-        }
-        return e.InvalidInput(fields or {"body": str(exc.detail)})
+        ]
+        if (
+            "malformed" in detail
+            or "decode" in detail
+            or any("malformed" in str(item).lower() for item in extra)
+        ):
+            return e.DomainError(e.N_("The request body is not valid JSON."))
+        if any(_missing_body(item) for item in extra):
+            return e.DomainError(e.N_("The request body is not valid JSON."))
+        fields = dict(_field_error(item) for item in extra)
+        return e.InvalidInput(fields or {"body": e.N_("This value is not valid.")})
+    if isinstance(exc, HTTPException) and isinstance(exc.__cause__, SerializationException):
+        return e.DomainError(e.N_("The request body is not valid JSON."))
     if isinstance(exc, HTTPException):
         if exc.status_code == 413:
             return e.PayloadTooLarge()
@@ -124,6 +131,44 @@ def _as_domain_error(exc: Exception) -> e.DomainError:
     error = e.DomainError(e.N_("Something went wrong on our side. Please try again."))
     error.status_code = HTTP_500_INTERNAL_SERVER_ERROR  # type: ignore[misc]
     return error
+
+
+_FIELD_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Expected `str` of length <= "), e.N_("This text is too long.")),
+    (re.compile(r"^Expected `str` of length >= "), e.N_("This text is too short.")),
+    (re.compile(r"^Expected `array` of length <= "), e.N_("There are too many items.")),
+    (re.compile(r"^Expected `object` of length <= "), e.N_("There are too many items.")),
+    (re.compile(r"^Expected `int` >= "), e.N_("This number is too small.")),
+    (re.compile(r"^Expected `int` <= "), e.N_("This number is too large.")),
+    (re.compile(r"^Invalid enum value "), e.N_("Choose one of the allowed values.")),
+    (re.compile(r"^Expected `"), e.N_("This value has the wrong type.")),
+)
+_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `([^`]{1,80})`")
+_MISSING_FIELD = re.compile(r"^Object missing required field `([^`]{1,80})`")
+
+
+def _missing_body(item: dict[str, Any]) -> bool:
+    """Litestar's way of saying the body was empty: a KeyError for the ``data`` parameter."""
+    return item.get("source") == "body" and item.get("message") == "'data'"
+
+
+def _field_error(item: dict[str, Any]) -> tuple[str, str]:
+    """A validation error of msgspec as (field, message id): the field written the way the
+    services write theirs (``questions.0.kind``), the message a person can read."""
+    key = re.sub(r"\[(\d+)\]", r".\1", str(item.get("key") or "body")).replace("[...]", "")
+    message = str(item.get("message", ""))
+    if key in ("data", "body"):
+        key = "body"
+    if found := _UNKNOWN_FIELD.match(message):
+        return (found[1] if key == "body" else f"{key}.{found[1]}"), e.N_(
+            "This field is not expected here."
+        )
+    if found := _MISSING_FIELD.match(message):
+        return (found[1] if key == "body" else f"{key}.{found[1]}"), e.N_("This field is required.")
+    for pattern, text in _FIELD_MESSAGES:
+        if pattern.match(message):
+            return key, text
+    return key, e.N_("This value is not valid.")
 
 
 def _message(error: e.DomainError) -> str:
@@ -177,7 +222,10 @@ def remember_locale(app: Any) -> Any:
 
         async def send_with_cookie(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie)]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (b"set-cookie", cookie)],
+                }
             await send(message)
 
         await app(scope, receive, send_with_cookie)
