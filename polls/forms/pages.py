@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from polls.errors import AlreadyAnswered, InvalidAnswers, N_, PollNotAccepting
 from polls.forms.submitting import Target, device_token, remember_device, submit, target
@@ -101,7 +102,11 @@ class FormPages(Controller):
             response = _not_accepting(found.poll)
             response.status_code = 410
             return response
-        redirect = Redirect(path=f"/p/{found.placement.code}/thanks", query_params={"r": receipt.receipt})
+        redirect = Redirect(
+            path=f"/p/{found.placement.code}/thanks",
+            query_params={"r": receipt.receipt},
+            status_code=HTTP_303_SEE_OTHER,
+        )
         remember_device(request, redirect, token)
         return redirect
 
