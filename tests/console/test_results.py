@@ -114,4 +114,6 @@ async def test_the_poll_page_counts_visits_and_responses(
     page = await client.get(f"/console/polls/{open_poll.id}")
     assert page.status_code == 200
     row = page.text[page.text.index("Nhà ăn Khai thác 3") :]
-    assert re.search(r'<td class="num">1</td>\s*<td class="num">1</td>', row)
+    assert re.search(
+        r'data-label="Visits">1</td>\s*<td class="num" data-label="Responses">1</td>', row
+    )
