@@ -136,11 +136,13 @@ def _int(value: str, key: str, errors: dict[str, str], message: str) -> int | No
 def _moment(value: str, key: str, errors: dict[str, str]) -> datetime | None:
     if not value:
         return None
-    try:
-        return datetime.strptime(value, DATETIME_FORMAT).replace(tzinfo=TIMEZONE)
-    except ValueError:
-        errors[key] = N_("Give a date and time like 2026-11-12T07:30.")
-        return None
+    for pattern in (DATETIME_FORMAT, DATETIME_FORMAT + ":%S"):
+        try:
+            return datetime.strptime(value, pattern).replace(tzinfo=TIMEZONE)
+        except ValueError:
+            continue
+    errors[key] = N_("Give a date and time like 2026-11-12T07:30.")
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -422,3 +423,27 @@ def test_block_keys_map_back_to_the_form() -> None:
     errors = form_errors({"title": "t", "questions.1.options": "o", "questions": "q"}, (0, 3))
     assert errors == {"title": "t", "q3.options": "o", "questions": "q"}
     assert re.match(r"q\d+\.options", next(iter(k for k in errors if k.startswith("q3"))))
+
+
+async def test_times_are_read_and_shown_in_vietnam_time(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await login(client, "officer")
+    form = editor_form(*ALL_KINDS, opens_at="2030-01-02T07:30", closes_at="2030-01-09T17:00:00")
+    created = await post_form(client, "/console/polls/new", form)
+    assert created.status_code == 303, created.text
+    poll_id = int(created.headers["location"].rsplit("/", 1)[1])
+    poll = await polls.get(world.principals["officer"], poll_id)
+    assert poll.opens_at is not None
+    assert poll.closes_at is not None
+    assert poll.opens_at.astimezone(UTC) == datetime(2030, 1, 2, 0, 30, tzinfo=UTC)
+    assert poll.closes_at.astimezone(UTC) == datetime(2030, 1, 9, 10, 0, tzinfo=UTC)
+    page = await client.get(f"/console/polls/{poll_id}/edit")
+    assert 'value="2030-01-02T07:30"' in page.text
+    assert 'value="2030-01-09T17:00"' in page.text
+    reversed_times = editor_form(
+        *ALL_KINDS, opens_at="2030-01-09T07:30", closes_at="2030-01-02T07:30"
+    )
+    refused = await post_form(client, f"/console/polls/{poll_id}/edit", reversed_times)
+    assert refused.status_code == 422
+    assert "The closing time must come after the opening time." in refused.text
