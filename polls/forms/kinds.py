@@ -79,7 +79,9 @@ class Kind:
         rows to store; an empty list means unanswered. Raises ``AnswerError``."""
         raise NotImplementedError
 
-    def tally(self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None) -> QuestionTally:
+    def tally(
+        self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None
+    ) -> QuestionTally:
         raise NotImplementedError
 
     def definition_errors(self, question: Question) -> dict[str, str]:
@@ -96,7 +98,9 @@ def _single_value(value: Any) -> Any:
 
 
 class ChoiceKind(Kind):
-    def tally(self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None) -> QuestionTally:
+    def tally(
+        self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None
+    ) -> QuestionTally:
         shares = tuple(
             Share(
                 key=str(option.id),
@@ -153,9 +157,20 @@ class MultiKind(ChoiceKind):
 
     def definition_errors(self, question: Question) -> dict[str, str]:
         errors = super().definition_errors(question)
-        if question.max_choices is not None and not 1 <= question.max_choices <= len(question.options):
-            errors["max_choices"] = N_("The most choices must be between 1 and the number of options.")
+        if question.max_choices is not None and not 1 <= question.max_choices <= len(
+            question.options
+        ):
+            errors["max_choices"] = N_(
+                "The most choices must be between 1 and the number of options."
+            )
         return errors
+
+
+def _scale_bounds(question: Question) -> tuple[int, int]:
+    """The scale's ends; 0 is a real lower end (a 0-10 scale), not a missing one."""
+    low = 1 if question.scale_min is None else question.scale_min
+    high = 5 if question.scale_max is None else question.scale_max
+    return low, high
 
 
 class ScaleKind(Kind):
@@ -166,17 +181,21 @@ class ScaleKind(Kind):
         value = _single_value(value)
         if value in (None, ""):
             return []
-        low, high = question.scale_min or 1, question.scale_max or 5
+        low, high = _scale_bounds(question)
         try:
             number = _as_int(value)
         except AnswerError:
-            raise AnswerError(N_("Choose a number from %(min)s to %(max)s."), min=low, max=high) from None
+            raise AnswerError(
+                N_("Choose a number from %(min)s to %(max)s."), min=low, max=high
+            ) from None
         if not low <= number <= high:
             raise AnswerError(N_("Choose a number from %(min)s to %(max)s."), min=low, max=high)
         return [AnswerRow(value_int=number)]
 
-    def tally(self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None) -> QuestionTally:
-        low, high = question.scale_min or 1, question.scale_max or 5
+    def tally(
+        self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None
+    ) -> QuestionTally:
+        low, high = _scale_bounds(question)
         shares = tuple(
             Share(
                 key=str(v),
@@ -200,7 +219,16 @@ class ScaleKind(Kind):
 class YesNoKind(Kind):
     name = "yes_no"
     label = N_("Yes / no")
-    YES: ClassVar[dict[Any, int]] = {True: 1, "yes": 1, "true": 1, "1": 1, False: 0, "no": 0, "false": 0, "0": 0}
+    YES: ClassVar[dict[Any, int]] = {
+        True: 1,
+        "yes": 1,
+        "true": 1,
+        "1": 1,
+        False: 0,
+        "no": 0,
+        "false": 0,
+        "0": 0,
+    }
 
     def parse(self, question: Question, value: Any) -> list[AnswerRow]:
         value = _single_value(value)
@@ -213,7 +241,9 @@ class YesNoKind(Kind):
             raise AnswerError(N_("Answer yes or no."))
         return [AnswerRow(value_int=self.YES[key])]
 
-    def tally(self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None) -> QuestionTally:
+    def tally(
+        self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None
+    ) -> QuestionTally:
         yes, no = counts.get((None, 1), 0), counts.get((None, 0), 0)
         shares = (
             Share("yes", N_("Yes"), yes, _fraction(yes, answered)),
@@ -239,13 +269,22 @@ class TextKind(Kind):
             raise AnswerError(N_("Keep the answer under %(max)s characters."), max=MAX_TEXT_CHARS)
         return [AnswerRow(value_text=text)] if text else []
 
-    def tally(self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None) -> QuestionTally:
+    def tally(
+        self, question: Question, counts: Counts, answered: int, texts: Sequence[str] | None
+    ) -> QuestionTally:
         return QuestionTally(
-            question.id, question.kind, question.text, answered, (), texts=None if texts is None else tuple(texts)
+            question.id,
+            question.kind,
+            question.text,
+            answered,
+            (),
+            texts=None if texts is None else tuple(texts),
         )
 
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (SingleKind(), MultiKind(), ScaleKind(), YesNoKind(), TextKind())}
+KINDS: dict[str, Kind] = {
+    kind.name: kind for kind in (SingleKind(), MultiKind(), ScaleKind(), YesNoKind(), TextKind())
+}
 
 
 def kind_of(question: Question) -> Kind:

@@ -317,3 +317,24 @@ async def test_an_unknown_breakdown_is_422(unlimited: httpx.AsyncClient, world: 
     )
     assert got.status_code == 422, got.text
     assert set(got.json()["errors"]) == {"by"}
+
+
+async def test_a_zero_to_ten_scale_accepts_and_counts_zero(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    scale = {"kind": "scale", "text": "Bạn giới thiệu công đoàn cho bạn bè?", "min": 0, "max": 10}
+    poll = await create_draft_poll(
+        unlimited, world, questions=[scale], min_group_size=3, duplicate_policy="none"
+    )
+    placement = await add_placement(unlimited, world, poll["id"])
+    await unlimited.post(f"/api/v1/polls/{poll['id']}/open", headers=world.auth("officer"))
+    question = str(poll["questions"][0]["id"])
+    for value in (0, 0, 10):
+        sent = await answer(unlimited, placement["code"], {question: value})
+        assert sent.status_code == 201, sent.text
+    assert (await answer(unlimited, placement["code"], {question: 11})).status_code == 422
+    got = await unlimited.get(f"/api/v1/polls/{poll['id']}/results", headers=world.auth("officer"))
+    tally = got.json()["questions"][0]
+    assert [o["key"] for o in tally["options"]] == [str(v) for v in range(11)]
+    assert tally["options"][0]["count"] == 2
+    assert tally["mean"] == round(10 / 3, 2)
