@@ -1,0 +1,75 @@
+"""The one submission path under races and failures: a response is stored whole or not at
+all, once per device, and once per submission id."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from polls import tables as t
+from polls.errors import AlreadyAnswered
+from polls.models import Receipt
+from polls.services import polls
+from polls.services.submission import Submission, submit_response
+from tests.conftest import SECRET, OpenPoll, stored_counts
+
+
+async def _submit(poll_id: int, answers: dict, **fields: object) -> Receipt | Exception:
+    poll = await polls.load(poll_id)
+    try:
+        return await submit_response(poll, Submission(answers=answers, **fields), secret=SECRET)  # type: ignore[arg-type]
+    except Exception as error:  # the races below compare outcomes
+        return error
+
+
+async def test_concurrent_answers_from_one_device_store_one(
+    client: httpx.AsyncClient, open_poll: OpenPoll
+) -> None:
+    outcomes = await asyncio.gather(
+        *(
+            _submit(open_poll.id, open_poll.answers(), subject="device-token-123456")
+            for _ in range(6)
+        )
+    )
+    receipts = [o for o in outcomes if isinstance(o, Receipt)]
+    refusals = [o for o in outcomes if isinstance(o, AlreadyAnswered)]
+    assert len(receipts) == 1, outcomes
+    assert len(refusals) == 5, outcomes
+    assert await stored_counts() == {"response": 1, "answer": 6, "duplicate_key": 1}
+
+
+async def test_concurrent_retries_of_one_submission_count_once(
+    client: httpx.AsyncClient, open_poll: OpenPoll
+) -> None:
+    outcomes = await asyncio.gather(
+        *(
+            _submit(
+                open_poll.id,
+                open_poll.answers(),
+                subject=f"device-{n:016d}",
+                submission_id="retry-1",
+            )
+            for n in range(6)
+        )
+    )
+    assert all(isinstance(o, Receipt) for o in outcomes), outcomes
+    assert len({o.receipt for o in outcomes}) == 1  # type: ignore[union-attr]
+    assert await t.Response.count() == 1
+
+
+async def test_a_failure_midway_stores_nothing(
+    client: httpx.AsyncClient, open_poll: OpenPoll, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_insert(*rows: object) -> object:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(t.Answer, "insert", broken_insert)
+    outcome = await _submit(open_poll.id, open_poll.answers(), subject="device-token-123456")
+    assert isinstance(outcome, RuntimeError)
+    monkeypatch.undo()
+    assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
+    # and the device may try again: its duplicate key was rolled back with the rest
+    retried = await _submit(open_poll.id, open_poll.answers(), subject="device-token-123456")
+    assert isinstance(retried, Receipt)
