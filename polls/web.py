@@ -13,11 +13,11 @@ from typing import Any
 import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import (
-    SerializationException,
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    SerializationException,
     ValidationException,
 )
 from litestar.response import Redirect, Template

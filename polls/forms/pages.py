@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from polls.errors import AlreadyAnswered, InvalidAnswers, N_, PollNotAccepting
+from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting
 from polls.forms.submitting import Target, device_token, remember_device, submit, target
 from polls.i18n import gettext, local_datetime
 from polls.models import Poll, PollStatus
+from polls.privacy import new_device_token
 from polls.services import placements
 from polls.services.polls import now
 from polls.services.submission import has_answered
-from polls.privacy import new_device_token
 from polls.web import settings_of
 
 FORM_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
@@ -38,10 +38,14 @@ def _not_accepting(poll: Poll) -> Template:
         return _message(
             poll,
             gettext("This poll is not open yet."),
-            gettext("It opens on %(time)s. Please come back then.", time=local_datetime(poll.opens_at)),
+            gettext(
+                "It opens on %(time)s. Please come back then.", time=local_datetime(poll.opens_at)
+            ),
         )
     if status in (PollStatus.DRAFT, PollStatus.SCHEDULED):
-        return _message(poll, gettext("This poll is not open yet."), gettext("Please come back later."))
+        return _message(
+            poll, gettext("This poll is not open yet."), gettext("Please come back later.")
+        )
     return _message(poll, gettext("This poll has closed."), gettext("Thank you for your interest."))
 
 
@@ -53,7 +57,9 @@ def _already_answered(poll: Poll) -> Template:
     )
 
 
-def _form(found: Target, kept: dict[int, list[str]], errors: dict[int, str], status: int = 200) -> Template:
+def _form(
+    found: Target, kept: dict[int, list[str]], errors: dict[int, str], status: int = 200
+) -> Template:
     return Template(
         template_name="form/page.html",
         context={"poll": found.poll, "code": found.placement.code, "kept": kept, "errors": errors},
@@ -93,7 +99,9 @@ class FormPages(Controller):
             receipt, token = await submit(request, found, answers)
         except InvalidAnswers as error:
             messages = {
-                int(k): gettext(m, p) for k, (m, p) in error.answer_errors.items() if str(k).isdigit()
+                int(k): gettext(m, p)
+                for k, (m, p) in error.answer_errors.items()
+                if str(k).isdigit()
             }
             return _form(found, kept, messages, status=422)
         except AlreadyAnswered:
