@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 from piccolo.engine.base import Engine
 
@@ -106,7 +106,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             header_name="x-csrf-token",
             exclude=UNPROTECTED,
         ),
-        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment())),
+        template_config=TemplateConfig(
+            instance=JinjaTemplateEngine.from_environment(environment())
+        ),
         openapi_config=OpenAPIConfig(
             title="Polls API",
             version="1",

@@ -49,7 +49,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     summary = _run(settings, lambda: load_demo(settings.secret_key))
     if summary.created:
         print(f"demo data loaded: {summary.polls} polls, {summary.responses} responses")
-        print(f"sign in at {settings.base_url}/console as admin, maokhe or lanhdao, password {DEMO_PASSWORD}")
+        print(
+            f"sign in at {settings.base_url}/console as admin, maokhe or lanhdao, "
+            f"password {DEMO_PASSWORD}"
+        )
     else:
         print("the database already has data; demo not loaded")
     return 0
@@ -110,7 +113,10 @@ def cmd_issue_token(settings: Settings, args: argparse.Namespace) -> int:
     try:
         print(_run(settings, lambda: accounts.issue_token(args.username, args.label)))
     except DomainError as error:
-        print(f"error: {error.message % error.params if error.params else error.message}", file=sys.stderr)
+        print(
+            f"error: {error.message % error.params if error.params else error.message}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
@@ -126,7 +132,9 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     commands.add_parser("migrate", help="apply migrations").set_defaults(func=cmd_migrate)
     commands.add_parser("demo", help="load the demo data").set_defaults(func=cmd_demo)
-    commands.add_parser("units", help="list units, one a line, slug first").set_defaults(func=cmd_units)
+    commands.add_parser("units", help="list units, one a line, slug first").set_defaults(
+        func=cmd_units
+    )
     officer = commands.add_parser("create-officer", help="password from stdin or POLLS_PASSWORD")
     officer.add_argument("username")
     officer.add_argument("--unit", required=True)

@@ -21,15 +21,35 @@ DEMO_PASSWORD = "thomo-1211"
 TREE = {
     "cdtkv": ("Công đoàn Than – Khoáng sản Việt Nam", UnitKind.NATIONAL, 0, None),
     "than-mao-khe": ("Công đoàn Công ty Than Mạo Khê", UnitKind.SUBORDINATE, 0, "cdtkv"),
-    "mao-khe-khai-thac-3": ("Công đoàn Phân xưởng Khai thác 3", UnitKind.WORKSHOP, 420, "than-mao-khe"),
-    "mao-khe-khai-thac-5": ("Công đoàn Phân xưởng Khai thác 5", UnitKind.WORKSHOP, 380, "than-mao-khe"),
+    "mao-khe-khai-thac-3": (
+        "Công đoàn Phân xưởng Khai thác 3",
+        UnitKind.WORKSHOP,
+        420,
+        "than-mao-khe",
+    ),
+    "mao-khe-khai-thac-5": (
+        "Công đoàn Phân xưởng Khai thác 5",
+        UnitKind.WORKSHOP,
+        380,
+        "than-mao-khe",
+    ),
     "mao-khe-co-dien": ("Công đoàn Phân xưởng Cơ điện", UnitKind.WORKSHOP, 260, "than-mao-khe"),
     "mao-khe-van-tai": ("Công đoàn Phân xưởng Vận tải lò", UnitKind.WORKSHOP, 310, "than-mao-khe"),
     "than-ha-lam": ("Công đoàn Công ty Than Hà Lầm", UnitKind.SUBORDINATE, 3100, "cdtkv"),
     "than-vang-danh": ("Công đoàn Công ty Than Vàng Danh", UnitKind.SUBORDINATE, 4200, "cdtkv"),
     "than-nui-beo": ("Công đoàn Công ty Than Núi Béo", UnitKind.SUBORDINATE, 2300, "cdtkv"),
-    "tuyen-than-cua-ong": ("Công đoàn Công ty Tuyển than Cửa Ông", UnitKind.SUBORDINATE, 2800, "cdtkv"),
-    "vang-danh-khai-thac-1": ("Công đoàn Phân xưởng Khai thác 1", UnitKind.WORKSHOP, 450, "than-vang-danh"),
+    "tuyen-than-cua-ong": (
+        "Công đoàn Công ty Tuyển than Cửa Ông",
+        UnitKind.SUBORDINATE,
+        2800,
+        "cdtkv",
+    ),
+    "vang-danh-khai-thac-1": (
+        "Công đoàn Phân xưởng Khai thác 1",
+        UnitKind.WORKSHOP,
+        450,
+        "than-vang-danh",
+    ),
 }
 
 OFFICERS = [
@@ -59,8 +79,16 @@ def _communication_poll() -> PollDraft:
             "để truyền thông hiệu quả hơn. Khảo sát mất khoảng một phút."
         ),
         questions=(
-            QuestionDraft("multi", "Bạn thường nhận thông tin công đoàn qua kênh nào?", True, tuple(CHANNELS), max_choices=3),
-            QuestionDraft("single", "Kênh nào giúp bạn nắm thông tin nhanh nhất?", True, tuple(CHANNELS)),
+            QuestionDraft(
+                "multi",
+                "Bạn thường nhận thông tin công đoàn qua kênh nào?",
+                True,
+                tuple(CHANNELS),
+                max_choices=3,
+            ),
+            QuestionDraft(
+                "single", "Kênh nào giúp bạn nắm thông tin nhanh nhất?", True, tuple(CHANNELS)
+            ),
             QuestionDraft(
                 "scale",
                 "Bạn hài lòng thế nào với thông tin công đoàn hiện nay?",
@@ -71,7 +99,9 @@ def _communication_poll() -> PollDraft:
                 max_label="Rất hài lòng",
             ),
             QuestionDraft("yes_no", "Bạn có muốn nhận tin công đoàn qua Zalo không?", True),
-            QuestionDraft("text", "Góp ý của bạn để công tác truyền thông công đoàn tốt hơn", False),
+            QuestionDraft(
+                "text", "Góp ý của bạn để công tác truyền thông công đoàn tốt hơn", False
+            ),
         ),
     )
 
@@ -80,16 +110,32 @@ def _safety_poll() -> PollDraft:
     return PollDraft(
         unit="cdtkv",
         title="Tháng hành động về An toàn, vệ sinh lao động: ý kiến của người lao động",
-        description="Ý kiến của bạn giúp công đoàn các cấp đề xuất cải thiện điều kiện làm việc trong lò.",
+        description=(
+            "Ý kiến của bạn giúp công đoàn các cấp đề xuất cải thiện điều kiện làm việc trong lò."
+        ),
         min_group_size=10,
         questions=(
-            QuestionDraft("scale", "Bạn đánh giá điều kiện an toàn nơi làm việc của mình thế nào?", True, min=1, max=5, min_label="Rất kém", max_label="Rất tốt"),
+            QuestionDraft(
+                "scale",
+                "Bạn đánh giá điều kiện an toàn nơi làm việc của mình thế nào?",
+                True,
+                min=1,
+                max=5,
+                min_label="Rất kém",
+                max_label="Rất tốt",
+            ),
             QuestionDraft("yes_no", "Trong tháng qua, bạn có được huấn luyện ATVSLĐ không?", True),
             QuestionDraft(
                 "single",
                 "Điều gì cần cải thiện trước nhất?",
                 True,
-                ("Thông gió, bụi", "Bảo hộ lao động", "Chiếu sáng", "Thời gian nghỉ giữa ca", "Nước uống, bữa ăn giữa ca"),
+                (
+                    "Thông gió, bụi",
+                    "Bảo hộ lao động",
+                    "Chiếu sáng",
+                    "Thời gian nghỉ giữa ca",
+                    "Nước uống, bữa ăn giữa ca",
+                ),
             ),
             QuestionDraft("text", "Bạn có kiến nghị gì về an toàn, vệ sinh lao động?", False),
         ),
@@ -100,16 +146,33 @@ def _tet_poll() -> PollDraft:
     return PollDraft(
         unit="than-mao-khe",
         title="Chăm lo Tết Thợ mỏ: bạn mong muốn điều gì?",
-        description="Kết quả giúp Ban Chấp hành công đoàn chuẩn bị chương trình Ngày truyền thống thợ mỏ 12/11.",
+        description=(
+            "Kết quả giúp Ban Chấp hành công đoàn chuẩn bị chương trình "
+            "Ngày truyền thống thợ mỏ 12/11."
+        ),
         questions=(
             QuestionDraft(
                 "multi",
                 "Hoạt động nào bạn muốn có trong dịp Tết Thợ mỏ?",
                 True,
-                ("Hội thao, văn nghệ", "Thăm hỏi gia đình khó khăn", "Quà cho con đoàn viên", "Tham quan, nghỉ dưỡng", "Khám sức khỏe"),
+                (
+                    "Hội thao, văn nghệ",
+                    "Thăm hỏi gia đình khó khăn",
+                    "Quà cho con đoàn viên",
+                    "Tham quan, nghỉ dưỡng",
+                    "Khám sức khỏe",
+                ),
                 max_choices=2,
             ),
-            QuestionDraft("scale", "Bạn đánh giá chương trình năm ngoái thế nào?", True, min=1, max=5, min_label="Rất không hài lòng", max_label="Rất hài lòng"),
+            QuestionDraft(
+                "scale",
+                "Bạn đánh giá chương trình năm ngoái thế nào?",
+                True,
+                min=1,
+                max=5,
+                min_label="Rất không hài lòng",
+                max_label="Rất hài lòng",
+            ),
         ),
     )
 
@@ -121,7 +184,9 @@ class DemoSummary:
     responses: int
 
 
-async def _answer_at_random(poll_id: int, codes: list[str], count: int, rng: random.Random, secret: str) -> int:
+async def _answer_at_random(
+    poll_id: int, codes: list[str], count: int, rng: random.Random, secret: str
+) -> int:
     poll = await polls.load(poll_id)
     options = [await placements.by_code(code) for code in codes]
     stored = 0
@@ -131,9 +196,14 @@ async def _answer_at_random(poll_id: int, codes: list[str], count: int, rng: ran
             if q.kind == "single":
                 answers[str(q.id)] = rng.choice(q.options).id
             elif q.kind == "multi":
-                answers[str(q.id)] = [o.id for o in rng.sample(list(q.options), rng.randint(1, q.max_choices or 2))]
+                answers[str(q.id)] = [
+                    o.id for o in rng.sample(list(q.options), rng.randint(1, q.max_choices or 2))
+                ]
             elif q.kind == "scale":
-                answers[str(q.id)] = rng.choices(range(q.scale_min or 1, (q.scale_max or 5) + 1), weights=[1, 2, 4, 6, 3][: (q.scale_max or 5) - (q.scale_min or 1) + 1])[0]
+                answers[str(q.id)] = rng.choices(
+                    range(q.scale_min or 1, (q.scale_max or 5) + 1),
+                    weights=[1, 2, 4, 6, 3][: (q.scale_max or 5) - (q.scale_min or 1) + 1],
+                )[0]
             elif q.kind == "yes_no":
                 answers[str(q.id)] = rng.random() < 0.7
             elif q.kind == "text" and rng.random() < 0.25:
@@ -150,7 +220,12 @@ async def _answer_at_random(poll_id: int, codes: list[str], count: int, rng: ran
         placement = rng.choices(options, weights=weights)[0]
         await submit_response(
             poll,
-            Submission(answers=answers, channel=Channel.WEB, placement=placement, subject=f"demo-{poll_id}-{index}"),
+            Submission(
+                answers=answers,
+                channel=Channel.WEB,
+                placement=placement,
+                subject=f"demo-{poll_id}-{index}",
+            ),
             secret=secret,
         )
         stored += 1
@@ -159,7 +234,9 @@ async def _answer_at_random(poll_id: int, codes: list[str], count: int, rng: ran
 
 async def load_demo(secret: str, *, seed: int = 1211) -> DemoSummary:
     if await t.Unit.count() > 0:
-        return DemoSummary(created=False, polls=await t.Poll.count(), responses=await t.Response.count())
+        return DemoSummary(
+            created=False, polls=await t.Poll.count(), responses=await t.Response.count()
+        )
     rng = random.Random(seed)
     for slug, (name, kind, headcount, parent) in TREE.items():
         await units.create_unit(
@@ -185,7 +262,13 @@ async def load_demo(secret: str, *, seed: int = 1211) -> DemoSummary:
         ("Nhà ăn Phân xưởng Cơ điện", "canteen", "mao-khe-co-dien"),
         ("Bảng tin Phân xưởng Vận tải lò", "notice_board", "mao-khe-van-tai"),
     ):
-        codes.append((await placements.add(maokhe, communication.id, label=label, kind=kind, unit_slug=unit)).code)
+        codes.append(
+            (
+                await placements.add(
+                    maokhe, communication.id, label=label, kind=kind, unit_slug=unit
+                )
+            ).code
+        )
     await polls.open_poll(maokhe, communication.id)
     responses += await _answer_at_random(communication.id, codes, 137, rng, secret)
 
@@ -196,12 +279,18 @@ async def load_demo(secret: str, *, seed: int = 1211) -> DemoSummary:
         ("Nhà ăn Công ty Than Hà Lầm", "canteen", "than-ha-lam"),
         ("Đường dẫn gửi các công đoàn trực thuộc", "link", None),
     ):
-        safety_codes.append((await placements.add(admin, safety.id, label=label, kind=kind, unit_slug=unit)).code)
+        safety_codes.append(
+            (await placements.add(admin, safety.id, label=label, kind=kind, unit_slug=unit)).code
+        )
     await polls.open_poll(admin, safety.id)
     responses += await _answer_at_random(safety.id, safety_codes, 64, rng, secret)
 
     tet = await polls.create(maokhe, _tet_poll())
-    tet_code = (await placements.add(maokhe, tet.id, label="Nhà ăn trung tâm", kind="canteen", unit_slug="than-mao-khe")).code
+    tet_code = (
+        await placements.add(
+            maokhe, tet.id, label="Nhà ăn trung tâm", kind="canteen", unit_slug="than-mao-khe"
+        )
+    ).code
     await polls.open_poll(maokhe, tet.id)
     responses += await _answer_at_random(tet.id, [tet_code], 41, rng, secret)
     await polls.close_poll(maokhe, tet.id)

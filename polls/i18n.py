@@ -32,7 +32,9 @@ LOCALE_COOKIE = "polls_lang"
 LOCALES_DIR = Path(__file__).parent / "locales"
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("polls_locale", default=DEFAULT_LOCALE)
+_current: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "polls_locale", default=DEFAULT_LOCALE
+)
 
 
 @cache

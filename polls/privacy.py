@@ -34,7 +34,9 @@ def duplicate_key(secret: str, poll_id: int, subject: str) -> str:
 
 def idempotency_key(secret: str, poll_id: int, submission_id: str) -> str:
     key = _poll_key(secret, poll_id)
-    return hmac.new(key, f"submission:{poll_id}:{submission_id}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        key, f"submission:{poll_id}:{submission_id}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def new_device_token() -> str:
@@ -42,9 +44,11 @@ def new_device_token() -> str:
 
 
 def is_device_token(value: str | None) -> bool:
-    return bool(value) and 16 <= len(value or "") <= 64 and (value or "").replace("-", "").replace(
-        "_", ""
-    ).isalnum()
+    return (
+        bool(value)
+        and 16 <= len(value or "") <= 64
+        and (value or "").replace("-", "").replace("_", "").isalnum()
+    )
 
 
 def new_receipt() -> str:
@@ -99,9 +103,7 @@ def suppress(counts: Sequence[tuple[K, int]], min_group_size: int) -> Suppressio
     hidden_total = sum(n for key, n in counts if key in small)
     if len(small) >= 2 and hidden_total >= k:
         return Suppression(
-            tuple(
-                SegmentDecision(key, key not in small, merged=key in small) for key, _ in counts
-            ),
+            tuple(SegmentDecision(key, key not in small, merged=key in small) for key, _ in counts),
             tuple(small),
         )
     hidden = set(small)

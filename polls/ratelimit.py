@@ -72,11 +72,9 @@ class RateLimiter:
 
     async def check(self, *, device: str | None, address: str | None) -> None:
         """Count one submission; raise ``RateLimited`` past either limit."""
-        if self.per_device and device:
-            if await self.counter.hit("d:" + self._hash("device", device)) > self.per_device:
-                raise RateLimited(retry_after=WINDOW - int(time.time()) % WINDOW)
-        if self.per_ip and address:
-            if await self.counter.hit("a:" + self._hash("address", address)) > self.per_ip:
+        checks = ((self.per_device, "device", device), (self.per_ip, "address", address))
+        for limit, kind, value in checks:
+            if limit and value and await self.counter.hit(self._hash(kind, value)) > limit:
                 raise RateLimited(retry_after=WINDOW - int(time.time()) % WINDOW)
 
 

@@ -20,8 +20,8 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
@@ -94,7 +94,6 @@ class Option(Table):
     question = ForeignKey(Question, null=False, index=True)
     position = SmallInt()
     label = Varchar(length=300)
-
 
 
 class Placement(Table):

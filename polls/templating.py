@@ -1,4 +1,4 @@
-"""The Jinja environment: the ``templates/`` folder, autoescaping, gettext and formatting helpers."""
+"""The Jinja environment: ``templates/``, autoescaping, gettext and formatting helpers."""
 
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from litestar import Litestar
 from polls import db as polls_db
 from polls import tables as t
 from polls.app import create_app
+from polls.services.cache import forget_everything
 from polls.models import Principal
 from polls.services import accounts, units
 from polls.settings import Settings
@@ -71,6 +72,7 @@ async def database(
 
 @pytest.fixture
 async def db(database: Database) -> Database:
+    forget_everything()
     polls_db.activate(database.engine)
     # Units point at their parent with ON DELETE RESTRICT: unlink the tree before emptying it.
     await t.Unit.update({t.Unit.parent: None}, force=True)

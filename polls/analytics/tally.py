@@ -67,7 +67,9 @@ def _tallies(
 
 
 def _merge(segments: Sequence[SegmentCounts]) -> tuple[QuestionCounts, dict[int, int]]:
-    counts: dict[int, dict[tuple[int | None, int | None], int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[int, dict[tuple[int | None, int | None], int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
     answered: dict[int, int] = defaultdict(int)
     for segment in segments:
         for question_id, by_value in segment.counts.items():

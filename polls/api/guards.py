@@ -9,7 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
-from polls.errors import Forbidden, N_, Unauthorized
+from polls.errors import N_, Forbidden, Unauthorized
 from polls.models import Principal
 from polls.services import accounts
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from polls.analytics.tally import PollResults
+from polls.api import schemas as s
 from polls.forms.kinds import QuestionTally
 from polls.i18n import gettext
 from polls.models import Placement, Poll, Principal, Question, Unit
-from polls.api import schemas as s
 
 
 def question(q: Question) -> s.QuestionRead:
@@ -86,7 +86,10 @@ def unit(u: Unit, slugs: dict[int, str]) -> s.UnitRead:
 
 def officer(p: Principal, slugs: dict[int, str]) -> s.OfficerRead:
     return s.OfficerRead(
-        username=p.username, display_name=p.display_name, role=str(p.role), unit=slugs.get(p.unit_id, "")
+        username=p.username,
+        display_name=p.display_name,
+        role=str(p.role),
+        unit=slugs.get(p.unit_id, ""),
     )
 
 

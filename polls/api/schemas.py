@@ -44,8 +44,8 @@ class PollUpdate(Struct, forbid_unknown_fields=True):
     title: Annotated[str, Meta(max_length=300)] | UnsetType = UNSET
     description: LongText | UnsetType = UNSET
     language: Literal["vi", "en"] | UnsetType = UNSET
-    opens_at: datetime | None | UnsetType = UNSET
-    closes_at: datetime | None | UnsetType = UNSET
+    opens_at: datetime | UnsetType | None = UNSET
+    closes_at: datetime | UnsetType | None = UNSET
     min_group_size: Annotated[int, Meta(ge=3, le=1000)] | UnsetType = UNSET
     duplicate_policy: DuplicatePolicyName | UnsetType = UNSET
     questions: Annotated[list[QuestionIn], Meta(max_length=50)] | UnsetType = UNSET

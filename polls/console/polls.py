@@ -68,8 +68,8 @@ async def _save(principal: Principal, request: Request, poll_id: int | None) -> 
 class PollPages(Controller):
     path = "/console"
     include_in_schema = False
-    guards = [requires_session]  # noqa: RUF012
-    dependencies = {"principal": Provide(provide_principal)}  # noqa: RUF012
+    guards = [requires_session]
+    dependencies = {"principal": Provide(provide_principal)}
 
     @get("/")
     async def index(self, principal: CurrentPrincipal) -> Response:

@@ -4,30 +4,22 @@ its placement code, take the device token, apply the rate limits."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
 
 from polls import privacy
-from polls.models import Channel, Placement, Poll, Receipt
+from polls.models import Channel, Receipt
 from polls.ratelimit import RateLimiter
-from polls.services import placements, polls
+from polls.services import placements
 from polls.services.submission import Submission, submit_response
 from polls.web import client_address, settings_of
 
 DEVICE_COOKIE_AGE = 2 * 365 * 24 * 3600
 
 
-@dataclass(frozen=True)
-class Target:
-    placement: Placement
-    poll: Poll
-
-
-async def target(code: str) -> Target:
-    placement = await placements.by_code(code)
-    return Target(placement, await polls.load(placement.poll_id))
+Target = placements.FormTarget
+target = placements.form_target
 
 
 def device_token(request: Request) -> str | None:

@@ -1,15 +1,16 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import SmallInt
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Serial,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -113,13 +114,9 @@ DESCRIPTION = "initial schema"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="polls", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="polls", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Poll", tablename="poll", schema=None, columns=None
-    )
+    manager.add_table(class_name="Poll", tablename="poll", schema=None, columns=None)
 
     manager.add_table(
         class_name="DuplicateKey",
@@ -128,21 +125,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Placement", tablename="placement", schema=None, columns=None
-    )
+    manager.add_table(class_name="Placement", tablename="placement", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Option", tablename="option", schema=None, columns=None
-    )
+    manager.add_table(class_name="Option", tablename="option", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Response", tablename="response", schema=None, columns=None
-    )
+    manager.add_table(class_name="Response", tablename="response", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Unit", tablename="unit", schema=None, columns=None
-    )
+    manager.add_table(class_name="Unit", tablename="unit", schema=None, columns=None)
 
     manager.add_table(
         class_name="PlacementVisit",
@@ -151,21 +140,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Answer", tablename="answer", schema=None, columns=None
-    )
+    manager.add_table(class_name="Answer", tablename="answer", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Officer", tablename="officer", schema=None, columns=None
-    )
+    manager.add_table(class_name="Officer", tablename="officer", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="ApiToken", tablename="api_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Question", tablename="question", schema=None, columns=None
-    )
+    manager.add_table(class_name="Question", tablename="question", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Poll",

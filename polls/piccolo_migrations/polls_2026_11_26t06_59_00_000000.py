@@ -35,9 +35,7 @@ async def forwards() -> MigrationManager:
             '"poll" INTEGER NOT NULL REFERENCES "poll" ("id") ON DELETE CASCADE'
             ") WITHOUT ROWID"
         )
-        await engine.run_ddl(
-            'CREATE INDEX "duplicate_key_poll" ON "duplicate_key" ("poll")'
-        )
+        await engine.run_ddl('CREATE INDEX "duplicate_key_poll" ON "duplicate_key" ("poll")')
 
     manager.add_raw(rebuild_without_rowid)
     return manager

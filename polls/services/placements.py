@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from piccolo.query.functions.aggregate import Count, Sum
 
 from polls import tables as t
-from polls.errors import Conflict, InvalidInput, NotFound, N_
+from polls.errors import N_, Conflict, InvalidInput, NotFound
 from polls.i18n import TIMEZONE
-from polls.models import Placement, PlacementKind, PollStatus, Principal
+from polls.models import Placement, PlacementKind, Poll, PollStatus, Principal
 from polls.services import polls, units
+from polls.services.cache import FreshCache, new_cache
 from polls.sharing import codes
 
 
@@ -88,12 +90,18 @@ async def by_code(code: str) -> Placement:
 async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
     poll = await polls.get(principal, poll_id)
     rows = await _query().where(t.Placement.poll == poll.id).order_by(t.Placement.id)
-    visit_rows = await t.PlacementVisit.select(
-        t.PlacementVisit.placement, Sum(t.PlacementVisit.count).as_alias("n")
-    ).where(t.PlacementVisit.placement.poll == poll.id).group_by(t.PlacementVisit.placement)
-    response_rows = await t.Response.select(
-        t.Response.placement, Count(t.Response.id).as_alias("n")
-    ).where(t.Response.poll == poll.id).group_by(t.Response.placement)
+    visit_rows = (
+        await t.PlacementVisit.select(
+            t.PlacementVisit.placement, Sum(t.PlacementVisit.count).as_alias("n")
+        )
+        .where(t.PlacementVisit.placement.poll == poll.id)
+        .group_by(t.PlacementVisit.placement)
+    )
+    response_rows = (
+        await t.Response.select(t.Response.placement, Count(t.Response.id).as_alias("n"))
+        .where(t.Response.poll == poll.id)
+        .group_by(t.Response.placement)
+    )
     visits = {r["placement"]: r["n"] for r in visit_rows}
     responses = {r["placement"]: r["n"] for r in response_rows}
     return [_placement(r, visits.get(r["id"], 0), responses.get(r["id"], 0)) for r in rows]
@@ -109,3 +117,26 @@ async def record_visit(placement_id: int, today: date | None = None) -> None:
         placement_id,
         day,
     )
+
+
+@dataclass(frozen=True)
+class FormTarget:
+    """A placement and its poll, as the worker's form and the submission path need them."""
+
+    placement: Placement
+    poll: Poll
+
+
+_targets: FreshCache[FormTarget] = new_cache()
+
+
+async def form_target(code: str) -> FormTarget:
+    """The placement named by ``code`` and its poll, fresh within ``cache.FRESH_FOR``."""
+    canonical = codes.normalize(code) or code.strip().upper()
+    cached = _targets.get(canonical)
+    if cached is not None:
+        return cached
+    placement = await by_code(code)
+    target = FormTarget(placement, await polls.load(placement.poll_id))
+    _targets.put(placement.code, placement.poll_id, target)
+    return target

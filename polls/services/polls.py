@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from piccolo.query.functions.aggregate import Count
 
 from polls import tables as t
-from polls.errors import Conflict, Forbidden, InvalidInput, NotFound, N_
+from polls.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from polls.forms.kinds import KINDS
 from polls.i18n import LOCALES
 from polls.models import DuplicatePolicy, Option, Poll, PollStatus, Principal, Question
 from polls.services import units
+from polls.services.cache import forget_poll
 
 MAX_QUESTIONS = 50
 MAX_OPTIONS = 30
@@ -87,14 +88,16 @@ def _poll_query():
 
 
 async def _questions(poll_id: int) -> tuple[Question, ...]:
-    question_rows = await t.Question.select().where(t.Question.poll == poll_id).order_by(
-        t.Question.position
+    question_rows = (
+        await t.Question.select().where(t.Question.poll == poll_id).order_by(t.Question.position)
     )
     if not question_rows:
         return ()
-    option_rows = await t.Option.select().where(
-        t.Option.question.is_in([q["id"] for q in question_rows])
-    ).order_by(t.Option.position)
+    option_rows = (
+        await t.Option.select()
+        .where(t.Option.question.is_in([q["id"] for q in question_rows]))
+        .order_by(t.Option.position)
+    )
     options: dict[int, list[Option]] = {}
     for row in option_rows:
         options.setdefault(row["question"], []).append(Option(id=row["id"], label=row["label"]))
@@ -141,8 +144,10 @@ async def get_for_change(principal: Principal, poll_id: int) -> Poll:
 
 async def list_polls(principal: Principal) -> list[tuple[Poll, int]]:
     """The polls of the principal's subtree, newest first, with their response counts."""
-    rows = await _poll_query().where(t.Poll.unit.path.like(principal.unit_path + "%")).order_by(
-        t.Poll.id, ascending=False
+    rows = (
+        await _poll_query()
+        .where(t.Poll.unit.path.like(principal.unit_path + "%"))
+        .order_by(t.Poll.id, ascending=False)
     )
     counts = await response_counts([r["id"] for r in rows])
     return [(_poll(r), counts.get(r["id"], 0)) for r in rows]
@@ -151,9 +156,11 @@ async def list_polls(principal: Principal) -> list[tuple[Poll, int]]:
 async def response_counts(poll_ids: Sequence[int]) -> dict[int, int]:
     if not poll_ids:
         return {}
-    rows = await t.Response.select(t.Response.poll, Count(t.Response.id).as_alias("n")).where(
-        t.Response.poll.is_in(list(poll_ids))
-    ).group_by(t.Response.poll)
+    rows = (
+        await t.Response.select(t.Response.poll, Count(t.Response.id).as_alias("n"))
+        .where(t.Response.poll.is_in(list(poll_ids)))
+        .group_by(t.Response.poll)
+    )
     return {r["poll"]: r["n"] for r in rows}
 
 
@@ -336,6 +343,7 @@ async def update(principal: Principal, poll_id: int, changes: dict[str, object])
         if "questions" in changes:
             await t.Question.delete().where(t.Question.poll == poll.id)
             await _write_questions(poll.id, draft.questions)
+    forget_poll(poll.id)
     return await load(poll.id)
 
 
@@ -343,6 +351,7 @@ async def _set_status(poll: Poll, status: PollStatus) -> Poll:
     await t.Poll.update(
         {t.Poll.status: status, t.Poll.updated_at: now(), t.Poll.version: t.Poll.version + 1}
     ).where(t.Poll.id == poll.id)
+    forget_poll(poll.id)
     return await load(poll.id)
 
 

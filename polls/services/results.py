@@ -7,7 +7,7 @@ from typing import Literal
 
 from polls import tables as t
 from polls.analytics.tally import PollResults, SegmentCounts, build_results
-from polls.errors import InvalidInput, N_
+from polls.errors import N_, InvalidInput
 from polls.i18n import gettext
 from polls.models import Channel, Poll, Principal
 from polls.services import polls, units
@@ -18,6 +18,7 @@ _COLUMN = {"placement": "placement", "unit": "unit", "channel": "channel"}
 
 
 async def _grouped(poll_id: int, column: str) -> tuple[dict, dict, dict]:
+    # The column name comes from _COLUMN, never from the request; values are parameters.
     assert column in _COLUMN.values()
     responses = await t.Response.raw(
         f'SELECT r."{column}" AS seg, COUNT(*) AS n FROM "response" r '
@@ -62,12 +63,16 @@ async def _texts(poll: Poll) -> dict[int, list[str]]:
     return {q: sorted(values, key=str.casefold) for q, values in texts.items()}
 
 
-async def _segment_labels(poll: Poll, by: str, keys: set) -> tuple[list[tuple[str, object, str]], dict]:
+async def _segment_labels(
+    poll: Poll, by: str, keys: set
+) -> tuple[list[tuple[str, object, str]], dict]:
     """Segments as (key, stored values it covers, label), in display order."""
     if by == "placement":
-        rows = await t.Placement.select(t.Placement.id, t.Placement.label).where(
-            t.Placement.poll == poll.id
-        ).order_by(t.Placement.id)
+        rows = (
+            await t.Placement.select(t.Placement.id, t.Placement.label)
+            .where(t.Placement.poll == poll.id)
+            .order_by(t.Placement.id)
+        )
         segments = [(str(r["id"]), r["id"], r["label"]) for r in rows]
         if None in keys:
             segments.append(("none", None, gettext("Without a placement")))
@@ -101,7 +106,9 @@ async def results_for(poll: Poll, by: str | None) -> PollResults:
     by_segment, counts, answered = await _grouped(poll.id, column)
     if by == "unit":
         segments_def, mapping = await _segment_labels(poll, by, set(by_segment))
-        rolled: dict = defaultdict(lambda: [0, defaultdict(lambda: defaultdict(int)), defaultdict(int)])
+        rolled: dict = defaultdict(
+            lambda: [0, defaultdict(lambda: defaultdict(int)), defaultdict(int)]
+        )
         for stored, n in by_segment.items():
             owner = mapping.get(stored, poll.unit_id)
             rolled[owner][0] += n
@@ -120,13 +127,23 @@ async def results_for(poll: Poll, by: str | None) -> PollResults:
         keys = {None if k is None else (str(k) if by == "channel" else k) for k in by_segment}
         segments_def, _ = await _segment_labels(poll, by or "channel", keys)
         segments = [
-            SegmentCounts(key, label, by_segment.get(stored, 0), counts.get(stored, {}), answered.get(stored, {}))
+            SegmentCounts(
+                key,
+                label,
+                by_segment.get(stored, 0),
+                counts.get(stored, {}),
+                answered.get(stored, {}),
+            )
             for key, stored, label in segments_def
         ]
         listed = {stored for _, stored, _ in segments_def}
         stray = [k for k in by_segment if k not in listed]
         for key in stray:  # channels unknown to this version still count in the total
-            segments.append(SegmentCounts(str(key), str(key), by_segment[key], counts.get(key, {}), answered.get(key, {})))
+            segments.append(
+                SegmentCounts(
+                    str(key), str(key), by_segment[key], counts.get(key, {}), answered.get(key, {})
+                )
+            )
     texts = await _texts(poll)
     return build_results(
         poll, segments, texts, breakdown_by=by, other_label=gettext("Other (small groups merged)")

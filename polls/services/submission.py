@@ -15,14 +15,28 @@ from typing import Any
 
 import asyncpg
 
-from polls import privacy
+from polls import db, privacy
 from polls import tables as t
-from polls.errors import AlreadyAnswered, InvalidAnswers, N_, PollNotAccepting
+from polls.db import WriteSteps
+from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting
 from polls.forms.kinds import parse_answers
 from polls.models import Channel, DuplicatePolicy, Placement, Poll, PollStatus, Receipt
 from polls.services.polls import now
 
 MAX_SUBMISSION_ID = 100
+
+CLAIM_DUPLICATE_KEY = (
+    'INSERT INTO "duplicate_key" ("key", "poll") VALUES ({}, {}) '
+    'ON CONFLICT ("key") DO NOTHING RETURNING "key"'
+)
+INSERT_RESPONSE = (
+    'INSERT INTO "response" ("poll", "placement", "unit", "channel", "submitted_hour", '
+    '"receipt", "idempotency_key") VALUES ({}, {}, {}, {}, {}, {}, {}) RETURNING "id"'
+)
+INSERT_ANSWERS = (
+    'INSERT INTO "answer" ("response", "question", "option", "value_int", "value_text") VALUES '
+)
+ANSWER_VALUES = "({}, {}, {}, {}, {})"
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,11 @@ def check_accepting(poll: Poll) -> None:
 
 def _answers_by_question(poll: Poll, answers: Mapping[str, Any]) -> dict[int, Any]:
     known = {str(q.id): q.id for q in poll.questions}
-    unknown = {key: (N_("This question is not part of the poll."), {}) for key in answers if str(key) not in known}
+    unknown = {
+        key: (N_("This question is not part of the poll."), {})
+        for key in answers
+        if str(key) not in known
+    }
     if unknown:
         raise InvalidAnswers(unknown)  # type: ignore[arg-type]
     return {known[str(key)]: value for key, value in answers.items()}
@@ -58,12 +76,17 @@ def _answers_by_question(poll: Poll, answers: Mapping[str, Any]) -> dict[int, An
 async def _replayed(key: str | None) -> Receipt | None:
     if key is None:
         return None
-    row = await t.Response.select(t.Response.receipt).where(t.Response.idempotency_key == key).first()
+    row = (
+        await t.Response.select(t.Response.receipt).where(t.Response.idempotency_key == key).first()
+    )
     return Receipt(row["receipt"], replayed=True) if row else None
 
 
 async def submit_response(poll: Poll, submission: Submission, *, secret: str) -> Receipt:
-    if submission.submission_id is not None and not 1 <= len(submission.submission_id) <= MAX_SUBMISSION_ID:
+    if (
+        submission.submission_id is not None
+        and not 1 <= len(submission.submission_id) <= MAX_SUBMISSION_ID
+    ):
         raise InvalidAnswers({"submission_id": (N_("The submission id is malformed."), {})})  # type: ignore[dict-item]
     idem = (
         privacy.idempotency_key(secret, poll.id, submission.submission_id)
@@ -82,35 +105,36 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
         dup = privacy.duplicate_key(secret, poll.id, submission.subject)
     placement = submission.placement
     receipt = privacy.new_receipt()
-    try:
-        async with t.Response._meta.db.transaction():
-            if dup is not None:
-                if await t.DuplicateKey.exists().where(t.DuplicateKey.key == dup):
-                    raise AlreadyAnswered()
-                await t.DuplicateKey.insert(t.DuplicateKey(key=dup, poll=poll.id))
-            response = t.Response(
-                poll=poll.id,
-                placement=placement.id if placement else None,
-                unit=(placement.unit_id if placement and placement.unit_id else poll.unit_id),
-                channel=str(submission.channel),
-                submitted_hour=privacy.coarsen_to_hour(now()),
-                receipt=receipt,
-                idempotency_key=idem,
+    answer_values = [
+        (question_id, row.option_id, row.value_int, row.value_text)
+        for question_id, question_rows in rows.items()
+        for row in question_rows
+    ]
+    response_values = [
+        poll.id,
+        placement.id if placement else None,
+        placement.unit_id if placement and placement.unit_id else poll.unit_id,
+        str(submission.channel),
+        privacy.coarsen_to_hour(now()),
+        receipt,
+        idem,
+    ]
+
+    def store() -> WriteSteps[None]:
+        if dup is not None:
+            claimed = yield (CLAIM_DUPLICATE_KEY, [dup, poll.id])
+            if not claimed:
+                raise AlreadyAnswered()
+        inserted = yield (INSERT_RESPONSE, response_values)
+        if answer_values:
+            response_id = inserted[0]["id"]
+            yield (
+                INSERT_ANSWERS + ", ".join([ANSWER_VALUES] * len(answer_values)),
+                [value for row in answer_values for value in (response_id, *row)],
             )
-            await response.save()
-            answer_rows = [
-                t.Answer(
-                    response=response.id,
-                    question=question_id,
-                    option=row.option_id,
-                    value_int=row.value_int,
-                    value_text=row.value_text,
-                )
-                for question_id, question_rows in rows.items()
-                for row in question_rows
-            ]
-            if answer_rows:
-                await t.Answer.insert(*answer_rows)
+
+    try:
+        await db.write(t.Response._meta.db, store)
     except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
         # A concurrent twin won the race: the same retry, or the same device.
         replay = await _replayed(idem)

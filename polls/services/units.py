@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from polls import tables as t
-from polls.errors import Conflict, Forbidden, InvalidInput, NotFound, N_
+from polls.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from polls.models import Principal, Unit, UnitKind
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")

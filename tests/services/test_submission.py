@@ -11,7 +11,7 @@ import pytest
 from polls import tables as t
 from polls.errors import AlreadyAnswered
 from polls.models import Receipt
-from polls.services import polls
+from polls.services import polls, submission
 from polls.services.submission import Submission, submit_response
 from tests.conftest import SECRET, OpenPoll, stored_counts
 
@@ -62,12 +62,16 @@ async def test_concurrent_retries_of_one_submission_count_once(
 async def test_a_failure_midway_stores_nothing(
     client: httpx.AsyncClient, open_poll: OpenPoll, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken_insert(*rows: object) -> object:
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(t.Answer, "insert", broken_insert)
+    # The last statement of the write fails in the database itself, after the duplicate key
+    # and the response row were written in the same transaction.
+    monkeypatch.setattr(
+        submission,
+        "INSERT_ANSWERS",
+        submission.INSERT_ANSWERS.replace('"value_text"', '"no_such_column"'),
+    )
     outcome = await _submit(open_poll.id, open_poll.answers(), subject="device-token-123456")
-    assert isinstance(outcome, RuntimeError)
+    assert isinstance(outcome, Exception)
+    assert not isinstance(outcome, Receipt)
     monkeypatch.undo()
     assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
     # and the device may try again: its duplicate key was rolled back with the rest

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath, JSONBody
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
 
 from polls.api import presenters
 from polls.api.schemas import FormRead, ReceiptRead, ResponseCreate
@@ -21,11 +21,15 @@ class FormsController(Controller):
         return presenters.form(found.placement.code, found.poll, now())
 
     @post("/{code:str}/responses", status_code=201)
-    async def answer(self, request: Request, code: FromPath[str], data: JSONBody[ResponseCreate]) -> Response[ReceiptRead]:
+    async def answer(
+        self, request: Request, code: FromPath[str], data: JSONBody[ResponseCreate]
+    ) -> Response[ReceiptRead]:
         """Store one anonymous response. The same ``submission_id`` sent again returns the
         first receipt and is never counted twice."""
         found = await target(code)
-        receipt, token = await submit(request, found, data.answers, submission_id=data.submission_id)
+        receipt, token = await submit(
+            request, found, data.answers, submission_id=data.submission_id
+        )
         status = 200 if receipt.replayed else 201
         response = Response(ReceiptRead(receipt=receipt.receipt), status_code=status)
         remember_device(request, response, token)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath, JSONBody
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
+from litestar.params import FromPath, JSONBody
 
 from polls.api import presenters
 from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_token
@@ -24,20 +24,40 @@ class PlacementController(Controller):
 
     @post("/api/v1/polls/{poll_id:int}/placements", guards=[requires_runner], status_code=201)
     async def add(
-        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int], data: JSONBody[PlacementCreate]
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        poll_id: FromPath[int],
+        data: JSONBody[PlacementCreate],
     ) -> PlacementRead:
         placement = await placements.add(
-            principal, poll_id, label=data.label, kind=data.kind, unit_slug=data.unit, chat_id=data.chat_id
+            principal,
+            poll_id,
+            label=data.label,
+            kind=data.kind,
+            unit_slug=data.unit,
+            chat_id=data.chat_id,
         )
-        return presenters.placement(placement, settings_of(request).base_url, await _slugs(principal))
+        return presenters.placement(
+            placement, settings_of(request).base_url, await _slugs(principal)
+        )
 
     @get("/api/v1/polls/{poll_id:int}/placements")
-    async def list_for_poll(self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]) -> list[PlacementRead]:
+    async def list_for_poll(
+        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]
+    ) -> list[PlacementRead]:
         slugs = await _slugs(principal)
         base = settings_of(request).base_url
-        return [presenters.placement(p, base, slugs) for p in await placements.list_for_poll(principal, poll_id)]
+        return [
+            presenters.placement(p, base, slugs)
+            for p in await placements.list_for_poll(principal, poll_id)
+        ]
 
     @get("/api/v1/placements/{placement_id:int}")
-    async def show(self, request: Request, principal: CurrentPrincipal, placement_id: FromPath[int]) -> PlacementRead:
+    async def show(
+        self, request: Request, principal: CurrentPrincipal, placement_id: FromPath[int]
+    ) -> PlacementRead:
         placement = await placements.get(principal, placement_id)
-        return presenters.placement(placement, settings_of(request).base_url, await _slugs(principal))
+        return presenters.placement(
+            placement, settings_of(request).base_url, await _slugs(principal)
+        )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
-from litestar.params import FromPath, FromQuery, JSONBody
 from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from polls.api import presenters
 from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_token
@@ -55,10 +55,10 @@ class PollController(Controller):
         return presenters.poll(poll, now(), counts.get(poll.id, 0))
 
     @patch("/{poll_id:int}", guards=[requires_runner])
-    async def update(self, principal: CurrentPrincipal, poll_id: FromPath[int], data: JSONBody[PollUpdate]) -> PollRead:
-        changes = {
-            k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET
-        }
+    async def update(
+        self, principal: CurrentPrincipal, poll_id: FromPath[int], data: JSONBody[PollUpdate]
+    ) -> PollRead:
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if "questions" in changes:
             changes["questions"] = tuple(question_draft(q) for q in changes["questions"])
         return presenters.poll(await polls.update(principal, poll_id, changes), now())

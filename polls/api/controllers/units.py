@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath, JSONBody
 from litestar import Controller, get, patch, post
 from litestar.di import Provide
+from litestar.params import FromPath, JSONBody
 
 from polls.api import presenters
 from polls.api.guards import CurrentPrincipal, provide_principal, requires_admin, requires_token
@@ -42,7 +42,9 @@ class UnitController(Controller):
         return presenters.unit(unit, await _slugs())
 
     @patch("/{slug:str}", guards=[requires_admin])
-    async def update(self, principal: CurrentPrincipal, slug: FromPath[str], data: JSONBody[UnitUpdate]) -> UnitRead:
+    async def update(
+        self, principal: CurrentPrincipal, slug: FromPath[str], data: JSONBody[UnitUpdate]
+    ) -> UnitRead:
         unit = await units.set_headcount(principal, slug, data.headcount)
         return presenters.unit(unit, await _slugs())
 
@@ -59,7 +61,9 @@ class OfficerController(Controller):
         return [presenters.officer(o, slugs) for o in await accounts.officers_in_scope(principal)]
 
     @post("/")
-    async def create(self, principal: CurrentPrincipal, data: JSONBody[OfficerCreate]) -> OfficerRead:
+    async def create(
+        self, principal: CurrentPrincipal, data: JSONBody[OfficerCreate]
+    ) -> OfficerRead:
         officer = await accounts.create_officer_as(
             principal,
             data.username,

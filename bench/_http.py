@@ -1,0 +1,94 @@
+"""A tiny keep-alive HTTP/1.1 load generator on raw asyncio streams.
+
+httpx as a load client spends more CPU per request than the server under test does; on a
+2-core machine it would measure itself. This one only writes a request and reads a
+``Content-Length`` body, so the server stays the bottleneck.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies)
+
+    def rate(self) -> float:
+        return self.count / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+    def summary(self) -> dict[str, float | int | dict[int, int]]:
+        return {
+            "requests": self.count,
+            "per_second": round(self.rate(), 1),
+            "p50_ms": round(self.percentile(50), 2),
+            "p99_ms": round(self.percentile(99), 2),
+            "mean_ms": round(statistics.fmean(self.latencies) * 1000, 2) if self.latencies else 0,
+            "statuses": dict(sorted(self.statuses.items())),
+        }
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def run(
+    url: str,
+    make_request: Callable[[int], tuple[str, str, bytes, dict[str, str]]],
+    total: int,
+    concurrency: int,
+) -> Result:
+    """Send ``total`` requests over ``concurrency`` keep-alive connections.
+
+    ``make_request(i)`` returns (method, path, body, extra headers) for request ``i``.
+    """
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    result = Result()
+    counter = iter(range(total))
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            for index in counter:
+                method, path, body, headers = make_request(index)
+                head = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                head += f"Content-Length: {len(body)}\r\n"
+                head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+                started = time.perf_counter()
+                writer.write(head.encode() + b"\r\n" + body)
+                status = await _read_response(reader)
+                result.latencies.append(time.perf_counter() - started)
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    result.elapsed = time.perf_counter() - started
+    return result
