@@ -23,9 +23,9 @@ from litestar import Litestar
 from polls import db as polls_db
 from polls import tables as t
 from polls.app import create_app
-from polls.services.cache import forget_everything
 from polls.models import Principal
 from polls.services import accounts, units
+from polls.services.cache import forget_everything
 from polls.settings import Settings
 
 POSTGRES_URL = os.environ.get("POLLS_TEST_POSTGRES_URL", "")
