@@ -144,6 +144,8 @@ async def write(engine: Engine, steps: Callable[[], WriteSteps[T]]) -> T:
 
 
 class FastSQLiteEngine(SQLiteEngine):
+    CHECKPOINT_EVERY = 1.0
+
     def __init__(self, path: str, synchronous: str = "FULL", readers: int = 2) -> None:
         super().__init__(path=path, timeout=30)
         self.batch_writer = BatchWriter(self._connect_sync)
@@ -154,6 +156,7 @@ class FastSQLiteEngine(SQLiteEngine):
         self._all: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
         self._start_lock = asyncio.Lock()
+        self._checkpointer: asyncio.Task[None] | None = None
 
     def _pragmas(self) -> list[str]:
         return [
@@ -168,7 +171,23 @@ class FastSQLiteEngine(SQLiteEngine):
         connection.row_factory = dict_factory
         for pragma in self._pragmas():
             connection.execute(pragma)
+        # The batch writer never stops to checkpoint the WAL; a reader does it beside it.
+        connection.execute("PRAGMA wal_autocheckpoint = 0")
         return connection
+
+    async def _checkpoint_forever(self) -> None:
+        """Fold the WAL back into the database every second, without blocking writers."""
+        while True:
+            await asyncio.sleep(self.CHECKPOINT_EVERY)
+            if self._readers is None:
+                continue
+            connection = await self._readers.get()
+            try:
+                await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                pass
+            finally:
+                self._readers.put_nowait(connection)
 
     async def _connect(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -187,8 +206,14 @@ class FastSQLiteEngine(SQLiteEngine):
             for _ in range(self.reader_count):
                 readers.put_nowait(await self._connect())
             self._readers = readers
+            self._checkpointer = asyncio.create_task(self._checkpoint_forever())
 
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointer
+            self._checkpointer = None
         await asyncio.get_running_loop().run_in_executor(None, self.batch_writer.close)
         for connection in self._all:
             with contextlib.suppress(Exception):
