@@ -158,7 +158,8 @@ class Placement:
     unit_name: str | None
     chat_id: str | None = None
     visits: int = 0
-    responses: int = 0
+    responses: int | None = 0
+    """None when the placement's respondents are a group too small to show."""
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ class PlacementRead(Struct):
     kind: str
     unit: str | None
     visits: int = 0
-    responses: int = 0
+    responses: int | None = 0
+    """Null when the placement's respondents are fewer than the poll's minimum group size."""
 
 
 class UnitRead(Struct):

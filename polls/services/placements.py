@@ -7,6 +7,7 @@ from datetime import date
 
 from piccolo.query.functions.aggregate import Count, Sum
 
+from polls import privacy
 from polls import tables as t
 from polls.errors import N_, Conflict, InvalidInput, NotFound
 from polls.i18n import TIMEZONE
@@ -16,7 +17,7 @@ from polls.services.cache import FreshCache, new_cache
 from polls.sharing import codes
 
 
-def _placement(row: dict, visits: int = 0, responses: int = 0) -> Placement:
+def _placement(row: dict, visits: int = 0, responses: int | None = 0) -> Placement:
     return Placement(
         id=row["id"],
         poll_id=row["poll"],
@@ -104,7 +105,20 @@ async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
     )
     visits = {r["placement"]: r["n"] for r in visit_rows}
     responses = {r["placement"]: r["n"] for r in response_rows}
-    return [_placement(r, visits.get(r["id"], 0), responses.get(r["id"], 0)) for r in rows]
+    # Respondents per placement are a breakdown like any other: small groups stay hidden,
+    # by the same decision the results make for ``by=placement``.
+    counts = [(r["id"], responses.get(r["id"], 0)) for r in rows]
+    if None in responses:
+        counts.append((None, responses[None]))
+    decision = privacy.suppress(counts, poll.min_group_size)
+    return [
+        _placement(
+            r,
+            visits.get(r["id"], 0),
+            responses.get(r["id"], 0) if decision.is_shown(r["id"]) else None,
+        )
+        for r in rows
+    ]
 
 
 async def record_visit(placement_id: int, today: date | None = None) -> None:

@@ -145,6 +145,24 @@ async def test_a_single_small_group_hides_a_second_one(
     assert results["responses"] - shown >= results["min_group_size"]
 
 
+async def test_placement_counts_follow_the_same_suppression(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    scene = await make_scene(unlimited, world, {"A": None, "B": None, "C": None, "D": None})
+    await scene.respond("A", 10)
+    await scene.respond("B", 6)
+    await scene.respond("C", 3)
+
+    listed = await unlimited.get(
+        f"/api/v1/polls/{scene.poll['id']}/placements", headers=world.auth("officer")
+    )
+    assert listed.status_code == 200
+    counts = {p["label"]: p["responses"] for p in listed.json()}
+    assert counts == {"A": 10, "B": None, "C": None, "D": 0}
+    shown = {s["label"]: s["responses"] for s in (await scene.results("placement"))["breakdown"]}
+    assert shown == counts
+
+
 async def test_no_shown_segment_is_small_for_any_split(
     unlimited: httpx.AsyncClient, world: World
 ) -> None:
