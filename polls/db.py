@@ -30,6 +30,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
+from piccolo.table import Table
 
 from polls.tables import TABLES
 
@@ -328,8 +329,9 @@ def activate(engine: Engine) -> None:
     """Point every table, and Piccolo's own migration machinery, at ``engine``."""
     import piccolo_conf
 
-    piccolo_conf.DB = engine
-    for table in (*TABLES, Migration):
+    piccolo_conf.DB = engine  # type: ignore[attr-defined]
+    tables: tuple[type[Table], ...] = (*TABLES, Migration)
+    for table in tables:
         table._meta.db = engine
 
 

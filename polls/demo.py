@@ -256,7 +256,7 @@ async def load_demo(secret: str, *, seed: int = 1211) -> DemoSummary:
 
     communication = await polls.create(maokhe, _communication_poll())
     codes = []
-    for label, kind, unit in (
+    for label, where, unit_slug in (
         ("Nhà ăn Phân xưởng Khai thác 3", "canteen", "mao-khe-khai-thac-3"),
         ("Bảng tin Phân xưởng Khai thác 5", "notice_board", "mao-khe-khai-thac-5"),
         ("Nhà ăn Phân xưởng Cơ điện", "canteen", "mao-khe-co-dien"),
@@ -265,7 +265,7 @@ async def load_demo(secret: str, *, seed: int = 1211) -> DemoSummary:
         codes.append(
             (
                 await placements.add(
-                    maokhe, communication.id, label=label, kind=kind, unit_slug=unit
+                    maokhe, communication.id, label=label, kind=where, unit_slug=unit_slug
                 )
             ).code
         )
@@ -274,13 +274,18 @@ async def load_demo(secret: str, *, seed: int = 1211) -> DemoSummary:
 
     safety = await polls.create(admin, _safety_poll())
     safety_codes = []
-    for label, kind, unit in (
+    safety_places: tuple[tuple[str, str, str | None], ...] = (
         ("Bảng tin Công ty Than Vàng Danh", "notice_board", "than-vang-danh"),
         ("Nhà ăn Công ty Than Hà Lầm", "canteen", "than-ha-lam"),
         ("Đường dẫn gửi các công đoàn trực thuộc", "link", None),
-    ):
+    )
+    for label, where, optional_unit in safety_places:
         safety_codes.append(
-            (await placements.add(admin, safety.id, label=label, kind=kind, unit_slug=unit)).code
+            (
+                await placements.add(
+                    admin, safety.id, label=label, kind=where, unit_slug=optional_unit
+                )
+            ).code
         )
     await polls.open_poll(admin, safety.id)
     responses += await _answer_at_random(safety.id, safety_codes, 64, rng, secret)

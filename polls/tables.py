@@ -15,6 +15,7 @@ from piccolo.columns import (
     Date,
     ForeignKey,
     Integer,
+    Serial,
     SmallInt,
     Text,
     Timestamptz,
@@ -33,15 +34,17 @@ class Unit(Table):
     ``LIKE 'prefix%'`` query.
     """
 
+    id: Serial
     slug = Varchar(length=80, unique=True, index=True)
     name = Varchar(length=200)
     kind = Varchar(length=20)
-    parent = ForeignKey("self", null=True, default=None, on_delete=OnDelete.restrict)
+    parent: ForeignKey = ForeignKey("self", null=True, default=None, on_delete=OnDelete.restrict)
     path = Varchar(length=400, index=True, index_method=IndexMethod.btree, default="")
     headcount = Integer(default=0)
 
 
 class Officer(Table):
+    id: Serial
     username = Varchar(length=80, unique=True, index=True)
     display_name = Varchar(length=200, default="")
     password_hash = Varchar(length=300)
@@ -54,6 +57,7 @@ class Officer(Table):
 class ApiToken(Table):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
+    id: Serial
     token_hash = Varchar(length=64, unique=True, index=True)
     officer = ForeignKey(Officer, null=False)
     label = Varchar(length=100, default="")
@@ -61,6 +65,7 @@ class ApiToken(Table):
 
 
 class Poll(Table):
+    id: Serial
     unit = ForeignKey(Unit, null=False, index=True, on_delete=OnDelete.restrict)
     title = Varchar(length=300)
     description = Text(default="")
@@ -78,6 +83,7 @@ class Poll(Table):
 
 
 class Question(Table):
+    id: Serial
     poll = ForeignKey(Poll, null=False, index=True)
     position = SmallInt()
     kind = Varchar(length=10)
@@ -91,12 +97,14 @@ class Question(Table):
 
 
 class Option(Table):
+    id: Serial
     question = ForeignKey(Question, null=False, index=True)
     position = SmallInt()
     label = Varchar(length=300)
 
 
 class Placement(Table):
+    id: Serial
     poll = ForeignKey(Poll, null=False, index=True)
     code = Varchar(length=8, unique=True, index=True)
     label = Varchar(length=200)
@@ -109,14 +117,16 @@ class Placement(Table):
 class PlacementVisit(Table):
     """How often a placement's link was opened, per day: a counter, nothing about who."""
 
+    id: Serial
     placement = ForeignKey(Placement, null=False, index=True)
     day = Date()
-    count = Integer(default=0)
+    opens = Integer(default=0)
     # unique (placement, day): an index made by the second migration, since Piccolo's
     # table constraints use ALTER TABLE ... ADD CONSTRAINT, which SQLite lacks.
 
 
 class Response(Table):
+    id: Serial
     poll = ForeignKey(Poll, null=False, index=True)
     placement = ForeignKey(Placement, null=True, default=None, on_delete=OnDelete.set_null)
     unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null)
@@ -127,6 +137,7 @@ class Response(Table):
 
 
 class Answer(Table):
+    id: Serial
     response = ForeignKey(Response, null=False, index=True)
     question = ForeignKey(Question, null=False, index=True)
     option = ForeignKey(Option, null=True, default=None)

@@ -1018,8 +1018,8 @@ async def forwards():
     manager.add_column(
         table_class_name="PlacementVisit",
         tablename="placement_visit",
-        column_name="count",
-        db_column_name="count",
+        column_name="opens",
+        db_column_name="opens",
         column_class_name="Integer",
         column_class=Integer,
         params={

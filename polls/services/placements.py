@@ -33,7 +33,7 @@ def _placement(row: dict, visits: int = 0, responses: int | None = 0) -> Placeme
 
 
 def _query():
-    return t.Placement.select(t.Placement.all_columns(), t.Placement.unit.name)
+    return t.Placement.select(*t.Placement.all_columns(), t.Placement.unit.name)
 
 
 async def add(
@@ -93,7 +93,7 @@ async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
     rows = await _query().where(t.Placement.poll == poll.id).order_by(t.Placement.id)
     visit_rows = (
         await t.PlacementVisit.select(
-            t.PlacementVisit.placement, Sum(t.PlacementVisit.count).as_alias("n")
+            t.PlacementVisit.placement, Sum(t.PlacementVisit.opens).as_alias("n")
         )
         .where(t.PlacementVisit.placement.poll == poll.id)
         .group_by(t.PlacementVisit.placement)
@@ -126,8 +126,8 @@ async def record_visit(placement_id: int, today: date | None = None) -> None:
     day = today or polls.now().astimezone(TIMEZONE).date()
     table = t.PlacementVisit
     await table.raw(
-        'INSERT INTO "placement_visit" ("placement", "day", "count") VALUES ({}, {}, 1) '
-        'ON CONFLICT ("placement", "day") DO UPDATE SET "count" = "placement_visit"."count" + 1',
+        'INSERT INTO "placement_visit" ("placement", "day", "opens") VALUES ({}, {}, 1) '
+        'ON CONFLICT ("placement", "day") DO UPDATE SET "opens" = "placement_visit"."opens" + 1',
         placement_id,
         day,
     )

@@ -84,7 +84,9 @@ def _poll(row: dict, questions: tuple[Question, ...] = ()) -> Poll:
 
 
 def _poll_query():
-    return t.Poll.select(t.Poll.all_columns(), t.Poll.unit.slug, t.Poll.unit.name, t.Poll.unit.path)
+    return t.Poll.select(
+        *t.Poll.all_columns(), t.Poll.unit.slug, t.Poll.unit.name, t.Poll.unit.path
+    )
 
 
 async def _questions(poll_id: int) -> tuple[Question, ...]:

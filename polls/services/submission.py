@@ -63,7 +63,7 @@ def check_accepting(poll: Poll) -> None:
 
 def _answers_by_question(poll: Poll, answers: Mapping[str, Any]) -> dict[int, Any]:
     known = {str(q.id): q.id for q in poll.questions}
-    unknown = {
+    unknown: dict[str, tuple[str, dict[str, Any]]] = {
         key: (N_("This question is not part of the poll."), {})
         for key in answers
         if str(key) not in known

@@ -226,7 +226,7 @@ async def test_visits_are_counted_per_placement_without_anyone(
         f"/api/v1/polls/{open_poll.id}/placements", headers=world.auth("officer")
     )
     assert listed.json()[0]["visits"] == 3
-    assert set(await t.PlacementVisit.select().first()) == {"id", "placement", "day", "count"}  # type: ignore[arg-type]
+    assert set(await t.PlacementVisit.select().first()) == {"id", "placement", "day", "opens"}  # type: ignore[arg-type]
 
 
 # --- language ----------------------------------------------------------------------------
