@@ -61,11 +61,19 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    if "BASE_URL" not in os.environ:
+        # links and QR codes point at this server unless the deployment names its address
+        os.environ["BASE_URL"] = f"http://{args.host}:{args.port}"
+        settings = settings.with_changes(base_url=os.environ["BASE_URL"])
     if args.demo:
         cmd_demo(settings, args)
     else:
         _migrate(settings)
-    print(f"serving on http://{args.host}:{args.port} with {args.workers} worker(s)", flush=True)
+    print(
+        f"serving on http://{args.host}:{args.port} with {args.workers} worker(s); "
+        f"console: {settings.base_url}/console",
+        flush=True,
+    )
     uvicorn.run(
         "polls.asgi:app",
         host=args.host,
