@@ -61,6 +61,10 @@ class RedisCounter:
 
 
 class RateLimiter:
+    SIGN_INS_PER_ACCOUNT = 10
+    """Sign-in attempts a minute for one username: slows online password guessing."""
+    SIGN_INS_PER_ADDRESS = 30
+
     def __init__(self, counter: Counter, *, per_device: int, per_ip: int, secret: str) -> None:
         self.counter = counter
         self.per_device = per_device
@@ -75,6 +79,16 @@ class RateLimiter:
         checks = ((self.per_device, "device", device), (self.per_ip, "address", address))
         for limit, kind, value in checks:
             if limit and value and await self.counter.hit(self._hash(kind, value)) > limit:
+                raise RateLimited(retry_after=WINDOW - int(time.time()) % WINDOW)
+
+    async def check_sign_in(self, *, username: str, address: str | None) -> None:
+        """Count one sign-in attempt; raise ``RateLimited`` past either limit."""
+        checks = (
+            (self.SIGN_INS_PER_ACCOUNT, "sign-in-account", username.strip().lower()),
+            (self.SIGN_INS_PER_ADDRESS, "sign-in-address", address),
+        )
+        for limit, kind, value in checks:
+            if value and await self.counter.hit(self._hash(kind, value)) > limit:
                 raise RateLimited(retry_after=WINDOW - int(time.time()) % WINDOW)
 
 

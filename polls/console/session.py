@@ -6,9 +6,11 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 
 from polls.console.pages import page, see_other
-from polls.errors import Unauthorized
+from polls.errors import RateLimited, Unauthorized
 from polls.i18n import gettext
+from polls.ratelimit import RateLimiter
 from polls.services import accounts
+from polls.web import client_address
 
 
 class SessionPages(Controller):
@@ -26,8 +28,13 @@ class SessionPages(Controller):
         password = form.get("password")
         username = username if isinstance(username, str) else ""
         password = password if isinstance(password, str) else ""
+        limiter: RateLimiter = request.app.state.limiter
         try:
+            await limiter.check_sign_in(username=username[:200], address=client_address(request))
             principal = await accounts.authenticate(username[:200], password[:500])
+        except RateLimited as error:
+            message = gettext(error.message, error.params)
+            return page("login.html", None, status=429, username=username[:200], error=message)
         except Unauthorized as error:
             message = gettext(error.message, error.params)
             return page("login.html", None, status=401, username=username[:200], error=message)

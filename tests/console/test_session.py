@@ -1,7 +1,7 @@
 import httpx
 import pytest
 
-from tests.conftest import World
+from tests.conftest import PASSWORD, World
 from tests.console.conftest import csrf_token, login, post_form
 
 
@@ -67,3 +67,16 @@ async def test_login_page_speaks_vietnamese_by_default(client: httpx.AsyncClient
     assert page.status_code == 200
     assert '<html lang="vi">' in page.text
     assert csrf_token(page)
+
+
+async def test_sign_in_attempts_are_limited_per_account(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    for _ in range(10):
+        refused = await login(client, "officer", "wrong-password-123")
+        assert refused.status_code == 401
+    blocked = await login(client, "officer", PASSWORD)
+    assert blocked.status_code == 429
+    assert "officer_id" not in str(client.cookies.get("polls_session"))
+    # another account is not locked out by the guessing against this one
+    assert (await login(client, "admin")).status_code == 303
