@@ -46,3 +46,17 @@ async def test_readyz_is_503_without_a_database(db: Database, tmp_path: Path) ->
     assert ready.status_code == 503
     assert ready.json() == {"status": "unavailable", "database": "unreachable"}
     assert alive.status_code == 200
+
+
+async def test_the_openapi_document_describes_the_api(client: httpx.AsyncClient) -> None:
+    schema = await client.get("/schema/openapi.json")
+    assert schema.status_code == 200, schema.text[:500]
+    paths = schema.json()["paths"]
+    for path in (
+        "/api/v1/polls",
+        "/api/v1/polls/{poll_id}/results",
+        "/api/v1/forms/{code}/responses",
+        "/readyz",
+    ):
+        assert path in paths
+    assert "503" in paths["/readyz"]["get"]["responses"]
