@@ -44,6 +44,10 @@ def translations(locale: str) -> Translations:
         return Translations()
     with po_path.open("rb") as po:
         catalog = read_po(po, locale=locale)
+    for message in list(catalog)[1:]:
+        # An untranslated plural is ("", ""), which write_mo would keep as empty translations.
+        if isinstance(message.string, tuple) and not all(message.string):
+            message.string = ""
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

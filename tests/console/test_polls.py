@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from polls import tables as t
 from polls.services import polls
@@ -151,6 +152,7 @@ async def test_create_a_draft_with_all_five_kinds_through_the_form(
     assert api.json()["questions"][1]["max_choices"] == 2
 
 
+@pytest.mark.usefixtures("english")
 async def test_a_form_with_errors_comes_back_as_typed(
     client: httpx.AsyncClient, world: World
 ) -> None:
@@ -174,6 +176,7 @@ async def test_a_form_with_errors_comes_back_as_typed(
     assert await t.Poll.count() == 0
 
 
+@pytest.mark.usefixtures("english")
 async def test_a_form_without_questions_says_so(client: httpx.AsyncClient, world: World) -> None:
     await login(client, "officer")
     response = await post_form(client, "/console/polls/new", editor_form())
@@ -181,6 +184,7 @@ async def test_a_form_without_questions_says_so(client: httpx.AsyncClient, world
     assert "A poll has 1 to 50 questions." in response.text
 
 
+@pytest.mark.usefixtures("english")
 async def test_a_unit_outside_my_subtree_is_refused_in_the_form(
     client: httpx.AsyncClient, world: World
 ) -> None:
@@ -287,6 +291,7 @@ async def test_add_a_placement_and_see_its_link(client: httpx.AsyncClient, world
     assert "Phân xưởng Cơ điện" in page.text
 
 
+@pytest.mark.usefixtures("english")
 async def test_a_placement_without_label_is_refused_with_a_message(
     client: httpx.AsyncClient, world: World
 ) -> None:
@@ -425,6 +430,7 @@ def test_block_keys_map_back_to_the_form() -> None:
     assert re.match(r"q\d+\.options", next(iter(k for k in errors if k.startswith("q3"))))
 
 
+@pytest.mark.usefixtures("english")
 async def test_times_are_read_and_shown_in_vietnam_time(
     client: httpx.AsyncClient, world: World
 ) -> None:

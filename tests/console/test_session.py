@@ -17,6 +17,7 @@ async def test_login_with_the_right_password_opens_the_console(
     assert world.principals["officer"].unit_name in page.text
 
 
+@pytest.mark.usefixtures("english")
 async def test_login_with_a_wrong_password_shows_the_form_again(
     client: httpx.AsyncClient, world: World
 ) -> None:
@@ -28,6 +29,7 @@ async def test_login_with_a_wrong_password_shows_the_form_again(
     assert (await client.get("/console")).status_code == 302
 
 
+@pytest.mark.usefixtures("english")
 async def test_login_for_an_unknown_user_is_refused_the_same_way(
     client: httpx.AsyncClient, world: World
 ) -> None:
