@@ -23,6 +23,7 @@ from polls.api.controllers.units import OfficerController, UnitController
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
 from polls.ratelimit import RateLimiter, counter_for
+from polls.services import placements
 from polls.settings import Settings
 from polls.templating import environment
 from polls.web import handle_error, remember_locale, set_request_locale
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         try:
             yield
         finally:
+            await placements.visit_counter.close()
             await counter.close()
             if owns_engine:
                 await db.stop(engine)

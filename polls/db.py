@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import io
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -144,6 +145,39 @@ async def write(engine: Engine, steps: Callable[[], WriteSteps[T]]) -> T:
         return await _drive_async(engine, steps())
 
 
+class FairPool:
+    """Connections handed out in the order they were asked for.
+
+    ``asyncio.Queue`` lets a newcomer take a connection that was just returned before the
+    waiter it woke gets to run; under steady load one waiter can starve for seconds. Here a
+    returned connection goes straight to the longest waiter.
+    """
+
+    def __init__(self, connections: list[aiosqlite.Connection]) -> None:
+        self._idle: deque[aiosqlite.Connection] = deque(connections)
+        self._waiters: deque[asyncio.Future[aiosqlite.Connection]] = deque()
+
+    async def acquire(self) -> aiosqlite.Connection:
+        if self._idle and not self._waiters:
+            return self._idle.popleft()
+        waiter: asyncio.Future[aiosqlite.Connection] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release(waiter.result())
+            raise
+
+    def release(self, connection: aiosqlite.Connection) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self._idle.append(connection)
+
+
 class FastSQLiteEngine(SQLiteEngine):
     CHECKPOINT_EVERY = 1.0
 
@@ -153,7 +187,7 @@ class FastSQLiteEngine(SQLiteEngine):
         self.synchronous = synchronous
         self.reader_count = readers
         self._writer: aiosqlite.Connection | None = None
-        self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._readers: FairPool | None = None
         self._all: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
         self._start_lock = asyncio.Lock()
@@ -182,13 +216,13 @@ class FastSQLiteEngine(SQLiteEngine):
             await asyncio.sleep(self.CHECKPOINT_EVERY)
             if self._readers is None:
                 continue
-            connection = await self._readers.get()
+            connection = await self._readers.acquire()
             try:
                 await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error:
                 pass
             finally:
-                self._readers.put_nowait(connection)
+                self._readers.release(connection)
 
     async def _connect(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -203,10 +237,7 @@ class FastSQLiteEngine(SQLiteEngine):
             if self._writer is not None:
                 return
             self._writer = await self._connect()
-            readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-            for _ in range(self.reader_count):
-                readers.put_nowait(await self._connect())
-            self._readers = readers
+            self._readers = FairPool([await self._connect() for _ in range(self.reader_count)])
             self._checkpointer = asyncio.create_task(self._checkpoint_forever())
 
     async def close(self) -> None:
@@ -247,11 +278,11 @@ class FastSQLiteEngine(SQLiteEngine):
             if self._readers is None:
                 await self.start()
             assert self._readers is not None
-            connection = await self._readers.get()
+            connection = await self._readers.acquire()
             try:
                 return await self._execute(connection, query, args)
             finally:
-                self._readers.put_nowait(connection)
+                self._readers.release(connection)
         writer = await self.writer()
         async with self._write_lock:
             return await self._execute(writer, query, args)

@@ -24,7 +24,7 @@ from polls import db as polls_db
 from polls import tables as t
 from polls.app import create_app
 from polls.models import Principal
-from polls.services import accounts, units
+from polls.services import accounts, placements, units
 from polls.services.cache import forget_everything
 from polls.settings import Settings
 
@@ -71,14 +71,15 @@ async def database(
 
 
 @pytest.fixture
-async def db(database: Database) -> Database:
+async def db(database: Database) -> AsyncIterator[Database]:
     forget_everything()
     polls_db.activate(database.engine)
     # Units point at their parent with ON DELETE RESTRICT: unlink the tree before emptying it.
     await t.Unit.update({t.Unit.parent: None}, force=True)
     for table in reversed(t.TABLES):
         await table.delete(force=True)
-    return database
+    yield database
+    await placements.visit_counter.close()  # as the app does at shutdown
 
 
 def make_settings(database: Database, **changes: Any) -> Settings:

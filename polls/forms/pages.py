@@ -74,7 +74,10 @@ class FormPages(Controller):
     @get("/p/{code:str}")
     async def show(self, request: Request, code: FromPath[str]) -> Response:
         found = await target(code)
-        await placements.record_visit(found.placement.id)
+        placements.record_visit(found.placement.id)
+        return await self._page_for(request, found)
+
+    async def _page_for(self, request: Request, found: Target) -> Response:
         if found.poll.effective_status(now()) != PollStatus.OPEN:
             return _not_accepting(found.poll)
         token = device_token(request)

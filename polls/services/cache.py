@@ -10,8 +10,10 @@ that second; a poll's own ``closes_at`` is exact, since it is read from the cach
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 FRESH_FOR = 1.0
@@ -24,6 +26,31 @@ class FreshCache(Generic[V]):
         self.size = size
         self.fresh_for = fresh_for
         self._entries: OrderedDict[str, tuple[float, int, V]] = OrderedDict()
+        self._loading: dict[str, asyncio.Future[V]] = {}
+        self._generation = 0
+
+    async def get_or_load(self, key: str, load: Callable[[], Awaitable[tuple[int, V]]]) -> V:
+        """The fresh value for ``key``, or one load of it shared by everyone asking at once
+        (when an entry expires under load, a hundred requests wait on one query, not a
+        hundred)."""
+        value = self.get(key)
+        if value is not None:
+            return value
+        flight = self._loading.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(self._load(key, load))
+            self._loading[key] = flight
+        return await asyncio.shield(flight)
+
+    async def _load(self, key: str, load: Callable[[], Awaitable[tuple[int, V]]]) -> V:
+        generation = self._generation
+        try:
+            poll_id, value = await load()
+            if generation == self._generation:  # nothing was forgotten while loading
+                self.put(key, poll_id, value)
+            return value
+        finally:
+            self._loading.pop(key, None)
 
     def get(self, key: str) -> V | None:
         entry = self._entries.get(key)
@@ -38,6 +65,7 @@ class FreshCache(Generic[V]):
             self._entries.popitem(last=False)
 
     def forget_poll(self, poll_id: int) -> None:
+        self._generation += 1
         for key in [k for k, (_, p, _) in self._entries.items() if p == poll_id]:
             del self._entries[key]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,9 +20,10 @@ from polls.services import polls, units
 from polls.services.cache import FreshCache, new_cache
 from polls.sharing import codes
 
-COUNT_VISIT = (
-    'INSERT INTO "placement_visit" ("placement", "day", "opens") VALUES ({}, {}, 1) '
-    'ON CONFLICT ("placement", "day") DO UPDATE SET "opens" = "placement_visit"."opens" + 1'
+COUNT_VISITS = (
+    'INSERT INTO "placement_visit" ("placement", "day", "opens") VALUES ({}, {}, {}) '
+    'ON CONFLICT ("placement", "day") DO UPDATE '
+    'SET "opens" = "placement_visit"."opens" + "excluded"."opens"'
 )
 
 
@@ -96,6 +100,7 @@ async def by_code(code: str) -> Placement:
 
 async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
     poll = await polls.get(principal, poll_id)
+    await visit_counter.flush()
     rows = await _query().where(t.Placement.poll == poll.id).order_by(t.Placement.id)
     visit_rows = (
         await t.PlacementVisit.select(
@@ -127,15 +132,59 @@ async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
     ]
 
 
-async def record_visit(placement_id: int, today: date | None = None) -> None:
+class VisitCounter:
+    """Placement visits, counted in memory and written once a second in one transaction.
+
+    A page view then costs no write of its own. A crash loses at most the last second of
+    visit counts (never a response: those are written before they are acknowledged).
+    """
+
+    FLUSH_EVERY = 1.0
+
+    def __init__(self) -> None:
+        self._pending: Counter[tuple[int, date]] = Counter()
+        self._flusher: asyncio.Task[None] | None = None
+
+    def count(self, placement_id: int, day: date) -> None:
+        self._pending[(placement_id, day)] += 1
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.FLUSH_EVERY)
+        await self.flush()
+
+    async def close(self) -> None:
+        """Write what is counted and stop the timer (at shutdown)."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        self._flusher = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, Counter()
+
+        def write_counts() -> WriteSteps[None]:
+            for (placement_id, day), opens in sorted(pending.items()):
+                yield (COUNT_VISITS, [placement_id, day, opens])
+
+        try:
+            await db.write(t.PlacementVisit._meta.db, write_counts)
+        except Exception:
+            self._pending.update(pending)  # kept for the next flush
+            raise
+
+
+visit_counter = VisitCounter()
+
+
+def record_visit(placement_id: int, today: date | None = None) -> None:
     """Count one opening of a placement's link for today: a counter, nothing about who."""
-    day = today or polls.now().astimezone(TIMEZONE).date()
-
-    def count() -> WriteSteps[None]:
-        yield (COUNT_VISIT, [placement_id, day])
-
-    # through the same group commit as responses: a page view costs no fsync of its own
-    await db.write(t.PlacementVisit._meta.db, count)
+    visit_counter.count(placement_id, today or polls.now().astimezone(TIMEZONE).date())
 
 
 @dataclass(frozen=True)
@@ -151,11 +200,12 @@ _targets: FreshCache[FormTarget] = new_cache()
 
 async def form_target(code: str) -> FormTarget:
     """The placement named by ``code`` and its poll, fresh within ``cache.FRESH_FOR``."""
-    canonical = codes.normalize(code) or code.strip().upper()
-    cached = _targets.get(canonical)
-    if cached is not None:
-        return cached
-    placement = await by_code(code)
-    target = FormTarget(placement, await polls.load(placement.poll_id))
-    _targets.put(placement.code, placement.poll_id, target)
-    return target
+    canonical = codes.normalize(code)
+    if canonical is None:
+        raise NotFound(N_("This link does not lead to a poll. Check the code and try again."))
+
+    async def load() -> tuple[int, FormTarget]:
+        placement = await by_code(canonical)
+        return placement.poll_id, FormTarget(placement, await polls.load(placement.poll_id))
+
+    return await _targets.get_or_load(canonical, load)
