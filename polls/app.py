@@ -21,6 +21,7 @@ from polls.api.controllers.placements import PlacementController
 from polls.api.controllers.polls import PollController
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.console import ROUTES as CONSOLE_ROUTES
+from polls.forms.assets import FORM_SCRIPT_HASH
 from polls.forms.pages import FormPages
 from polls.ratelimit import RateLimiter, counter_for
 from polls.services import placements
@@ -41,7 +42,8 @@ async def _after_request(response: Response) -> Response:
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'",
+        f"script-src 'self' '{FORM_SCRIPT_HASH}'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'",
     )
     return response
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import FromPath, FromQuery
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting
+from polls.forms.assets import FORM_SCRIPT
 from polls.forms.submitting import Target, device_token, remember_device, submit, target
-from polls.i18n import gettext, local_datetime
+from polls.i18n import get_locale, gettext, local_datetime
 from polls.models import Poll, PollStatus
 from polls.privacy import new_device_token
 from polls.services import placements
@@ -57,15 +62,73 @@ def _already_answered(poll: Poll) -> Template:
     )
 
 
+def _form_context(
+    found: Target, kept: dict[int, list[str]], errors: dict[int, str]
+) -> dict[str, Any]:
+    return {
+        "poll": found.poll,
+        "code": found.placement.code,
+        "kept": kept,
+        "errors": errors,
+        "form_script": FORM_SCRIPT,
+    }
+
+
 def _form(
     found: Target, kept: dict[int, list[str]], errors: dict[int, str], status: int = 200
 ) -> Template:
+    """The form with a worker's answers and the errors in them (never cached)."""
     return Template(
         template_name="form/page.html",
-        context={"poll": found.poll, "code": found.placement.code, "kept": kept, "errors": errors},
+        context=_form_context(found, kept, errors),
         status_code=status,
         headers=FORM_HEADERS,
     )
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    html: bytes
+    gzipped: bytes
+
+
+class PageCache:
+    """The blank form, rendered and compressed once per placement, poll version, locale and
+    channel. It holds nothing about a visitor (the device cookie travels in a header), so
+    every phone gets the same bytes until the poll changes."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[str, int, str, str], RenderedPage] = OrderedDict()
+
+    def page(self, request: Request, found: Target, channel: str = "web") -> RenderedPage:
+        key = (found.placement.code, found.poll.version, get_locale(), channel)
+        page = self._pages.get(key)
+        if page is None:
+            engine = request.app.template_engine
+            assert isinstance(engine, JinjaTemplateEngine)
+            html = (
+                engine.engine.get_template("form/page.html")
+                .render(_form_context(found, {}, {}))
+                .encode()
+            )
+            page = RenderedPage(html, gzip.compress(html, compresslevel=9, mtime=0))
+            self._pages[key] = page
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        return page
+
+
+pages = PageCache()
+
+
+def _blank_form(request: Request, found: Target) -> Response:
+    page = pages.page(request, found)
+    headers = {**FORM_HEADERS, "Vary": "Accept-Encoding, Accept-Language, Cookie"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(page.gzipped, media_type=MediaType.HTML, headers=headers)
+    return Response(page.html, media_type=MediaType.HTML, headers=headers)
 
 
 class FormPages(Controller):
@@ -83,7 +146,7 @@ class FormPages(Controller):
         token = device_token(request)
         if await has_answered(found.poll, token, secret=settings_of(request).secret_key):
             return _already_answered(found.poll)
-        response = _form(found, {}, {})
+        response = _blank_form(request, found)
         remember_device(request, response, token or new_device_token())
         return response
 

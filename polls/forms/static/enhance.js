@@ -1,0 +1,87 @@
+// The worker's form, enhanced: answers kept on the phone while typing, one send per tap,
+// and a retry that never counts twice. Without this script the form still works as plain HTML.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-code]");
+  if (!form || !window.fetch || !window.JSON) return;
+  var key = "polls:" + form.dataset.poll;
+  var status = document.getElementById("send-status");
+  var button = form.querySelector("button[type=submit]");
+  var sending = false;
+  var store;
+  try { store = window.localStorage; store.setItem(key + ":t", "1"); store.removeItem(key + ":t"); } catch (e) { store = null; }
+
+  function load() { try { return JSON.parse(store.getItem(key)) || {}; } catch (e) { return {}; } }
+  function save(state) { if (store) try { store.setItem(key, JSON.stringify(state)); } catch (e) {} }
+  function answers() {
+    var out = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!/^q\d+$/.test(el.name)) return;
+      var id = el.name.slice(1);
+      if (el.type === "checkbox") {
+        out[id] = out[id] || [];
+        if (el.checked) out[id].push(Number(el.value));
+      } else if (el.type === "radio") {
+        if (el.checked) out[id] = el.value;
+      } else if (el.value.trim()) {
+        out[id] = el.value;
+      }
+    });
+    return out;
+  }
+  function restore(saved) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var value = saved[el.name.slice(1)];
+      if (!/^q\d+$/.test(el.name) || value === undefined) return;
+      if (el.type === "checkbox") el.checked = value.indexOf(Number(el.value)) >= 0;
+      else if (el.type === "radio") el.checked = el.value === String(value);
+      else el.value = value;
+    });
+  }
+  function say(text) { status.textContent = text; status.hidden = !text; }
+
+  var state = load();
+  if (store && state.answers && !form.dataset.kept) restore(state.answers);
+  function keep() { save({ answers: answers(), submission: load().submission }); }
+  form.addEventListener("input", keep);
+  form.addEventListener("change", keep);
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (sending) return;
+    sending = true;
+    button.disabled = true;
+    say(form.dataset.msgSending);
+    state = load();
+    state.answers = answers();
+    state.submission = state.submission || (Date.now().toString(36) + Math.random().toString(36).slice(2));
+    save(state);
+    fetch("/api/v1/forms/" + form.dataset.code + "/responses", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang },
+      body: JSON.stringify({ answers: state.answers, submission_id: state.submission })
+    }).then(function (response) {
+      if (response.status === 200 || response.status === 201) {
+        return response.json().then(function (body) {
+          if (store) store.removeItem(key);
+          window.location.href = "/p/" + form.dataset.code + "/thanks?r=" + encodeURIComponent(body.receipt);
+        });
+      }
+      if (response.status === 422) { form.submit(); return; }
+      if (response.status === 409 || response.status === 410) {
+        if (store) store.removeItem(key);
+        window.location.reload();
+        return;
+      }
+      throw new Error(String(response.status));
+    }).catch(function () {
+      sending = false;
+      button.disabled = false;
+      say(form.dataset.msgOffline);
+    });
+  });
+
+  var errors = document.getElementById("errors");
+  if (errors) errors.focus();
+})();
