@@ -37,7 +37,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(database: str, workdir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    database: str, workdir: Path, workers: int, officer: str = "maokhe"
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -63,7 +65,7 @@ def start_server(database: str, workdir: Path, workers: int) -> tuple[subprocess
         except httpx.TransportError:
             time.sleep(0.1)
     token = subprocess.run(
-        [*polls, "issue-token", "maokhe"],
+        [*polls, "issue-token", officer],
         cwd=workdir,
         env=env,
         check=True,

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Response
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
@@ -120,6 +121,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             path="/schema",
         ),
         request_max_body_size=settings.max_body_bytes,
+        # the worker's form is served already compressed (polls/forms/pages.py)
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=[r"^/p/"]
+        ),
         debug=settings.debug,
     )
     app.state.settings = settings
