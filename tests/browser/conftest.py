@@ -1,0 +1,163 @@
+"""A real server on the demo data, and Debian's Chromium driven by Playwright at 360×640.
+
+Browser tests need ``/usr/bin/chromium`` (or ``POLLS_CHROMIUM``). Where it is missing they
+are skipped, unless ``POLLS_REQUIRE_BROWSER=1`` (set by ``.ci/run``) makes that a failure.
+Screenshots go to ``tests/artifacts/`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+CHROMIUM = os.environ.get("POLLS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+PHONE = {"width": 360, "height": 640}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("POLLS_REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"POLLS_REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM}")
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}")
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    code: str
+    poll_id: int
+    form: dict[str, Any]
+
+    def responses(self) -> int:
+        totals = httpx.get(
+            f"{self.url}/api/v1/polls/{self.poll_id}",
+            headers={"Authorization": f"Bearer {self.token}"},
+        ).json()
+        return int(totals["responses"])
+
+    def question(self, kind: str) -> dict[str, Any]:
+        return next(q for q in self.form["questions"] if q["kind"] == kind)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    workdir = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'polls.sqlite3'}",
+        "SECRET_KEY": "browser-tests-secret-key-0123456789",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "POLLS_RATE_LIMIT_PER_DEVICE": "0",
+    }
+    polls = [sys.executable, "-m", "polls"]
+    subprocess.run([*polls, "demo"], cwd=workdir, env=env, check=True, capture_output=True)
+    process = subprocess.Popen(
+        [*polls, "serve", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(url + "/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        token = subprocess.run(
+            [*polls, "issue-token", "maokhe"],
+            cwd=workdir,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        poll = next(
+            p
+            for p in httpx.get(f"{url}/api/v1/polls", headers=auth).json()
+            if p["status"] == "open"
+        )
+        code = httpx.get(f"{url}/api/v1/polls/{poll['id']}/placements", headers=auth).json()[0][
+            "code"
+        ]
+        form = httpx.get(f"{url}/api/v1/forms/{code}").json()
+        yield Server(url, token, code, poll["id"], form)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        await launched.close()
+
+
+async def new_phone(
+    browser: Browser, *, javascript: bool = True, locale: str = "vi-VN"
+) -> BrowserContext:
+    return await browser.new_context(
+        viewport=PHONE,
+        java_script_enabled=javascript,
+        locale=locale,
+        extra_http_headers={"Accept-Language": locale},
+    )
+
+
+@pytest.fixture
+async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await new_phone(browser)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def phone_without_js(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await new_phone(browser, javascript=False)
+    yield context
+    await context.close()
+
+
+async def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
