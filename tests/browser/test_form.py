@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, Route, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.browser.conftest import Server, screenshot
 
@@ -204,3 +204,17 @@ async def test_tap_targets_and_no_sideways_scroll_on_a_small_phone(
     assert small == 0
     overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow
+
+
+async def test_the_form_works_at_200_percent_zoom(server: Server, browser: Browser) -> None:
+    # 200% zoom on a 360 px phone leaves 180 CSS pixels of width
+    context = await browser.new_context(
+        viewport={"width": 180, "height": 320}, device_scale_factor=4, locale="vi-VN"
+    )
+    page = await context.new_page()
+    await page.goto(f"{server.url}/p/{server.code}")
+    overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow
+    await fill_every_kind(page, server)
+    await screenshot(page, "form-vi-zoom200")
+    await context.close()
