@@ -20,17 +20,19 @@ from polls.api.controllers.forms import FormsController
 from polls.api.controllers.health import HealthController
 from polls.api.controllers.placements import PlacementController
 from polls.api.controllers.polls import PollController
+from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.assets import FORM_SCRIPT_HASH
 from polls.forms.pages import FormPages
+from polls.links import UppercaseLinks
 from polls.ratelimit import RateLimiter, counter_for
 from polls.services import placements
 from polls.settings import Settings
 from polls.templating import environment
 from polls.web import handle_error, remember_locale, set_request_locale
 
-UNPROTECTED = ["/p/", "/api/", "/privacy", "/livez", "/readyz", "/webhooks/", "/schema"]
+UNPROTECTED = ["/p/", "/P/", "/api/", "/privacy", "/livez", "/readyz", "/webhooks/", "/schema"]
 
 
 def _derived_key(secret: str, purpose: str) -> bytes:
@@ -93,9 +95,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             FormsController,
             PollController,
             PlacementController,
+            SharingController,
             UnitController,
             OfficerController,
             FormPages,
+            UppercaseLinks,
             *CONSOLE_ROUTES,
         ],
         lifespan=[lifespan],

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextvars
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -60,6 +61,17 @@ def set_locale(locale: str) -> contextvars.Token[str]:
 
 def get_locale() -> str:
     return _current.get()
+
+
+@contextmanager
+def using_locale(locale: str) -> Iterator[None]:
+    """Speak ``locale`` inside the block (a poster in its poll's language), then go back to
+    the request's."""
+    token = set_locale(locale)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def gettext(message: str, params: Mapping[str, Any] | None = None, /, **kwargs: Any) -> str:

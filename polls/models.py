@@ -161,6 +161,14 @@ class Placement:
     responses: int | None = 0
     """None when the placement's respondents are a group too small to show."""
 
+    @property
+    def conversion(self) -> float | None:
+        """Responses per opening of the link; None when the responses are hidden (the rate
+        would give their count away) or the link was never opened."""
+        if self.responses is None or not self.visits:
+            return None
+        return self.responses / self.visits
+
 
 @dataclass(frozen=True)
 class Receipt:

@@ -6,5 +6,6 @@ from litestar.types import ControllerRouterHandler
 
 from polls.console.polls import PollPages
 from polls.console.session import SessionPages
+from polls.console.sharing import SharingPages
 
-ROUTES: list[ControllerRouterHandler] = [SessionPages, PollPages]
+ROUTES: list[ControllerRouterHandler] = [SessionPages, PollPages, SharingPages]

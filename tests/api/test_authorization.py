@@ -165,6 +165,36 @@ ENDPOINTS = (
     Endpoint(
         "GET", "/api/v1/placements/{placement_id:int}", "/api/v1/placements/{placement}", READ_POLL
     ),
+    Endpoint(
+        "GET",
+        "/api/v1/placements/{placement_id:int}/qr.svg",
+        "/api/v1/placements/{placement}/qr.svg",
+        READ_POLL,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/placements/{placement_id:int}/qr.png",
+        "/api/v1/placements/{placement}/qr.png?size=256",
+        READ_POLL,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/placements/{placement_id:int}/poster.pdf",
+        "/api/v1/placements/{placement}/poster.pdf",
+        READ_POLL,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/placements/{placement_id:int}/cards.pdf",
+        "/api/v1/placements/{placement}/cards.pdf",
+        READ_POLL,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/polls/{poll_id:int}/posters.pdf",
+        "/api/v1/polls/{poll}/posters.pdf",
+        READ_POLL,
+    ),
     Endpoint("GET", "/api/v1/forms/{code:str}", "/api/v1/forms/{code}", PUBLIC),
     Endpoint(
         "POST",

@@ -1,0 +1,84 @@
+"""QR codes, posters and table cards of placements the principal may see.
+
+Drawing a PDF is CPU work of a fraction of a second a page: it runs in a worker thread, at
+most two at a time, and the last few PDFs are kept per process keyed by everything they
+show (so an edited title or deadline is a new key, never a stale poster).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+
+from polls.errors import N_, Conflict, InvalidInput
+from polls.models import Principal
+from polls.services import placements, polls
+from polls.sharing import links, qr
+from polls.sharing.sheets import Sheet, sheet_for
+
+T = TypeVar("T")
+
+_drawing: anyio.CapacityLimiter | None = None
+
+
+async def _off_the_loop(work: Callable[[], T]) -> T:
+    global _drawing
+    if _drawing is None:
+        _drawing = anyio.CapacityLimiter(2)
+    return await anyio.to_thread.run_sync(work, limiter=_drawing)
+
+
+@lru_cache(maxsize=16)
+def _posters(sheets: tuple[Sheet, ...]) -> bytes:
+    # matplotlib takes over a second to import: only a process that draws a poster pays it.
+    from polls.sharing import posters
+
+    return posters.posters_pdf(sheets)
+
+
+@lru_cache(maxsize=16)
+def _cards(sheet: Sheet) -> bytes:
+    from polls.sharing import posters
+
+    return posters.cards_pdf(sheet)
+
+
+async def _sheet(principal: Principal, placement_id: int, base_url: str) -> Sheet:
+    placement = await placements.get(principal, placement_id)
+    poll = await polls.get(principal, placement.poll_id)
+    return sheet_for(poll, placement, base_url)
+
+
+async def qr_symbol(principal: Principal, placement_id: int, base_url: str) -> qr.Symbol:
+    placement = await placements.get(principal, placement_id)
+    return qr.encode(links.qr_link(base_url, placement.code))
+
+
+async def qr_png(principal: Principal, placement_id: int, base_url: str, size: int) -> bytes:
+    if not qr.PNG_MIN <= size <= qr.PNG_MAX:
+        raise InvalidInput({"size": N_("Choose a size from 128 to 2048 pixels.")})
+    symbol = await qr_symbol(principal, placement_id, base_url)
+    return await _off_the_loop(lambda: qr.png(symbol, size))
+
+
+async def poster(principal: Principal, placement_id: int, base_url: str) -> bytes:
+    sheet = await _sheet(principal, placement_id, base_url)
+    return await _off_the_loop(lambda: _posters((sheet,)))
+
+
+async def cards(principal: Principal, placement_id: int, base_url: str) -> bytes:
+    sheet = await _sheet(principal, placement_id, base_url)
+    return await _off_the_loop(lambda: _cards(sheet))
+
+
+async def posters_for_poll(principal: Principal, poll_id: int, base_url: str) -> bytes:
+    poll = await polls.get(principal, poll_id)
+    shared = await placements.list_for_poll(principal, poll.id)
+    if not shared:
+        raise Conflict(N_("This poll has no placements yet: add one to print its poster."))
+    sheets = tuple(sheet_for(poll, placement, base_url) for placement in shared)
+    return await _off_the_loop(lambda: _posters(sheets))

@@ -1,0 +1,30 @@
+"""The three spellings of a placement's link.
+
+``link``: what the API and the console show (``BASE_URL/p/CODE``). ``printed_link``: the same,
+minus an ``https://`` that browsers add by themselves, for people who type it from a poster.
+``qr_link``: what a QR code carries, in uppercase so the whole text fits QR's compact
+alphanumeric mode (5.5 bits a character instead of 8). Scheme and host are case-insensitive
+and so is the code; the path ``/P/`` is served as ``/p/`` (``polls.links``). A path below
+the host in ``BASE_URL`` keeps its case, since a proxy may not treat it case-insensitively.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+FORM_PATH = "/p/"
+UPPERCASE_FORM_PATH = "/P/"
+
+
+def link(base_url: str, code: str) -> str:
+    return f"{base_url.rstrip('/')}{FORM_PATH}{code}"
+
+
+def printed_link(base_url: str, code: str) -> str:
+    return link(base_url, code).removeprefix("https://")
+
+
+def qr_link(base_url: str, code: str) -> str:
+    parts = urlsplit(base_url.rstrip("/"))
+    origin = f"{parts.scheme}://{parts.netloc}".upper()
+    return f"{origin}{parts.path}{UPPERCASE_FORM_PATH}{code.upper()}"

@@ -1,0 +1,60 @@
+"""What a poster or a table card says, in the poll's language: plain values for the layout.
+
+Everything is translated here, with the poll's language set for the duration, so the
+layout (``posters.py``) only places text it is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_date, format_time
+
+from polls.i18n import TIMEZONE, get_locale, gettext, using_locale
+from polls.models import Placement, Poll
+from polls.sharing import links
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One placement's poster (or table card), every text final."""
+
+    title: str
+    call_to_action: str
+    qr_text: str
+    link_intro: str
+    link: str
+    deadline: str
+    """Empty when the poll has no closing time."""
+    anonymity: str
+    unit: str
+    placement: str
+
+
+def deadline_text(moment: datetime) -> str:
+    local = moment.astimezone(TIMEZONE)
+    locale = get_locale()
+    when = (
+        f"{format_time(local, 'short', locale=locale)}, {format_date(local, 'long', locale=locale)}"
+    )
+    return gettext("Deadline: %(time)s", time=when)
+
+
+def sheet_for(poll: Poll, placement: Placement, base_url: str) -> Sheet:
+    with using_locale(poll.language):
+        return Sheet(
+            title=poll.title,
+            call_to_action=gettext("Scan to answer"),
+            qr_text=links.qr_link(base_url, placement.code),
+            link_intro=gettext("Or type this address in your phone's browser:"),
+            link=links.printed_link(base_url, placement.code),
+            deadline=deadline_text(poll.closes_at) if poll.closes_at else "",
+            anonymity=gettext("Your answers are completely anonymous."),
+            unit=poll.unit_name,
+            placement=gettext(
+                "Placement: %(label)s · code %(code)s",
+                label=" · ".join(filter(None, (placement.label, placement.unit_name))),
+                code=placement.code,
+            ),
+        )
