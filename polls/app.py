@@ -23,14 +23,13 @@ from polls.api.controllers.polls import PollController
 from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.console import ROUTES as CONSOLE_ROUTES
-from polls.forms.assets import FORM_SCRIPT_HASH
 from polls.forms.pages import FormPages
 from polls.links import UppercaseLinks
 from polls.ratelimit import RateLimiter, counter_for
 from polls.services import placements
 from polls.settings import Settings
 from polls.templating import environment
-from polls.web import handle_error, remember_locale, set_request_locale
+from polls.web import SECURITY_HEADERS, handle_error, remember_locale, set_request_locale
 
 UNPROTECTED = ["/p/", "/P/", "/api/", "/privacy", "/livez", "/readyz", "/webhooks/", "/schema"]
 
@@ -40,14 +39,9 @@ def _derived_key(secret: str, purpose: str) -> bytes:
 
 
 async def _after_request(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        f"script-src 'self' '{FORM_SCRIPT_HASH}'; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'",
-    )
+    """Security headers on every response that has not set its own (the form does)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     return response
 
 

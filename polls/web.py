@@ -24,10 +24,32 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from polls import errors as e
+from polls.forms.assets import FORM_SCRIPT_HASH
 from polls.i18n import LOCALE_COOKIE, gettext, pick_locale, set_locale
 from polls.settings import Settings
 
 log = logging.getLogger("polls")
+
+MESSENGER_FRAMES = "https://web.telegram.org https://*.telegram.org https://*.zalo.me"
+"""Where the worker's form may be framed: Telegram's web client and Zalo's webviews."""
+
+
+def security_headers(*, frame_ancestors: str = "'none'") -> dict[str, str]:
+    """The headers every page carries. Scripts run only from this origin or by the hash of
+    the form's one inline script (no ``unsafe-inline``); nothing frames a page unless it is
+    the worker's form inside a messenger."""
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            f"script-src 'self' '{FORM_SCRIPT_HASH}'; object-src 'none'; base-uri 'none'; "
+            f"form-action 'self'; frame-ancestors {frame_ancestors}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+
+
+SECURITY_HEADERS = security_headers()
 
 JSON_PREFIXES = ("/api/", "/webhooks/", "/livez", "/readyz")
 
@@ -124,6 +146,9 @@ def _as_domain_error(exc: Exception) -> e.DomainError:
             error = e.DomainError(e.N_("The request could not be processed."))
             error.status_code = exc.status_code  # type: ignore[misc]
             return error
+    if isinstance(exc, UnicodeDecodeError | RecursionError):
+        # a body that is not UTF-8, or nested deeper than any answer can be
+        return e.DomainError(e.N_("The request body is not valid JSON."))
     if isinstance(exc, DATABASE_ERRORS):
         log.warning("database unavailable: %s", type(exc).__name__)
         return e.Unavailable()
@@ -187,7 +212,7 @@ def error_body(error: e.DomainError) -> dict[str, Any]:
 def handle_error(request: Request, exc: Exception) -> Response:
     set_locale(request_locale(request))
     error = _as_domain_error(exc)
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(SECURITY_HEADERS)  # after_request skips error responses
     if isinstance(error, e.RateLimited):
         headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, e.Unavailable):

@@ -23,9 +23,14 @@ from polls.privacy import new_device_token
 from polls.services import placements
 from polls.services.polls import now
 from polls.services.submission import has_answered
-from polls.web import settings_of
+from polls.web import MESSENGER_FRAMES, security_headers, settings_of
 
-FORM_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+FORM_HEADERS = {
+    **security_headers(frame_ancestors=f"'self' {MESSENGER_FRAMES}"),
+    # the placement's code is in the address: never send it on to another site
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 
 
 def _message(poll: Poll | None, heading: str, *lines: str, status: int = 200) -> Template:
