@@ -1,0 +1,299 @@
+"""A real server killed with SIGKILL mid-stream loses no acknowledged response; while its
+database is unreachable it answers 503 and recovers by itself.
+
+These start ``polls serve`` as a separate process, on SQLite and (when
+``POLLS_TEST_POSTGRES_URL`` is set) on a fresh PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.conftest import BACKENDS, POSTGRES_URL, _with_database
+
+POLLS = [sys.executable, "-m", "polls"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Deployment:
+    workdir: Path
+    database_url: str
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "SECRET_KEY": "crash-tests-secret-key-0123456789",
+            "POLLS_RATE_LIMIT_PER_DEVICE": "0",
+            "POLLS_RATE_LIMIT_PER_IP": "0",
+        }
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            [*POLLS, *args],
+            cwd=self.workdir,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [*POLLS, "serve", "--port", str(self.port)],
+            cwd=self.workdir,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/livez", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:  # a pool still closing through a cut link
+                self.process.kill()
+                self.process.wait(10)
+
+
+@contextmanager
+def deployment(backend: str, tmp: Path) -> Iterator[Deployment]:
+    if backend == "sqlite":
+        yield Deployment(tmp, f"sqlite:///{tmp / 'polls.sqlite3'}")
+        return
+    name = "polls_crash_" + secrets.token_hex(4)
+    subprocess.run(["psql", POSTGRES_URL, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    try:
+        yield Deployment(tmp, _with_database(POSTGRES_URL, name))
+    finally:
+        subprocess.run(
+            ["psql", POSTGRES_URL, "-qc", f'DROP DATABASE "{name}" WITH (FORCE)'], check=False
+        )
+
+
+async def stored_receipts(database_url: str) -> set[str]:
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+            return {row[0] for row in connection.execute('SELECT "receipt" FROM "response"')}
+    connection = await asyncpg.connect(database_url)
+    try:
+        return {row[0] for row in await connection.fetch('SELECT "receipt" FROM "response"')}
+    finally:
+        await connection.close()
+
+
+def open_poll_form(site: Deployment) -> tuple[str, dict[str, Any]]:
+    token = site.run("issue-token", "maokhe")
+    auth = {"Authorization": f"Bearer {token}"}
+    poll = next(
+        p
+        for p in httpx.get(f"{site.url}/api/v1/polls", headers=auth).json()
+        if p["status"] == "open"
+    )
+    code = httpx.get(f"{site.url}/api/v1/polls/{poll['id']}/placements", headers=auth).json()[0][
+        "code"
+    ]
+    form = httpx.get(f"{site.url}/api/v1/forms/{code}").json()
+    answers: dict[str, Any] = {}
+    for q in form["questions"]:
+        if q["kind"] in ("single",):
+            answers[str(q["id"])] = q["options"][0]["id"]
+        elif q["kind"] == "multi":
+            answers[str(q["id"])] = [q["options"][0]["id"]]
+        elif q["kind"] == "scale":
+            answers[str(q["id"])] = q["min"]
+        elif q["kind"] == "yes_no":
+            answers[str(q["id"])] = False
+    return code, answers
+
+
+async def submit_until_stopped(
+    url: str, code: str, answers: dict[str, Any], stop: asyncio.Event
+) -> list[str]:
+    """One phone after another, each a new device; returns the receipts the server gave."""
+    acknowledged: list[str] = []
+    async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+        while not stop.is_set():
+            client.cookies.clear()
+            try:
+                sent = await client.post(
+                    f"/api/v1/forms/{code}/responses", json={"answers": answers}
+                )
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+                continue
+            if sent.status_code == 201:
+                acknowledged.append(sent.json()["receipt"])
+    return acknowledged
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_killed_server_loses_no_acknowledged_response(backend: str, tmp_path: Path) -> None:
+    with deployment(backend, tmp_path) as site:
+        site.run("demo")
+        site.start()
+        try:
+            code, answers = open_poll_form(site)
+            stop = asyncio.Event()
+            clients = [
+                asyncio.create_task(submit_until_stopped(site.url, code, answers, stop))
+                for _ in range(8)
+            ]
+            await asyncio.sleep(1.5)
+            site.kill()  # SIGKILL while submissions are in flight
+            await asyncio.sleep(0.3)
+            stop.set()
+            acknowledged = [r for batch in await asyncio.gather(*clients) for r in batch]
+            assert len(acknowledged) > 50  # it was really under way
+
+            site.start()  # the same database, a new process
+            stored = await stored_receipts(site.database_url)
+            missing = set(acknowledged) - stored
+            assert not missing, f"{len(missing)} acknowledged responses lost"
+            # and the restarted server counts them in its results
+            token = site.run("issue-token", "maokhe")
+            async with httpx.AsyncClient(base_url=site.url) as client:
+                listed = await client.get(
+                    "/api/v1/polls", headers={"Authorization": f"Bearer {token}"}
+                )
+            polls = listed.json()
+            total = sum(p["responses"] for p in polls)
+            assert total >= len(acknowledged)
+        finally:
+            site.stop()
+
+
+class Cuttable:
+    """A TCP proxy in front of PostgreSQL whose connections can be cut and refused."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.open = True
+        self.port = _free_port()
+        self._writers: list[asyncio.StreamWriter] = []
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> Cuttable:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.cut()
+        assert self._server is not None
+        self._server.close()
+
+    def cut(self) -> None:
+        self.open = False
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.open:
+            writer.close()
+            return
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        self._writers += [writer, upstream_writer]
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+
+@pytest.mark.skipif("postgres" not in BACKENDS, reason="needs POLLS_TEST_POSTGRES_URL")
+async def test_an_unreachable_database_is_503_and_service_resumes(tmp_path: Path) -> None:
+    from urllib.parse import urlsplit
+
+    target = urlsplit(POSTGRES_URL)
+    async with Cuttable(target.hostname or "127.0.0.1", target.port or 5432) as proxy:
+        with deployment("postgres", tmp_path) as direct:
+            await asyncio.to_thread(direct.run, "demo")
+            proxied_url = direct.database_url.replace(
+                f"{target.hostname}:{target.port or 5432}", f"127.0.0.1:{proxy.port}"
+            )
+            site = Deployment(tmp_path, proxied_url)
+            await asyncio.to_thread(site.start)
+            try:
+                code, answers = await asyncio.to_thread(open_poll_form, site)
+                async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
+                    assert (
+                        await client.post(
+                            f"/api/v1/forms/{code}/responses", json={"answers": answers}
+                        )
+                    ).status_code == 201
+                    proxy.cut()
+                    client.cookies.clear()
+                    down = await client.post(
+                        f"/api/v1/forms/{code}/responses",
+                        json={"answers": answers},
+                        headers={"Accept-Language": "en"},
+                    )
+                    assert down.status_code == 503, down.text
+                    assert "try again" in down.json()["detail"]
+                    assert (await client.get("/readyz")).status_code == 503
+                    proxy.open = True
+                    for _ in range(50):
+                        client.cookies.clear()
+                        back = await client.post(
+                            f"/api/v1/forms/{code}/responses", json={"answers": answers}
+                        )
+                        if back.status_code == 201:
+                            break
+                        await asyncio.sleep(0.2)
+                    assert back.status_code == 201
+                    assert (await client.get("/readyz")).status_code == 200
+            finally:
+                site.stop()
