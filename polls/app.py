@@ -20,6 +20,7 @@ from polls.api.controllers.forms import FormsController
 from polls.api.controllers.health import HealthController
 from polls.api.controllers.placements import PlacementController
 from polls.api.controllers.polls import PollController
+from polls.api.controllers.results import ResultFilesController
 from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.console import ROUTES as CONSOLE_ROUTES
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             HealthController,
             FormsController,
             PollController,
+            ResultFilesController,
             PlacementController,
             SharingController,
             UnitController,

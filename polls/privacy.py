@@ -113,3 +113,36 @@ def suppress(counts: Sequence[tuple[K, int]], min_group_size: int) -> Suppressio
         hidden.add(counts[index][0])
         hidden_total += n
     return Suppression(tuple(SegmentDecision(key, key not in hidden) for key, _ in counts), ())
+
+
+def merge_consecutive(
+    counts: Sequence[tuple[K, int]], min_group_size: int
+) -> tuple[tuple[tuple[K, ...], int], ...]:
+    """Join ordered segments (days of a timeline) with their neighbours into runs of at
+    least ``min_group_size`` respondents, so no run is a small group.
+
+    A day is a breakdown segment like any other, but on a timeline an "other" group means
+    nothing and a hidden day would still show as the step between its neighbours' running
+    totals. So a small day is counted together with the days after it, until the run reaches
+    the minimum; a small run at the end joins the run before it. Empty days at the end stay a
+    run of their own (they reveal no one). When all of it is smaller than the minimum,
+    nothing can be shown and the result is empty.
+    """
+    k = max(1, min_group_size)
+    runs: list[tuple[tuple[K, ...], int]] = []
+    keys: list[K] = []
+    total = 0
+    for key, n in counts:
+        keys.append(key)
+        total += n
+        if total >= k:
+            runs.append((tuple(keys), total))
+            keys, total = [], 0
+    if total > 0:
+        if not runs:
+            return ()
+        last_keys, last_total = runs[-1]
+        runs[-1] = ((*last_keys, *keys), last_total + total)
+    elif keys and runs:
+        runs.append((tuple(keys), 0))
+    return tuple(runs)

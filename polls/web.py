@@ -26,6 +26,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from polls import errors as e
 from polls.forms.assets import FORM_SCRIPT_HASH
 from polls.i18n import LOCALE_COOKIE, gettext, pick_locale, set_locale
+from polls.services.renders import Rendered
 from polls.settings import Settings
 
 log = logging.getLogger("polls")
@@ -256,3 +257,11 @@ def remember_locale(app: Any) -> Any:
         await app(scope, receive, send_with_cookie)
 
     return middleware
+
+
+def file_response(rendered: Rendered) -> Response[bytes]:
+    """A chart, report or export; downloads get a file name."""
+    headers = {"Cache-Control": "private, max-age=30"}
+    if rendered.filename:
+        headers["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    return Response(content=rendered.content, media_type=rendered.media_type, headers=headers)

@@ -5,6 +5,8 @@ The services check the unit subtree, so a poll of another subtree is simply not 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
@@ -15,9 +17,11 @@ from polls.console.pages import page, see_other
 from polls.errors import N_, Conflict, InvalidInput
 from polls.i18n import gettext
 from polls.models import PollStatus, Principal
-from polls.services import overviews, placements, polls, units
+from polls.services import overviews, placements, polls, renders, units
 from polls.services.polls import check_draft, now
-from polls.web import settings_of
+from polls.web import file_response, settings_of
+
+Breakdown = Literal["placement", "unit", "channel"]
 
 
 def _translated(errors: dict[str, str]) -> dict[str, str]:
@@ -156,6 +160,45 @@ class PollPages(Controller):
     ) -> Response:
         overview = await overviews.results_overview(principal, poll_id, by or None)
         return page("results.html", principal, overview=overview, by=by or None)
+
+    @get("/polls/{poll_id:int}/charts/{name:str}")
+    async def chart(
+        self,
+        principal: CurrentPrincipal,
+        poll_id: FromPath[int],
+        name: FromPath[str],
+        by: FromQuery[Breakdown | None] = None,
+    ) -> Response[bytes]:
+        return file_response(await renders.chart(principal, poll_id, name, by))
+
+    @get("/polls/{poll_id:int}/report.pdf")
+    async def report(
+        self,
+        principal: CurrentPrincipal,
+        poll_id: FromPath[int],
+        by: FromQuery[Breakdown | None] = None,
+    ) -> Response[bytes]:
+        return file_response(await renders.report(principal, poll_id, by or "placement"))
+
+    @get("/polls/{poll_id:int}/export.csv")
+    async def export_csv(
+        self,
+        principal: CurrentPrincipal,
+        poll_id: FromPath[int],
+        kind: FromQuery[Literal["responses", "summary"]] = "summary",
+        by: FromQuery[Breakdown | None] = None,
+    ) -> Response[bytes]:
+        return file_response(await renders.export(principal, poll_id, "csv", kind, by))
+
+    @get("/polls/{poll_id:int}/export.xlsx")
+    async def export_xlsx(
+        self,
+        principal: CurrentPrincipal,
+        poll_id: FromPath[int],
+        kind: FromQuery[Literal["responses", "summary"]] = "summary",
+        by: FromQuery[Breakdown | None] = None,
+    ) -> Response[bytes]:
+        return file_response(await renders.export(principal, poll_id, "xlsx", kind, by))
 
 
 async def _poll_page(

@@ -73,8 +73,8 @@ class FreshCache(Generic[V]):
 _caches: list[FreshCache] = []
 
 
-def new_cache() -> FreshCache:
-    cache: FreshCache = FreshCache()
+def new_cache(size: int = 4096, fresh_for: float = FRESH_FOR) -> FreshCache:
+    cache: FreshCache = FreshCache(size, fresh_for)
     _caches.append(cache)
     return cache
 

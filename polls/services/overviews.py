@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from polls.analytics.tally import PollResults
 from polls.models import Placement, Poll, Principal, Unit
-from polls.services import placements, polls, results, units
+from polls.services import placements, polls, renders, results, units
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class ResultsOverview:
     results: PollResults
     headcount: int
     """Workers of the poll's unit subtree; 0 when nobody has entered it."""
+    chart_alts: dict[int, str]
+    """Question id -> the alt text of its chart (or heatmap, with a breakdown)."""
+    timeline_alt: str
 
     @property
     def response_rate(self) -> float | None:
@@ -44,4 +47,5 @@ async def results_overview(principal: Principal, poll_id: int, by: str | None) -
     poll = await polls.get(principal, poll_id)
     tallied = await results.results_for(poll, by)
     headcount = await units.subtree_headcount(await units.get(poll.unit_id))
-    return ResultsOverview(poll, tallied, headcount)
+    alts = renders.chart_alt_texts(poll, tallied)
+    return ResultsOverview(poll, tallied, headcount, alts, await renders.timeline_alt_text(poll))

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Literal
 
+from piccolo.query.functions.aggregate import Count
+
 from polls import tables as t
+from polls.analytics.exports import ResponseRow
 from polls.analytics.tally import PollResults, SegmentCounts, build_results
 from polls.errors import N_, InvalidInput
 from polls.i18n import gettext
@@ -148,3 +152,77 @@ async def results_for(poll: Poll, by: str | None) -> PollResults:
     return build_results(
         poll, segments, texts, breakdown_by=by, other_label=gettext("Other (small groups merged)")
     )
+
+
+async def results_state(poll_id: int) -> tuple[int, int]:
+    """What changes whenever a response arrives: (how many, the newest id). Responses are
+    never deleted one by one, so the pair changes with every new response, in every process;
+    a rendered chart keyed on it (with the poll's version) is never stale. One index range
+    read (``response.poll``)."""
+    rows = await t.Response.raw(
+        'SELECT COUNT(*) AS n, MAX("id") AS last FROM "response" WHERE "poll" = {}', poll_id
+    )
+    return int(rows[0]["n"] or 0), int(rows[0]["last"] or 0)
+
+
+async def responses_per_hour(poll_id: int) -> dict[datetime, int]:
+    """How many responses came in each (stored, coarsened) hour."""
+    rows = (
+        await t.Response.select(t.Response.submitted_hour, Count(t.Response.id).as_alias("n"))
+        .where(t.Response.poll == poll_id)
+        .group_by(t.Response.submitted_hour)
+    )
+    hours: dict[datetime, int] = defaultdict(int)
+    for row in rows:
+        hour = row["submitted_hour"]
+        if isinstance(hour, str):
+            hour = datetime.fromisoformat(hour)
+        hours[hour if hour.tzinfo else hour.replace(tzinfo=UTC)] += row["n"]
+    return dict(hours)
+
+
+async def response_rows(poll: Poll) -> list[ResponseRow]:
+    """Every response of the poll with its answers, segments labelled as the breakdowns label
+    them (a unit rolled up to the poll unit's child). The response id is only a join key
+    here; it never leaves this function."""
+    responses = await t.Response.select(
+        t.Response.id,
+        t.Response.placement,
+        t.Response.unit,
+        t.Response.channel,
+        t.Response.submitted_hour,
+    ).where(t.Response.poll == poll.id)
+    answers: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for row in await t.Answer.raw(
+        'SELECT a."response" AS r, a."question" AS q, a."option" AS o, a."value_int" AS v, '
+        'a."value_text" AS x FROM "answer" a JOIN "response" r ON r."id" = a."response" '
+        'WHERE r."poll" = {}',
+        poll.id,
+    ):
+        answers[row["r"]][row["q"]].append((row["o"], row["v"], row["x"]))
+    labels: dict[str, dict] = {}
+    placement_keys = {r["placement"] for r in responses}
+    channel_keys = {r["channel"] for r in responses}
+    for by, keys in (("placement", placement_keys), ("channel", channel_keys)):
+        defined, _ = await _segment_labels(poll, by, keys)
+        labels[by] = {stored: label for _, stored, label in defined}
+    unit_defined, mapping = await _segment_labels(poll, "unit", set())
+    unit_labels = {stored: label for _, stored, label in unit_defined}
+    rows = []
+    for r in responses:
+        hour = r["submitted_hour"]
+        if isinstance(hour, str):
+            hour = datetime.fromisoformat(hour)
+        owner = mapping.get(r["unit"], poll.unit_id)
+        rows.append(
+            ResponseRow(
+                segments={
+                    "placement": labels["placement"].get(r["placement"], ""),
+                    "unit": unit_labels.get(owner, ""),
+                    "channel": labels["channel"].get(r["channel"], str(r["channel"])),
+                },
+                submitted_hour=hour if hour.tzinfo else hour.replace(tzinfo=UTC),
+                answers=dict(answers.get(r["id"], {})),
+            )
+        )
+    return rows

@@ -45,7 +45,11 @@ class Scene:
 
     def url(self, template: str) -> str:
         return template.format(
-            draft=self.draft, poll=self.open.id, code=self.open.code, placement=self.placement
+            draft=self.draft,
+            poll=self.open.id,
+            code=self.open.code,
+            placement=self.placement,
+            question=self.open.questions[0]["id"],
         )
 
 
@@ -148,6 +152,30 @@ ENDPOINTS = (
     ),
     Endpoint(
         "GET", "/api/v1/polls/{poll_id:int}/results", "/api/v1/polls/{poll}/results", READ_POLL
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/polls/{poll_id:int}/charts/{name:str}",
+        "/api/v1/polls/{poll}/charts/{question}.png?by=placement",
+        READ_POLL,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/polls/{poll_id:int}/report.pdf",
+        "/api/v1/polls/{poll}/report.pdf",
+        READ_POLL,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/polls/{poll_id:int}/export.csv",
+        "/api/v1/polls/{poll}/export.csv?kind=responses",
+        READ_POLL,
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/polls/{poll_id:int}/export.xlsx",
+        "/api/v1/polls/{poll}/export.xlsx",
+        READ_POLL,
     ),
     Endpoint(
         "GET",

@@ -1,0 +1,99 @@
+"""The words and numbers around a chart: its caption, the poll's period, and alt text.
+
+Pure and free of matplotlib, so a page can describe a chart without drawing it, and the
+chart, its alt text and the report say the same thing. Everything is formatted for the
+current locale (``polls.i18n``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from polls.analytics.tally import Segment
+from polls.analytics.timeline import Timeline
+from polls.forms.kinds import QuestionTally, Share
+from polls.i18n import gettext, local_date, number, percent
+
+
+def share_label(share: Share) -> str:
+    """Options carry the officer's words; yes/no and scale points carry msgids or numbers."""
+    return gettext(share.label) if share.option_id is None and share.label else share.label
+
+
+def count_and_percent(share: Share) -> str:
+    return f"{number(share.count)} · {percent(share.fraction)}"
+
+
+def sample_size(n: int) -> str:
+    return f"n = {number(n)}"
+
+
+def period(
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    first: date | None = None,
+    last: date | None = None,
+) -> str:
+    """From the opening (or the first response) to the closing (or the last response)."""
+    start = local_date(opens_at) if opens_at else local_date(first) if first else ""
+    end = local_date(closes_at) if closes_at else local_date(last) if last else ""
+    if start and end and start != end:
+        return gettext("%(start)s – %(end)s", start=start, end=end)
+    return start or end
+
+
+def caption(poll_title: str, period_text: str, responses: int) -> str:
+    parts = [poll_title, period_text, sample_size(responses)]
+    return " · ".join(p for p in parts if p)
+
+
+def suppressed(min_group_size: int) -> str:
+    return gettext("hidden: group too small (under %(k)s people)", k=number(min_group_size))
+
+
+def not_yet_visible(min_group_size: int) -> str:
+    return gettext(
+        "Results appear once the poll has at least %(k)s responses.", k=number(min_group_size)
+    )
+
+
+def _sentence(text: str) -> str:
+    return text if text.rstrip().endswith((".", "?", "!", ":")) else text + "."
+
+
+def question_alt(tally: QuestionTally, caption_text: str) -> str:
+    """What the chart shows, as one paragraph: the question, the sample, each answer."""
+    parts = [_sentence(tally.text), _sentence(caption_text)]
+    if tally.shares:
+        answers = "; ".join(
+            f"{share_label(s)}: {number(s.count)} ({percent(s.fraction)})" for s in tally.shares
+        )
+        parts.append(gettext("Answers: %(answers)s.", answers=answers))
+    if tally.mean is not None:
+        parts.append(gettext("Mean: %(mean)s.", mean=number(tally.mean, 2)))
+    return " ".join(parts)
+
+
+def heatmap_alt(
+    tally: QuestionTally, segments: Sequence[Segment], index: int, min_group_size: int
+) -> str:
+    rows = []
+    for segment in segments:
+        if segment.suppressed or segment.questions is None:
+            rows.append(f"{segment.label}: {suppressed(min_group_size)}")
+            continue
+        shares = segment.questions[index].shares
+        cells = ", ".join(f"{share_label(s)} {percent(s.fraction)}" for s in shares)
+        rows.append(f"{segment.label} ({sample_size(segment.responses or 0)}): {cells}")
+    return _sentence(tally.text) + " " + "; ".join(rows) + "."
+
+
+def timeline_alt(timeline: Timeline, min_group_size: int) -> str:
+    if not timeline.runs:
+        return not_yet_visible(min_group_size)
+    steps = "; ".join(
+        gettext("by %(day)s: %(n)s", day=local_date(run.last), n=number(run.cumulative))
+        for run in timeline.runs
+    )
+    return gettext("Responses over time, cumulative: %(steps)s.", steps=steps)

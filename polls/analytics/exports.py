@@ -1,0 +1,243 @@
+"""Exports of a poll's results as tables: anonymized responses and the aggregated counts, as
+CSV (UTF-8 with a byte-order mark, so Excel reads Vietnamese right) or XLSX.
+
+The responses table has one row per response, shuffled, with no internal id or receipt; the
+answers are labels. Its segment columns (day, placement, unit, channel) together could single
+a respondent out even where each column alone could not, so they are released in classes of
+at least the minimum group size: a row keeps all four columns if at least ``k`` rows share
+them; otherwise it tries again without the day, then without the placement, then with the
+channel only, and at last with none. If the rows left with no segment at all are fewer than
+``k`` (but some), the smallest released classes are blanked too, so the blank rows are never
+a small group either (complementary suppression, as ``polls.privacy.suppress`` does).
+The time is the day in Vietnam time: the stored hour would make nearly every class small.
+Free-text answers are exported only once the poll has at least ``k`` responses, and nothing
+at all before it has.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from polls import privacy
+from polls.analytics import describe
+from polls.analytics.tally import PollResults
+from polls.i18n import TIMEZONE, gettext, number
+from polls.models import Poll, Question
+
+Cell = str | int | float | date | None
+SEGMENTS = ("day", "placement", "unit", "channel")
+LEVELS: tuple[tuple[str, ...], ...] = (
+    ("day", "placement", "unit", "channel"),
+    ("placement", "unit", "channel"),
+    ("unit", "channel"),
+    ("channel",),
+)
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """One stored response: its segments as display labels, and its answers."""
+
+    segments: dict[str, str]
+    """"placement", "unit", "channel" -> the label of its segment."""
+    submitted_hour: datetime
+    answers: dict[int, list[tuple[int | None, int | None, str | None]]]
+    """Question id -> (option id, integer value, text) of each stored answer."""
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    percent_columns: tuple[int, ...] = ()
+    date_columns: tuple[int, ...] = ()
+
+
+def released_segments(
+    segments: Sequence[dict[str, str | date]], min_group_size: int
+) -> list[dict[str, str | date]]:
+    """For each row, the segment columns it may show (the others blank); see the module doc."""
+    k = max(1, min_group_size)
+    released: list[dict[str, str | date] | None] = [None] * len(segments)
+    classes: list[list[int]] = []
+    remaining = list(range(len(segments)))
+    for level in LEVELS:
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for i in remaining:
+            groups[tuple(segments[i][c] for c in level)].append(i)
+        remaining = []
+        for members in groups.values():
+            if len(members) >= k:
+                classes.append(members)
+                for i in members:
+                    released[i] = {c: segments[i][c] for c in level}
+            else:
+                remaining.extend(members)
+    blank = remaining
+    classes.sort(key=len)
+    while 0 < len(blank) < k and classes:
+        moved = classes.pop(0)
+        blank.extend(moved)
+        for i in moved:
+            released[i] = None
+    return [{c: (shown or {}).get(c, "") for c in SEGMENTS} for shown in released]
+
+
+def _answer(question: Question, stored: list[tuple[int | None, int | None, str | None]]) -> Cell:
+    if not stored:
+        return None
+    if question.kind in ("single", "multi"):
+        labels = [o.label for o in question.options for option, _, _ in stored if option == o.id]
+        return "; ".join(labels)
+    if question.kind == "scale":
+        return stored[0][1]
+    if question.kind == "yes_no":
+        return gettext("Yes") if stored[0][1] == 1 else gettext("No")
+    return stored[0][2]
+
+
+def _question_header(question: Question) -> str:
+    return f"{question.position + 1}. {question.text}"
+
+
+def responses_table(
+    poll: Poll, rows: Sequence[ResponseRow], rng: random.Random | None = None
+) -> Table:
+    header = (
+        gettext("Day"),
+        gettext("Placement"),
+        gettext("Unit"),
+        gettext("Channel"),
+        *(_question_header(q) for q in poll.questions),
+    )
+    title = gettext("Responses")
+    k = poll.min_group_size
+    if len(rows) < k:
+        return Table(title, header, ())
+    texts_visible = privacy.text_answers_visible(len(rows), k)
+    order = list(rows)
+    (rng or random.SystemRandom()).shuffle(order)
+    segments = released_segments(
+        [{"day": row.submitted_hour.astimezone(TIMEZONE).date(), **row.segments} for row in order],
+        k,
+    )
+    table = []
+    for row, shown in zip(order, segments, strict=True):
+        answers = [
+            None
+            if q.kind == "text" and not texts_visible
+            else _answer(q, row.answers.get(q.id, []))
+            for q in poll.questions
+        ]
+        table.append((*(shown[c] or None for c in SEGMENTS), *answers))
+    return Table(title, header, tuple(table), date_columns=(0,))
+
+
+def summary_table(poll: Poll, results: PollResults) -> Table:
+    """The counted results: every group (all responses, then each segment of the breakdown)
+    × question × answer, with count and percent; a hidden group says so and has no numbers."""
+    header = (
+        gettext("Group"),
+        gettext("Responses"),
+        gettext("Question"),
+        gettext("Answer"),
+        gettext("Count"),
+        gettext("Percent"),
+    )
+    rows: list[tuple[Cell, ...]] = []
+    groups = [(gettext("All responses"), results.responses, results.questions)]
+    if not results.questions_visible:
+        rows.append(
+            (groups[0][0], results.responses, describe.not_yet_visible(results.min_group_size))
+            + (None,) * 3
+        )
+        groups = []
+    for segment in results.segments:
+        if segment.suppressed or segment.questions is None:
+            rows.append(
+                (segment.label, None, describe.suppressed(results.min_group_size), None, None, None)
+            )
+        else:
+            groups.append((segment.label, segment.responses or 0, segment.questions))
+    questions = {q.id: q for q in poll.questions}
+    for label, responses, tallies in groups:
+        for tally in tallies:
+            question = questions[tally.question_id]
+            for share in tally.shares:
+                rows.append(
+                    (
+                        label,
+                        responses,
+                        _question_header(question),
+                        describe.share_label(share),
+                        share.count,
+                        share.fraction,
+                    )
+                )
+            if tally.mean is not None:
+                rows.append(
+                    (
+                        label,
+                        responses,
+                        _question_header(question),
+                        gettext("Mean"),
+                        round(tally.mean, 2),
+                        None,
+                    )
+                )
+    return Table(gettext("Results"), header, tuple(rows), percent_columns=(5,))
+
+
+def _csv_cell(value: Cell, percent: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return number(value * 100, 1) if percent else number(value, 2)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a byte-order mark; numbers in the viewer's locale (Vietnamese Excel reads
+    ``45,2`` as a number); percents as numbers of percent."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow(
+            [_csv_cell(value, i in table.percent_columns) for i, value in enumerate(row)]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = table.title[:31]
+    sheet.append(list(table.header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append(list(row))
+    formats = dict.fromkeys(table.percent_columns, "0.0%") | dict.fromkeys(
+        table.date_columns, "yyyy-mm-dd"
+    )
+    for column, number_format in formats.items():
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
+            cell.number_format = number_format
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,230 @@
+"""Results rendered as files: charts (PNG, SVG), the PDF report, and exports (CSV, XLSX).
+
+Drawing is CPU work (45-70 ms a chart, seconds for a report), so it runs in a worker thread
+(``anyio.to_thread``), never on the event loop, and matplotlib is imported on the first
+drawing, never with the app (the imports of ``polls.analytics.charts`` and ``.report`` sit
+inside the functions that draw, on purpose).
+
+What is made is kept in this process, keyed by everything it depends on: the poll and its
+version, the results state (``results.results_state``: how many responses, the newest id),
+the locale, the format and the options. A new response or a changed poll changes the key, so
+a cached file is never stale in any process; nothing needs to be invalidated. Placement and
+unit names are not in the key: a renamed placement shows in a heatmap with the next response.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import partial
+from typing import Literal
+
+from anyio import to_thread
+
+from polls.analytics import describe
+from polls.analytics.exports import responses_table, summary_table, to_csv, to_xlsx
+from polls.analytics.timeline import build_timeline
+from polls.errors import N_, InvalidInput, NotFound
+from polls.i18n import get_locale, gettext
+from polls.models import Poll, Principal
+from polls.services import polls, results, units
+from polls.services.cache import FreshCache, new_cache
+from polls.services.polls import now
+
+ImageFormat = Literal["png", "svg"]
+MEDIA_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+BREAKDOWN_TITLES = {
+    "placement": N_("By placement"),
+    "unit": N_("By unit"),
+    "channel": N_("By channel"),
+}
+CHART_NAME = re.compile(r"^(?P<what>timeline|\d{1,9})\.(?P<fmt>png|svg)$")
+
+_rendered: FreshCache[Rendered] = new_cache(size=256, fresh_for=math.inf)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    content: bytes
+    media_type: str
+    filename: str | None = None
+    """Set for downloads (``Content-Disposition: attachment``)."""
+
+
+@dataclass(frozen=True)
+class ChartRequest:
+    question_id: int | None
+    """None for the timeline."""
+    fmt: ImageFormat
+
+
+def parse_chart_name(name: str) -> ChartRequest:
+    """``12.png``, ``12.svg``, ``timeline.png``, ``timeline.svg``."""
+    found = CHART_NAME.match(name)
+    if found is None:
+        raise NotFound(N_("There is no such chart."))
+    what = found["what"]
+    fmt: ImageFormat = "svg" if found["fmt"] == "svg" else "png"
+    return ChartRequest(None if what == "timeline" else int(what), fmt)
+
+
+def _check_breakdown(by: str | None) -> None:
+    if by is not None and by not in results.BREAKDOWNS:
+        raise InvalidInput({"by": N_("Break down by placement, unit or channel.")})
+
+
+async def _key(poll: Poll, *parts: object) -> str:
+    count, last = await results.results_state(poll.id)
+    return "|".join(map(str, (poll.id, poll.version, count, last, get_locale(), *parts)))
+
+
+def _period(poll: Poll) -> str:
+    return describe.period(poll.opens_at or poll.created_at, poll.closes_at)
+
+
+def _caption(poll: Poll, responses: int, by: str | None = None) -> str:
+    text = describe.caption(poll.title, _period(poll), responses)
+    return f"{gettext(BREAKDOWN_TITLES[by])} · {text}" if by else text
+
+
+async def chart(principal: Principal, poll_id: int, name: str, by: str | None = None) -> Rendered:
+    """A question's chart (or, with ``by``, its breakdown heatmap), or the timeline."""
+    request = parse_chart_name(name)
+    _check_breakdown(by)
+    poll = await polls.get(principal, poll_id)
+    question = None
+    if request.question_id is not None:
+        question = poll.question(request.question_id)
+        if question is None:
+            raise NotFound(N_("There is no such chart."))
+        if question.kind == "text":
+            raise NotFound(N_("Free-text answers are not charted."))
+    key = await _key(poll, "chart", name, by if question else None)
+
+    async def load() -> tuple[int, Rendered]:
+        if question is None:
+            content = await _timeline(poll, request.fmt)
+        else:
+            content = await _question(poll, question.id, request.fmt, by)
+        return poll.id, Rendered(content, MEDIA_TYPES[request.fmt])
+
+    return await _rendered.get_or_load(key, load)
+
+
+async def _timeline(poll: Poll, fmt: ImageFormat) -> bytes:
+    from polls.analytics import charts
+
+    timeline = build_timeline(await results.responses_per_hour(poll.id), poll.min_group_size)
+    draw = partial(
+        charts.timeline_chart,
+        timeline,
+        gettext("Responses over time, cumulative"),
+        _caption(poll, timeline.responses),
+        poll.min_group_size,
+        fmt,
+    )
+    return await to_thread.run_sync(draw)
+
+
+async def _question(poll: Poll, question_id: int, fmt: ImageFormat, by: str | None) -> bytes:
+    from polls.analytics import charts
+
+    tallied = await results.results_for(poll, by)
+    index, question = next((i, q) for i, q in enumerate(poll.questions) if q.id == question_id)
+    caption = _caption(poll, tallied.responses, by)
+    if not tallied.questions_visible:
+        message = describe.not_yet_visible(poll.min_group_size)
+        draw = partial(charts.placeholder_chart, question.text, message, caption, fmt)
+    elif by is not None:
+        draw = partial(
+            charts.heatmap_chart,
+            tallied.questions[index],
+            tallied.segments,
+            index,
+            poll.min_group_size,
+            caption,
+            fmt,
+        )
+    else:
+        draw = partial(charts.question_chart, question, tallied.questions[index], caption, fmt)
+    return await to_thread.run_sync(draw)
+
+
+def chart_alt_texts(poll: Poll, tallied: results.PollResults) -> dict[int, str]:
+    """Alt text of each question's chart, for the page that shows them (same words)."""
+    caption = _caption(poll, tallied.responses, tallied.breakdown_by)
+    if not tallied.questions_visible:
+        return {q.id: describe.not_yet_visible(poll.min_group_size) for q in poll.questions}
+    if tallied.breakdown_by is None:
+        return {t.question_id: describe.question_alt(t, caption) for t in tallied.questions}
+    return {
+        t.question_id: describe.heatmap_alt(t, tallied.segments, i, poll.min_group_size)
+        for i, t in enumerate(tallied.questions)
+    }
+
+
+async def timeline_alt_text(poll: Poll) -> str:
+    timeline = build_timeline(await results.responses_per_hour(poll.id), poll.min_group_size)
+    return describe.timeline_alt(timeline, poll.min_group_size)
+
+
+async def report(principal: Principal, poll_id: int, by: str | None = "placement") -> Rendered:
+    """The PDF report, with the breakdown ``by`` (placement unless told)."""
+    _check_breakdown(by)
+    poll = await polls.get(principal, poll_id)
+    key = await _key(poll, "report", by)
+
+    async def load() -> tuple[int, Rendered]:
+        from polls.analytics.report import ReportInput, build_report
+
+        overall = await results.results_for(poll, None)
+        breakdown = await results.results_for(poll, by) if by else None
+        timeline = build_timeline(await results.responses_per_hour(poll.id), poll.min_group_size)
+        headcount = await units.subtree_headcount(await units.get(poll.unit_id))
+        data = ReportInput(
+            poll=poll,
+            results=overall,
+            breakdown=breakdown,
+            breakdown_label=gettext(BREAKDOWN_TITLES[by]) if by else "",
+            timeline=timeline,
+            headcount=headcount,
+            period=_period(poll),
+            made_at=now(),
+        )
+        content = await to_thread.run_sync(build_report, data)
+        return poll.id, Rendered(content, MEDIA_TYPES["pdf"], f"poll-{poll.id}-report.pdf")
+
+    return await _rendered.get_or_load(key, load)
+
+
+async def export(
+    principal: Principal,
+    poll_id: int,
+    fmt: Literal["csv", "xlsx"],
+    kind: Literal["responses", "summary"],
+    by: str | None = None,
+) -> Rendered:
+    """Anonymized responses or the counted results. The responses are shuffled anew each
+    time and not kept (a big poll's file is large, and it is rarely asked for)."""
+    _check_breakdown(by)
+    poll = await polls.get(principal, poll_id)
+    write = to_csv if fmt == "csv" else to_xlsx
+    filename = f"poll-{poll.id}-{kind}.{fmt}"
+    if kind == "responses":
+        table = responses_table(poll, await results.response_rows(poll))
+        return Rendered(await to_thread.run_sync(write, table), MEDIA_TYPES[fmt], filename)
+    key = await _key(poll, "export", fmt, kind, by)
+
+    async def load() -> tuple[int, Rendered]:
+        table = summary_table(poll, await results.results_for(poll, by))
+        content = await to_thread.run_sync(write, table)
+        return poll.id, Rendered(content, MEDIA_TYPES[fmt], filename)
+
+    return await _rendered.get_or_load(key, load)

@@ -1,0 +1,65 @@
+"""Exports as pure code: segment columns released only in classes of the minimum size."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date
+
+from polls.analytics.exports import Table, released_segments, to_csv
+
+DAY = date(2026, 11, 26)
+
+
+def rows(placement: str, n: int, channel: str = "web", day: date = DAY) -> list[dict]:
+    return [
+        {"day": day, "placement": placement, "unit": "KT3", "channel": channel} for _ in range(n)
+    ]
+
+
+def test_classes_of_the_minimum_keep_every_column() -> None:
+    released = released_segments(rows("A", 5) + rows("B", 6), 5)
+    assert Counter(r["placement"] for r in released) == {"A": 5, "B": 6}
+    assert all(r["day"] == DAY for r in released)
+
+
+def test_a_small_class_loses_columns_until_it_is_not_small() -> None:
+    # 3 of A came through Telegram: A × Telegram is small, but "unit KT3 × Telegram" is not
+    # either (3 rows), so they end with no segment at all, together with others
+    segments = rows("A", 6) + rows("A", 3, channel="telegram") + rows("B", 2, channel="telegram")
+    released = released_segments(segments, 5)
+    classes = Counter(tuple(r.values()) for r in released)
+    assert min(classes.values()) >= 5
+    assert sum(classes.values()) == len(segments)
+    assert classes[(DAY, "A", "KT3", "web")] == 6
+    assert classes[("", "", "KT3", "telegram")] == 5
+
+
+def test_blank_rows_are_never_a_small_group() -> None:
+    segments = rows("A", 6) + rows("B", 2, channel="zalo")
+    released = released_segments(segments, 5)
+    classes = Counter(tuple(r.values()) for r in released)
+    assert classes == {("", "", "", ""): 8}
+
+
+def test_random_polls_release_only_classes_of_at_least_k() -> None:
+    rng = random.Random(5)
+    for _ in range(50):
+        segments = [
+            {
+                "day": date(2026, 11, rng.randint(1, 4)),
+                "placement": rng.choice("ABCD"),
+                "unit": rng.choice(["KT3", "CĐ"]),
+                "channel": rng.choice(["web", "zalo", "telegram"]),
+            }
+            for _ in range(rng.randint(5, 80))
+        ]
+        released = released_segments(segments, 5)
+        classes = Counter(tuple(r.values()) for r in released)
+        assert min(classes.values()) >= 5
+
+
+def test_csv_starts_with_a_byte_order_mark() -> None:
+    content = to_csv(Table("t", ("Phương án", "Tỷ lệ"), (("Bảng tin", 0.5),), (1,)))
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert content.decode("utf-8-sig").splitlines() == ["Phương án,Tỷ lệ", 'Bảng tin,"50,0"']

@@ -1,0 +1,209 @@
+"""Results as files through the API: charts, the PDF report and exports, in the viewer's
+language, matching the results JSON, with small groups hidden in every one of them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+
+from tests.api.test_results import Scene, make_scene
+from tests.conftest import World
+
+PNG = b"\x89PNG\r\n\x1a\n"
+HIDDEN_VI = "ẩn do nhóm quá nhỏ (dưới 5 người)"
+
+
+@pytest.fixture
+async def unlimited(make_client: Callable[..., Awaitable[httpx.AsyncClient]]) -> httpx.AsyncClient:
+    return await make_client(rate_limit_per_device=0, rate_limit_per_ip=0)
+
+
+@pytest.fixture
+async def scene(unlimited: httpx.AsyncClient, world: World) -> Scene:
+    """A 10, B 6, C 3: C is a small group alone, so B is hidden with it."""
+    scene = await make_scene(unlimited, world, {"A": None, "B": None, "C": None})
+    await scene.respond("A", 10)
+    await scene.respond("B", 6, single=1, yes=False)
+    await scene.respond("C", 3, single=2, text="Ý kiến của C")
+    return scene
+
+
+async def fetch(scene: Scene, path: str, **params: Any) -> httpx.Response:
+    got = await scene.client.get(
+        f"/api/v1/polls/{scene.poll['id']}/{path}",
+        params=params,
+        headers=scene.world.auth("viewer"),
+    )
+    assert got.status_code == 200, got.text
+    return got
+
+
+def pdf_text(content: bytes, tmp_path: Path) -> str:
+    assert shutil.which("pdftotext"), "pdftotext is needed: apt-get install poppler-utils"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+
+
+async def test_charts_of_every_kind_and_the_timeline(scene: Scene) -> None:
+    for question in scene.questions[:4]:
+        png = await fetch(scene, f"charts/{question['id']}.png")
+        assert png.headers["content-type"] == "image/png"
+        assert png.content.startswith(PNG)
+        svg = await fetch(scene, f"charts/{question['id']}.svg", by="placement")
+        assert svg.headers["content-type"].startswith("image/svg+xml")
+        assert b"<svg" in svg.content
+    timeline = await fetch(scene, "charts/timeline.png", lang="en")
+    assert timeline.content.startswith(PNG)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("text", {}), ("9999.png", {}), ("1.gif", {}), ("timeline.pdf", {})],
+)
+async def test_what_is_not_a_chart_is_404(scene: Scene, name: str, params: dict) -> None:
+    if name == "text":
+        name = f"{scene.questions[4]['id']}.png"
+    got = await scene.client.get(
+        f"/api/v1/polls/{scene.poll['id']}/charts/{name}", headers=scene.world.auth("viewer")
+    )
+    assert got.status_code == 404, got.text
+    assert got.json()["detail"]
+
+
+async def test_a_bad_breakdown_is_a_clear_400(scene: Scene) -> None:
+    got = await scene.client.get(
+        f"/api/v1/polls/{scene.poll['id']}/charts/{scene.questions[0]['id']}.png?by=day",
+        headers=scene.world.auth("viewer"),
+    )
+    assert got.status_code in (400, 422)
+    assert got.json()["detail"]
+
+
+async def test_a_chart_is_cached_until_a_response_arrives(scene: Scene) -> None:
+    name = f"charts/{scene.questions[0]['id']}.svg"
+    first = (await fetch(scene, name)).content
+    assert (await fetch(scene, name)).content == first
+    assert (await fetch(scene, name, lang="en")).content != first
+    await scene.respond("A", 1, single=2)
+    assert (await fetch(scene, name)).content != first
+
+
+async def test_the_report_holds_the_title_and_localized_percentages(
+    scene: Scene, tmp_path: Path
+) -> None:
+    vi = await fetch(scene, "report.pdf", lang="vi")
+    assert vi.headers["content-type"] == "application/pdf"
+    assert "attachment" in vi.headers["content-disposition"]
+    text = pdf_text(vi.content, tmp_path)
+    assert scene.poll["title"] in text
+    assert "Kênh nhanh nhất?" in text
+    assert "52,6 %" in text  # 10 of 19 chose Zalo
+    assert "Phương pháp và bảo đảm ẩn danh" in text
+    assert "Ý kiến của C" in text  # 19 responses: free text may show
+    # the breakdown by placement: B and C are hidden, never with their numbers
+    assert text.count(HIDDEN_VI) >= 2
+    assert "n = 6" not in text
+    assert "n = 3" not in text
+    en = pdf_text((await fetch(scene, "report.pdf", lang="en")).content, tmp_path)
+    assert "52.6%" in en
+    assert "Method and anonymity" in en
+
+
+async def test_summary_exports_match_the_results(scene: Scene) -> None:
+    results = await scene.results("placement")
+    csv_file = await fetch(scene, "export.csv", kind="summary", by="placement", lang="en")
+    assert csv_file.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Group", "Responses", "Question", "Answer", "Count", "Percent"]
+    single = [r for r in rows if r[0] == "All responses" and r[2] == "1. Kênh nhanh nhất?"]
+    assert [(r[3], int(r[4])) for r in single] == [
+        (o["label"], o["count"]) for o in results["questions"][0]["options"]
+    ]
+    workbook = load_workbook(
+        io.BytesIO((await fetch(scene, "export.xlsx", kind="summary", lang="en")).content)
+    )
+    sheet = workbook.active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("Group", "Responses", "Question", "Answer", "Count", "Percent")
+    zalo = next(v for v in values if v[2] == "1. Kênh nhanh nhất?" and v[3] == "Zalo")
+    assert zalo[4] == 10
+    assert zalo[5] == pytest.approx(10 / 19)
+
+
+async def test_hidden_groups_stay_hidden_in_the_summary_export(scene: Scene) -> None:
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                (await fetch(scene, "export.csv", kind="summary", by="placement")).content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    hidden = {r[0]: r for r in rows if r[0] in ("B", "C")}
+    assert set(hidden) == {"B", "C"}
+    for row in hidden.values():
+        assert row[1] == row[4] == row[5] == ""
+        assert row[2] == HIDDEN_VI
+    assert not [r for r in rows if r[0] in ("B", "C") and r[4]]
+    shown = {r[0]: int(r[1]) for r in rows[1:] if r[1] and r[0] != "Tất cả phiếu trả lời"}
+    assert shown == {"A": 10}
+    assert 19 - sum(shown.values()) >= 5  # what is hidden cannot be split by subtraction
+
+
+async def test_the_responses_export_is_anonymized(scene: Scene) -> None:
+    got = await fetch(scene, "export.csv", kind="responses", lang="en")
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert header[:4] == ["Day", "Placement", "Unit", "Channel"]
+    assert len(body) == 19
+    assert not any(h.lower() == "id" or "receipt" in h.lower() for h in header)
+    placement = header.index("Placement")
+    by_placement: dict[str, int] = {}
+    for row in body:
+        by_placement[row[placement]] = by_placement.get(row[placement], 0) + 1
+    # B (6) would be shown alone, but C (3) would not: each class of rows that share their
+    # segment columns has at least 5 rows, blanks included
+    classes: dict[tuple[str, ...], int] = {}
+    for row in body:
+        classes[tuple(row[:4])] = classes.get(tuple(row[:4]), 0) + 1
+    assert min(classes.values()) >= 5
+    assert "C" not in by_placement
+    texts = [row[-1] for row in body if row[-1]]
+    assert sorted(texts).count("Ý kiến của C") == 3
+    single = header.index("1. Kênh nhanh nhất?")
+    assert sorted({row[single] for row in body}) == ["Bảng tin", "Loa", "Zalo"]
+    yes_no = header.index("4. Muốn nhận tin qua Zalo?")
+    assert {row[yes_no] for row in body} == {"Yes", "No"}
+
+
+async def test_exports_of_a_poll_below_the_minimum_hold_no_answers(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    scene = await make_scene(unlimited, world, {"A": None})
+    await scene.respond("A", 3)
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                (await fetch(scene, "export.csv", kind="responses")).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert len(rows) == 1  # the header only
+    xlsx = await fetch(scene, "export.xlsx", kind="summary", lang="en")
+    values = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert values[1][2] == "Results appear once the poll has at least 5 responses."
+    assert len(values) == 2
