@@ -83,7 +83,7 @@ async def db(database: Database) -> AsyncIterator[Database]:
 
 
 def make_settings(database: Database, **changes: Any) -> Settings:
-    return Settings(database_url=database.url, secret_key=SECRET, **changes)
+    return Settings(**{"database_url": database.url, "secret_key": SECRET, **changes})
 
 
 @pytest.fixture
@@ -103,6 +103,7 @@ async def make_client(db: Database) -> AsyncIterator[Callable[..., Awaitable[htt
     yield factory
     for client in opened:
         await client.aclose()
+        await client.app.state.limiter.counter.close()  # type: ignore[attr-defined]  (the lifespan's job)
     polls_db.activate(db.engine)
 
 

@@ -3,9 +3,12 @@ one carrier-grade NAT address); 0 turns a limit off."""
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Awaitable, Callable
 
 import httpx
+import pytest
 
 from polls import tables as t
 from tests.conftest import World, answer, answer_as_new_device, create_open_poll
@@ -95,3 +98,31 @@ async def test_many_devices_behind_one_address_are_not_locked_out(
     }
     assert statuses == {201}
     assert await t.Response.count() == 60
+
+
+REDIS_URL = os.environ.get("POLLS_TEST_REDIS_URL", "")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs POLLS_TEST_REDIS_URL")
+async def test_limits_hold_across_processes_through_redis(
+    make_client: MakeClient, world: World
+) -> None:
+    # two app instances (two processes in production) share one Redis; a fresh secret keeps
+    # this run's counters apart from any other run's
+    shared = {
+        "rate_limit_per_device": 2,
+        "rate_limit_per_ip": 0,
+        "redis_url": REDIS_URL,
+        "secret_key": "redis-test-" + secrets.token_hex(16),
+    }
+    first = await make_client(**shared)
+    second = await make_client(**shared)
+    poll = await create_open_poll(first, world, duplicate_policy="none")
+    device = {"polls_device": "d" + secrets.token_hex(16)}
+    for client in (first, second):
+        client.cookies.update(device)
+    assert (await answer(first, poll.code, poll.answers())).status_code == 201
+    assert (await answer(second, poll.code, poll.answers())).status_code == 201
+    third = await answer(first, poll.code, poll.answers())
+    assert third.status_code == 429, third.text
+    assert await t.Response.count() == 2
