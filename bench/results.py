@@ -32,7 +32,7 @@ from polls.app import create_app
 from polls.services import accounts
 from polls.settings import Settings
 
-SECRET = "bench-secret-key-bench-secret-key"
+SECRET = "bench-secret-key-bench-secret-key"  # noqa: S105  (a throwaway database)
 
 
 async def fill(url: str, poll_id: int, n: int) -> None:
@@ -45,7 +45,6 @@ async def fill(url: str, poll_id: int, n: int) -> None:
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
         execute = connection.execute
         many = connection.executemany
-        param = "?"
     else:
         pg = await asyncpg.connect(url)
     questions = []
@@ -99,7 +98,6 @@ async def fill(url: str, poll_id: int, n: int) -> None:
             elif rng.random() < 0.1:
                 answers.append((rid, qid, None, None, rng.choice(["Tốt", "Cần cải thiện"])))
     if url.startswith("sqlite"):
-        del param
         many(
             "INSERT INTO response (id, poll, placement, unit, channel, submitted_hour, receipt, "
             "idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
