@@ -22,17 +22,29 @@ from polls.api.controllers.placements import PlacementController
 from polls.api.controllers.polls import PollController
 from polls.api.controllers.results import ResultFilesController
 from polls.api.controllers.sharing import SharingController
+from polls.api.controllers.telegram import TelegramPublishController, TelegramWebhookController
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
 from polls.links import UppercaseLinks
+from polls.messengers.bot import TelegramBot
 from polls.ratelimit import RateLimiter, counter_for
 from polls.services import placements
 from polls.settings import Settings
 from polls.templating import environment
 from polls.web import SECURITY_HEADERS, handle_error, remember_locale, set_request_locale
 
-UNPROTECTED = ["/p/", "/P/", "/api/", "/privacy", "/livez", "/readyz", "/webhooks/", "/schema"]
+UNPROTECTED = [
+    "/p/",
+    "/P/",
+    "/tg",
+    "/api/",
+    "/privacy",
+    "/livez",
+    "/readyz",
+    "/webhooks/",
+    "/schema",
+]
 
 
 def _derived_key(secret: str, purpose: str) -> bytes:
@@ -62,6 +74,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         secret=settings.secret_key,
     )
 
+    bot = (
+        TelegramBot(settings.telegram_bot_token, settings.telegram_api_base)
+        if settings.telegram_configured
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db.activate(engine)
@@ -72,6 +90,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         finally:
             await placements.visit_counter.close()
             await counter.close()
+            if bot is not None:
+                await bot.aclose()
             if owns_engine:
                 await db.stop(engine)
 
@@ -92,6 +112,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             ResultFilesController,
             PlacementController,
             SharingController,
+            TelegramPublishController,
+            TelegramWebhookController,
             UnitController,
             OfficerController,
             FormPages,
@@ -123,11 +145,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         request_max_body_size=settings.max_body_bytes,
         # the worker's form is served already compressed (polls/forms/pages.py)
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=[r"^/p/"]
+            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=[r"^/p/", r"^/tg"]
         ),
         debug=settings.debug,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.limiter = limiter
+    app.state.telegram = bot
     return app

@@ -15,7 +15,8 @@ JSON and ``polls/web.py`` into pages; nothing else maps errors to responses.
     ├── InvalidInput          422  field errors (officer input)
     │   └── InvalidAnswers    422  answer errors, one per question (worker input)
     ├── RateLimited           429
-    └── Unavailable           503  the database cannot be reached
+    ├── Unavailable           503  the database cannot be reached
+    └── NotConfigured         503  a feature whose settings are missing (a messenger)
 """
 
 from __future__ import annotations
@@ -108,3 +109,8 @@ class Unavailable(DomainError):
     default_message = N_(
         "The service is briefly unavailable. Your answers are kept; please try again shortly."
     )
+
+
+class NotConfigured(DomainError):
+    status_code = 503
+    default_message = N_("This feature is not set up on this server.")

@@ -22,6 +22,8 @@ class PollStatus(StrEnum):
 
 class DuplicatePolicy(StrEnum):
     DEVICE = "device"
+    MESSENGER = "messenger"
+    """One answer per messenger account (Telegram), checked by the messenger's signature."""
     NONE = "none"
 
 
@@ -157,6 +159,8 @@ class Placement:
     unit_id: int | None
     unit_name: str | None
     chat_id: str | None = None
+    chat_unreachable: bool = False
+    """The bot was blocked or removed there, the last time it tried to post."""
     visits: int = 0
     responses: int | None = 0
     """None when the placement's respondents are a group too small to show."""

@@ -53,6 +53,21 @@ class Settings:
     secure_cookies: bool = False
     sqlite_synchronous: str = "FULL"
     debug: bool = False
+    telegram_bot_token: str = field(default="", repr=False)
+    """From BotFather; empty means the Telegram features answer that they are not set up."""
+    telegram_bot_username: str = ""
+    """The bot's username without ``@`` (direct links ``https://t.me/<bot>/<app>``)."""
+    telegram_app_name: str = ""
+    """The Mini App's short name given to BotFather's ``/newapp``."""
+    telegram_webhook_secret: str = field(default="", repr=False)
+    """Telegram sends it in ``X-Telegram-Bot-Api-Secret-Token`` on every webhook call."""
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_init_data_max_age: int = 3600
+    """Seconds a Mini App's signed launch data stays acceptable after it was issued."""
+
+    @property
+    def telegram_configured(self) -> bool:
+        return bool(self.telegram_bot_token)
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,6 +98,14 @@ class Settings:
             secure_cookies=_bool(env, "POLLS_SECURE_COOKIES", base_url.startswith("https://")),
             sqlite_synchronous=env.get("POLLS_SQLITE_SYNCHRONOUS", "FULL").upper(),
             debug=_bool(env, "POLLS_DEBUG", False),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+            telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", "").strip().lstrip("@"),
+            telegram_app_name=env.get("TELEGRAM_APP_NAME", "").strip(),
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+            telegram_api_base=(
+                env.get("TELEGRAM_API_BASE", "").strip() or cls.telegram_api_base
+            ).rstrip("/"),
+            telegram_init_data_max_age=_int(env, "TELEGRAM_INIT_DATA_MAX_AGE", 3600),
         )
 
 

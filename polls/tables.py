@@ -111,6 +111,8 @@ class Placement(Table):
     kind = Varchar(length=20)
     unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null)
     chat_id = Varchar(length=100, null=True, default=None)
+    chat_unreachable = Boolean(default=False)
+    """Telegram refused the bot there (blocked, or removed from the group)."""
     created_at = Timestamptz(default=TimestamptzNow())
 
 

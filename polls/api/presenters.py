@@ -70,6 +70,8 @@ def placement(p: Placement, base_url: str, unit_slugs: dict[int, str]) -> s.Plac
         unit=unit_slugs.get(p.unit_id) if p.unit_id else None,
         visits=p.visits,
         responses=p.responses,
+        chat_id=p.chat_id,
+        chat_unreachable=p.chat_unreachable,
     )
 
 

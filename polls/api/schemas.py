@@ -9,7 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 Kind = Literal["single", "multi", "scale", "yes_no", "text"]
-DuplicatePolicyName = Literal["device", "none"]
+DuplicatePolicyName = Literal["device", "messenger", "none"]
 PlacementKindName = Literal["canteen", "notice_board", "telegram", "zalo", "link"]
 ShortText = Annotated[str, Meta(max_length=1000)]
 LongText = Annotated[str, Meta(max_length=5000)]
@@ -116,6 +116,16 @@ class PlacementRead(Struct):
     visits: int = 0
     responses: int | None = 0
     """Null when the placement's respondents are fewer than the poll's minimum group size."""
+    chat_id: str | None = None
+    """The Telegram chat a ``telegram`` placement is published to."""
+    chat_unreachable: bool = False
+    """Telegram refused the bot in that chat the last time (blocked or removed)."""
+
+
+class PublishRead(Struct):
+    chat_id: str
+    """Where the poll was posted (a group's new id, if it had become a supergroup)."""
+    message_id: int
 
 
 class UnitRead(Struct):

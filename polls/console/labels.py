@@ -38,6 +38,7 @@ BREAKDOWNS = {
 
 DUPLICATE_POLICIES = {
     "device": N_("One answer per phone"),
+    "messenger": N_("One answer per Telegram account (opened in Telegram only)"),
     "none": N_("No limit (shared devices)"),
 }
 

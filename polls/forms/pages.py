@@ -1,4 +1,6 @@
-"""The worker's form on the web: ``/p/{code}``, plain HTML that works without JavaScript."""
+"""The worker's form on the web: ``/p/{code}``, plain HTML that works without JavaScript;
+and the same form as a Telegram Mini App: ``/tg/{code}``, or ``/tg`` with the direct link's
+start parameter (the Mini App's address given to BotFather)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting
 from polls.forms.assets import FORM_SCRIPT
 from polls.forms.submitting import Target, device_token, remember_device, submit, target
 from polls.i18n import get_locale, gettext, local_datetime
-from polls.models import Poll, PollStatus
+from polls.models import Channel, DuplicatePolicy, Poll, PollStatus
 from polls.privacy import new_device_token
 from polls.services import placements
 from polls.services.polls import now
@@ -59,22 +61,39 @@ def _not_accepting(poll: Poll) -> Template:
     return _message(poll, gettext("This poll has closed."), gettext("Thank you for your interest."))
 
 
-def _already_answered(poll: Poll) -> Template:
+def _already_answered(poll: Poll, channel: str = Channel.WEB) -> Template:
     return _message(
         poll,
         gettext("You have already answered this poll."),
-        gettext("Each phone answers once. Thank you for taking part!"),
+        gettext("Each Telegram account answers once. Thank you for taking part!")
+        if channel == Channel.TELEGRAM
+        else gettext("Each phone answers once. Thank you for taking part!"),
+    )
+
+
+def _only_in_telegram(poll: Poll) -> Template:
+    return _message(
+        poll,
+        gettext("This poll is answered in Telegram."),
+        gettext(
+            "Each Telegram account answers once. Open the poll from the union's Telegram "
+            "group or bot."
+        ),
     )
 
 
 def _form_context(
-    found: Target, kept: dict[int, list[str]], errors: dict[int, str]
+    found: Target,
+    kept: dict[int, list[str]],
+    errors: dict[int, str],
+    channel: str = Channel.WEB,
 ) -> dict[str, Any]:
     return {
         "poll": found.poll,
         "code": found.placement.code,
         "kept": kept,
         "errors": errors,
+        "channel": str(channel),
         "form_script": FORM_SCRIPT,
     }
 
@@ -114,7 +133,7 @@ class PageCache:
             assert isinstance(engine, JinjaTemplateEngine)
             html = (
                 engine.engine.get_template("form/page.html")
-                .render(_form_context(found, {}, {}))
+                .render(_form_context(found, {}, {}, channel))
                 .encode()
             )
             page = RenderedPage(html, gzip.compress(html, compresslevel=9, mtime=0))
@@ -127,8 +146,8 @@ class PageCache:
 pages = PageCache()
 
 
-def _blank_form(request: Request, found: Target) -> Response:
-    page = pages.page(request, found)
+def _blank_form(request: Request, found: Target, channel: str = Channel.WEB) -> Response:
+    page = pages.page(request, found, str(channel))
     headers = {**FORM_HEADERS, "Vary": "Accept-Encoding, Accept-Language, Cookie"}
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
@@ -145,9 +164,38 @@ class FormPages(Controller):
         placements.record_visit(found.placement.id)
         return await self._page_for(request, found)
 
-    async def _page_for(self, request: Request, found: Target) -> Response:
+    @get("/tg/{code:str}")
+    async def show_in_telegram(self, request: Request, code: FromPath[str]) -> Response:
+        """The Mini App opened by the bot's ``web_app`` button (the code is in the path)."""
+        return await self._telegram_page(request, code)
+
+    @get("/tg")
+    async def launch_in_telegram(self, request: Request) -> Response:
+        """The Mini App opened by a direct link ``t.me/<bot>/<app>?startapp=<code>``: Telegram
+        adds the start parameter as ``tgWebAppStartParam``. Only a placement is chosen by it;
+        the submission takes the signed copy from the launch data."""
+        code = request.query_params.get("tgWebAppStartParam") or ""
+        return await self._telegram_page(request, code)
+
+    async def _telegram_page(self, request: Request, code: str) -> Response:
+        found = await target(code)
+        placements.record_visit(found.placement.id)
+        return await self._page_for(request, found, Channel.TELEGRAM)
+
+    @get("/tg/{code:str}/answered")
+    async def answered_in_telegram(self, code: FromPath[str]) -> Template:
+        return _already_answered((await target(code)).poll, Channel.TELEGRAM)
+
+    async def _page_for(
+        self, request: Request, found: Target, channel: str = Channel.WEB
+    ) -> Response:
         if found.poll.effective_status(now()) != PollStatus.OPEN:
             return _not_accepting(found.poll)
+        if channel == Channel.TELEGRAM:
+            # who is answering is only known from the launch data the submission carries
+            return _blank_form(request, found, channel)
+        if found.poll.duplicate_policy == DuplicatePolicy.MESSENGER:
+            return _only_in_telegram(found.poll)
         token = device_token(request)
         if await has_answered(found.poll, token, secret=settings_of(request).secret_key):
             return _already_answered(found.poll)

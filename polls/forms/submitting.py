@@ -1,5 +1,6 @@
 """What every HTTP way of answering shares before the one submission path: find the poll by
-its placement code, take the device token, apply the rate limits."""
+its placement code, take the device token or the Telegram launch data, apply the rate
+limits."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 from litestar import Request, Response
 
 from polls import privacy
-from polls.models import Channel, Receipt
+from polls.errors import N_, DomainError, NotConfigured, Unauthorized
+from polls.messengers import telegram
+from polls.models import Channel, Placement, Receipt
 from polls.ratelimit import RateLimiter
 from polls.services import placements
 from polls.services.submission import Submission, submit_response
@@ -40,6 +43,38 @@ def remember_device(request: Request, response: Response, token: str) -> None:
         )
 
 
+def telegram_launch(request: Request) -> telegram.LaunchData | None:
+    """The checked launch data of an ``Authorization: tma <initData>`` header; None when
+    the request carries none. Bad or stale data is refused, never taken as a web answer."""
+    init_data = telegram.init_data_from_header(request.headers.get("authorization"))
+    if init_data is None:
+        return None
+    settings = settings_of(request)
+    if not settings.telegram_configured:
+        raise NotConfigured(N_("Telegram is not set up on this server."))
+    try:
+        return telegram.validate(
+            init_data,
+            settings.telegram_bot_token,
+            max_age=settings.telegram_init_data_max_age,
+        )
+    except telegram.InvalidInitData:
+        raise Unauthorized(
+            N_(
+                "Telegram did not confirm who is answering, or the confirmation is too old. "
+                "Close the poll and open it again from Telegram."
+            )
+        ) from None
+
+
+async def _launch_placement(found: Target, start_param: str) -> Placement:
+    """The placement the signed start parameter names; it must belong to the same poll."""
+    named = await target(start_param)
+    if named.poll.id != found.poll.id:
+        raise DomainError(N_("This Telegram link belongs to another poll."))
+    return named.placement
+
+
 async def submit(
     request: Request,
     found: Target,
@@ -51,15 +86,22 @@ async def submit(
     """Rate-limit, then store through the one submission path. Returns the receipt and the
     device token the response should carry (a new one for a first-time device)."""
     token = device_token(request) or privacy.new_device_token()
+    launch = telegram_launch(request)
     limiter: RateLimiter = request.app.state.limiter
     await limiter.check(device=token, address=client_address(request))
+    placement = found.placement
+    subject = token
+    if launch is not None:
+        channel, subject = Channel.TELEGRAM, launch.subject
+        if launch.start_param is not None:
+            placement = await _launch_placement(found, launch.start_param)
     receipt = await submit_response(
         found.poll,
         Submission(
             answers=answers,
             channel=channel,
-            placement=found.placement,
-            subject=token,
+            placement=placement,
+            subject=subject,
             submission_id=submission_id,
         ),
         secret=settings_of(request).secret_key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,8 @@ from polls.models import Placement, PlacementKind, Poll, PollStatus, Principal
 from polls.services import polls, units
 from polls.services.cache import FreshCache, new_cache
 from polls.sharing import codes
+
+TELEGRAM_CHAT = re.compile(r"-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}")
 
 COUNT_VISITS = (
     'INSERT INTO "placement_visit" ("placement", "day", "opens") VALUES ({}, {}, {}) '
@@ -37,6 +40,7 @@ def _placement(row: dict, visits: int = 0, responses: int | None = 0) -> Placeme
         unit_id=row["unit"],
         unit_name=row["unit.name"],
         chat_id=row["chat_id"],
+        chat_unreachable=bool(row["chat_unreachable"]),
         visits=visits,
         responses=responses,
     )
@@ -63,6 +67,12 @@ async def add(
         errors["label"] = N_("Give a label of up to 200 characters.")
     if kind not in set(PlacementKind):
         errors["kind"] = N_("Unknown placement kind.")
+    if chat_id is not None and kind == PlacementKind.TELEGRAM:
+        chat_id = chat_id.strip()
+        if not TELEGRAM_CHAT.fullmatch(chat_id):
+            errors["chat_id"] = N_(
+                "A Telegram chat is a number (e.g. -1001234567890) or a channel's @username."
+            )
     if errors:
         raise InvalidInput(errors)
     unit_id = None

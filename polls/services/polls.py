@@ -197,7 +197,7 @@ def check_draft(draft: PollDraft) -> dict[str, str]:
     if not low <= draft.min_group_size <= high:
         errors["min_group_size"] = N_("The minimum group size is between 3 and 1,000.")
     if draft.duplicate_policy not in set(DuplicatePolicy):
-        errors["duplicate_policy"] = N_("The duplicate policy is device or none.")
+        errors["duplicate_policy"] = N_("The duplicate policy is device, messenger or none.")
     opens, closes = _aware(draft.opens_at), _aware(draft.closes_at)
     if opens and closes and closes <= opens:
         errors["closes_at"] = N_("The closing time must come after the opening time.")

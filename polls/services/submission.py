@@ -18,12 +18,13 @@ import asyncpg
 from polls import db, privacy
 from polls import tables as t
 from polls.db import WriteSteps
-from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting
+from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting, Unauthorized
 from polls.forms.kinds import parse_answers
 from polls.models import Channel, DuplicatePolicy, Placement, Poll, PollStatus, Receipt
 from polls.services.polls import now
 
 MAX_SUBMISSION_ID = 100
+MESSENGER_CHANNELS = frozenset({Channel.TELEGRAM, Channel.ZALO})
 
 CLAIM_DUPLICATE_KEY = (
     'INSERT INTO "duplicate_key" ("key", "poll") VALUES ({}, {}) '
@@ -46,7 +47,8 @@ class Submission:
     channel: Channel = Channel.WEB
     placement: Placement | None = None
     subject: str | None = None
-    """Who may answer only once: a device token or a messenger account id. Never stored."""
+    """Who may answer only once: a device token, or a messenger account id (``telegram:<id>``)
+    vouched for by the messenger's signature. Never stored: only its per-poll HMAC is."""
     submission_id: str | None = None
 
 
@@ -97,6 +99,15 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
     if replay:
         return replay
     check_accepting(poll)
+    if poll.duplicate_policy == DuplicatePolicy.MESSENGER and (
+        submission.channel not in MESSENGER_CHANNELS or not submission.subject
+    ):
+        raise Unauthorized(
+            N_(
+                "This poll is answered inside Telegram, once per account. "
+                "Open it from the union's Telegram group or bot."
+            )
+        )
     rows, errors = parse_answers(poll.questions, _answers_by_question(poll, submission.answers))
     if errors:
         raise InvalidAnswers(errors)

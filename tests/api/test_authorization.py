@@ -194,6 +194,12 @@ ENDPOINTS = (
         "GET", "/api/v1/placements/{placement_id:int}", "/api/v1/placements/{placement}", READ_POLL
     ),
     Endpoint(
+        "POST",
+        "/api/v1/placements/{placement_id:int}/publish",
+        "/api/v1/placements/{placement}/publish",
+        expect(401, 403, 404, 503, 503),  # runners pass; this app has no Telegram settings
+    ),
+    Endpoint(
         "GET",
         "/api/v1/placements/{placement_id:int}/qr.svg",
         "/api/v1/placements/{placement}/qr.svg",

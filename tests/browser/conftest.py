@@ -25,6 +25,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 CHROMIUM = os.environ.get("POLLS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PHONE = {"width": 360, "height": 640}
+TELEGRAM_BOT_TOKEN = "123456789:AAHtest-ONLY-not-a-real-bot-token_xyz"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -45,6 +46,7 @@ class Server:
     code: str
     poll_id: int
     form: dict[str, Any]
+    database: Path | None = None
 
     def responses(self) -> int:
         totals = httpx.get(
@@ -73,6 +75,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "SECRET_KEY": "browser-tests-secret-key-0123456789",
         "BASE_URL": f"http://127.0.0.1:{port}",
         "POLLS_RATE_LIMIT_PER_DEVICE": "0",
+        # the Mini App tests sign launch data with this token; the Bot API is never called
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
+        "TELEGRAM_BOT_USERNAME": "congdoan_test_bot",
+        "TELEGRAM_APP_NAME": "phieu",
+        "TELEGRAM_WEBHOOK_SECRET": "browser-webhook-secret",
+        "TELEGRAM_API_BASE": "http://127.0.0.1:9",
     }
     polls = [sys.executable, "-m", "polls"]
     subprocess.run([*polls, "demo"], cwd=workdir, env=env, check=True, capture_output=True)
@@ -109,7 +117,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "code"
         ]
         form = httpx.get(f"{url}/api/v1/forms/{code}").json()
-        yield Server(url, token, code, poll["id"], form)
+        yield Server(url, token, code, poll["id"], form, workdir / "polls.sqlite3")
     finally:
         process.terminate()
         process.wait(10)

@@ -1,5 +1,8 @@
 // The worker's form, enhanced: answers kept on the phone while typing, one send per tap,
 // and a retry that never counts twice. Without this script the form still works as plain HTML.
+// On /tg/ pages opened as a Telegram Mini App it sends Telegram's signed launch data, takes
+// Telegram's theme and main button. Telegram's own script is not loaded (no third-party
+// host on the form): a tiny stand-in reads the launch data Telegram puts in the address.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-code]");
@@ -8,6 +11,8 @@
   var status = document.getElementById("send-status");
   var button = form.querySelector("button[type=submit]");
   var sending = false;
+  var tg = form.dataset.channel && telegram();
+  var main = tg && tg.MainButton;
   var store;
   try { store = window.localStorage; store.setItem(key + ":t", "1"); store.removeItem(key + ":t"); } catch (e) { store = null; }
 
@@ -39,6 +44,26 @@
     });
   }
   function say(text) { status.textContent = text; status.hidden = !text; }
+  function telegram() {
+    var app = window.Telegram && window.Telegram.WebApp, hash = new URLSearchParams(location.hash.slice(1));
+    function post(type) {
+      var proxy = window.TelegramWebviewProxy;
+      if (proxy) proxy.postEvent(type, "{}");
+      else if (window.parent !== window) window.parent.postMessage(JSON.stringify({ eventType: type, eventData: {} }), "*");
+    }
+    if (!app && hash.get("tgWebAppData")) {
+      try { app = { initData: hash.get("tgWebAppData"), themeParams: JSON.parse(hash.get("tgWebAppThemeParams") || "{}") }; } catch (e) { return null; }
+      app.ready = function () { post("web_app_ready"); };
+      app.expand = function () { post("web_app_expand"); };
+    }
+    if (!app || !app.initData) return null;
+    var theme = app.themeParams || {};
+    Object.keys(theme).forEach(function (k) { document.documentElement.style.setProperty("--tg-theme-" + k.replace(/_/g, "-"), theme[k]); });
+    app.ready();
+    if (app.expand) app.expand();
+    return app;
+  }
+  function idle() { sending = false; button.disabled = false; if (main) main.hideProgress(); }
 
   var state = load();
   if (store && state.answers && !form.dataset.kept) restore(state.answers);
@@ -51,6 +76,7 @@
     if (sending) return;
     sending = true;
     button.disabled = true;
+    if (main) main.showProgress();
     say(form.dataset.msgSending);
     state = load();
     state.answers = answers();
@@ -59,7 +85,8 @@
     fetch("/api/v1/forms/" + form.dataset.code + "/responses", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang },
+      headers: tg ? { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang, "Authorization": "tma " + tg.initData }
+        : { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang },
       body: JSON.stringify({ answers: state.answers, submission_id: state.submission })
     }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
@@ -71,16 +98,25 @@
       if (response.status === 422) { form.submit(); return; }
       if (response.status === 409 || response.status === 410) {
         if (store) store.removeItem(key);
-        window.location.reload();
+        if (tg && response.status === 409) window.location.href = "/tg/" + form.dataset.code + "/answered";
+        else window.location.reload();
         return;
+      }
+      if (response.status < 500 || response.status === 503) {
+        return response.json().then(function (body) { idle(); say(body.detail); });
       }
       throw new Error(String(response.status));
     }).catch(function () {
-      sending = false;
-      button.disabled = false;
+      idle();
       say(form.dataset.msgOffline);
     });
   });
+  if (main) {
+    button.style.display = "none";
+    main.setText(button.textContent);
+    main.onClick(function () { form.dispatchEvent(new Event("submit", { cancelable: true })); });
+    main.show();
+  }
 
   var errors = document.getElementById("errors");
   if (errors) errors.focus();

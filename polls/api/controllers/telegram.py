@@ -1,0 +1,80 @@
+"""Telegram over HTTP: publishing a placement to its chat, and the bot's webhook."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.background_tasks import BackgroundTask
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.handlers.base import BaseRouteHandler
+
+from polls.api.guards import (
+    CurrentPrincipal,
+    RowId,
+    provide_principal,
+    requires_runner,
+    requires_token,
+)
+from polls.api.schemas import PublishRead
+from polls.errors import N_, DomainError, NotConfigured, Unauthorized
+from polls.services import telegram
+from polls.web import settings_of
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
+
+
+def bot_setup(request: Request) -> telegram.BotSetup:
+    settings = settings_of(request)
+    return telegram.BotSetup(
+        bot=request.app.state.telegram,
+        bot_username=settings.telegram_bot_username,
+        app_name=settings.telegram_app_name,
+        base_url=settings.base_url,
+        default_locale=settings.default_locale,
+    )
+
+
+async def requires_telegram_secret(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Telegram names the webhook's secret in a header; compared in constant time."""
+    settings = connection.app.state.settings
+    if not settings.telegram_configured or not settings.telegram_webhook_secret:
+        raise NotConfigured(N_("Telegram is not set up on this server."))
+    sent = connection.headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), settings.telegram_webhook_secret.encode()):
+        raise Unauthorized(N_("The webhook secret is missing or wrong."))
+
+
+class TelegramPublishController(Controller):
+    tags = ["placements"]
+    guards = [requires_token]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @post("/api/v1/placements/{placement_id:int}/publish", guards=[requires_runner])
+    async def publish(
+        self, request: Request, principal: CurrentPrincipal, placement_id: RowId
+    ) -> PublishRead:
+        """Post the poll to the placement's Telegram chat with a button to its Mini App."""
+        published = await telegram.publish(principal, placement_id, bot_setup(request))
+        return PublishRead(chat_id=published.chat_id, message_id=published.message_id)
+
+
+class TelegramWebhookController(Controller):
+    include_in_schema = False
+
+    @post("/webhooks/telegram", guards=[requires_telegram_secret], status_code=200)
+    async def update(self, request: Request) -> Response[dict[str, bool]]:
+        """Acknowledge at once; the reply is sent after the response (Telegram retries a
+        webhook that answers slowly or with an error)."""
+        try:
+            update: Any = await request.json()
+        except Exception:
+            raise DomainError(N_("The request body is not valid JSON.")) from None
+        if not isinstance(update, dict):
+            raise DomainError(N_("The request body is not valid JSON."))
+        return Response(
+            {"ok": True},
+            background=BackgroundTask(telegram.handle_update, update, bot_setup(request)),
+        )

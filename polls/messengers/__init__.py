@@ -1,0 +1,1 @@
+"""Clients and webhook checks for the messengers: Telegram (Bot API, Mini App launch data)."""

@@ -1,0 +1,183 @@
+"""The Telegram Bot API over plain httpx: one ``AsyncClient``, its base URL from settings
+(``TELEGRAM_API_BASE``: the cloud, a local Bot API server, or a test fake).
+
+    BotApiError             a reply with ``ok: false`` we cannot recover from
+    ├── ChatUnreachable     403: the bot was blocked, or removed from the chat
+    └── ChatMigrated        the group became a supergroup (``migrate_to_chat_id``)
+
+``call`` waits out a 429's ``retry_after`` (bounded) and tries again; ``send_message``
+follows a migration once and reports the chat's new id, so the caller can store it.
+
+The bot token is part of every method's URL, and httpx logs the URLs it requests; so the
+client asks for ``/<method>`` and a transport in front of the network sends a copy of the
+request with ``/bot<token>`` in its path; the request httpx logs never holds it. Chat ids
+and message texts are never logged either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+log = logging.getLogger("polls.telegram")
+
+MAX_ATTEMPTS = 3
+MAX_RETRY_AFTER = 30
+"""Seconds a request may wait for Telegram's flood control before giving up."""
+
+
+class BotApiError(Exception):
+    def __init__(self, method: str, error_code: int, description: str) -> None:
+        super().__init__(f"{method}: {error_code} {description}")
+        self.method = method
+        self.error_code = error_code
+        self.description = description
+
+
+class ChatUnreachable(BotApiError):
+    """The bot may no longer write to the chat; retrying will not help."""
+
+
+class ChatMigrated(BotApiError):
+    def __init__(self, method: str, error_code: int, description: str, chat_id: int) -> None:
+        super().__init__(method, error_code, description)
+        self.chat_id = chat_id
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: int
+    chat_id: int | str
+    """Where the message went: a migrated group's new id when it moved."""
+    migrated: bool = False
+
+
+class _TokenTransport(httpx.AsyncBaseTransport):
+    """Puts ``/bot<token>`` before the method name, below httpx's request logging."""
+
+    def __init__(self, token: str, inner: httpx.AsyncBaseTransport) -> None:
+        self._prefix = f"/bot{token}"
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        base, _, method = request.url.path.rpartition("/")
+        signed = httpx.Request(
+            request.method,
+            request.url.copy_with(path=f"{base}{self._prefix}/{method}"),
+            headers=request.headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+        return await self._inner.handle_async_request(signed)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def inline_keyboard(*buttons: dict[str, Any]) -> dict[str, Any]:
+    """One button a row."""
+    return {"inline_keyboard": [[button] for button in buttons]}
+
+
+def url_button(text: str, url: str) -> dict[str, Any]:
+    return {"text": text, "url": url}
+
+
+def web_app_button(text: str, url: str) -> dict[str, Any]:
+    """Opens the Mini App with signed launch data; Telegram allows it in private chats only."""
+    return {"text": text, "web_app": {"url": url}}
+
+
+class TelegramBot:
+    def __init__(
+        self,
+        token: str,
+        api_base: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_retry_after: int = MAX_RETRY_AFTER,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            base_url=api_base.rstrip("/"),
+            transport=_TokenTransport(token, transport or httpx.AsyncHTTPTransport(retries=1)),
+            timeout=httpx.Timeout(10.0, connect=5.0),
+        )
+        self._sleep = sleep
+        self._max_retry_after = max_retry_after
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        """The ``result`` of one Bot API method, after waiting out flood control."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            reply = await self._client.post(f"/{method}", json=params or {})
+            try:
+                body = reply.json()
+            except ValueError:
+                body = {}
+            if not isinstance(body, dict):
+                body = {}
+            if body.get("ok") is True:
+                return body.get("result")
+            code = int(body.get("error_code") or reply.status_code)
+            description = str(body.get("description") or reply.reason_phrase)
+            parameters = body.get("parameters") or {}
+            retry_after = parameters.get("retry_after")
+            if isinstance(retry_after, int) and attempt < MAX_ATTEMPTS:
+                if retry_after > self._max_retry_after:
+                    log.warning("telegram %s: flood control asks for %ss", method, retry_after)
+                    raise BotApiError(method, code, description)
+                await self._sleep(retry_after)
+                continue
+            migrated = parameters.get("migrate_to_chat_id")
+            if isinstance(migrated, int):
+                raise ChatMigrated(method, code, description, migrated)
+            log.warning("telegram %s failed with %s", method, code)
+            if code == 403:
+                raise ChatUnreachable(method, code, description)
+            raise BotApiError(method, code, description)
+        raise BotApiError(method, 429, "Too Many Requests")  # pragma: no cover
+
+    async def send_message(
+        self,
+        chat_id: int | str,
+        text: str,
+        *,
+        reply_markup: dict[str, Any] | None = None,
+        parse_mode: str | None = "HTML",
+    ) -> Sent:
+        """Send ``text``; a group that became a supergroup is followed once."""
+        params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+        if parse_mode:
+            params["parse_mode"] = parse_mode
+        if reply_markup:
+            params["reply_markup"] = reply_markup
+        try:
+            result = await self.call("sendMessage", params)
+            return Sent(int(result["message_id"]), chat_id)
+        except ChatMigrated as moved:
+            result = await self.call("sendMessage", {**params, "chat_id": moved.chat_id})
+            return Sent(int(result["message_id"]), moved.chat_id, migrated=True)
+
+    async def set_webhook(self, url: str, secret_token: str) -> Any:
+        return await self.call(
+            "setWebhook",
+            {
+                "url": url,
+                "secret_token": secret_token,
+                "allowed_updates": ["message"],
+            },
+        )
+
+    async def get_me(self) -> Any:
+        return await self.call("getMe")
+
+    async def get_webhook_info(self) -> Any:
+        return await self.call("getWebhookInfo")

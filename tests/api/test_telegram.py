@@ -1,0 +1,406 @@
+"""Telegram end to end through the app: answers from the Mini App (signed launch data, the
+``messenger`` policy, the placement from the signed start parameter), publishing a placement
+to its chat, and the bot's webhook, all against the fake Bot API on 127.0.0.1. Then a scan
+that no Telegram user id reached a table or a log line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from polls import tables as t
+from polls.messengers import telegram
+from tests.conftest import World, add_placement, create_open_poll
+from tests.messengers.fake_telegram import FakeTelegram, serve
+
+BOT_TOKEN = "123456789:AAHtest-ONLY-not-a-real-bot-token_xyz"
+WEBHOOK_SECRET = "webhook-secret_0123456789"
+USER_ID = 5000000001
+OTHER_USER_ID = 5000000777
+PRIVATE_CHAT_ID = 5000000123
+BASE_URL = "https://polls.example.vn"
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    yield from serve(FakeTelegram(BOT_TOKEN))
+
+
+@pytest.fixture
+async def tg(
+    make_client: Callable[..., Awaitable[httpx.AsyncClient]], fake_telegram: FakeTelegram
+) -> httpx.AsyncClient:
+    return await make_client(
+        base_url=BASE_URL,
+        telegram_bot_token=BOT_TOKEN,
+        telegram_bot_username="congdoan_test_bot",
+        telegram_app_name="phieu",
+        telegram_webhook_secret=WEBHOOK_SECRET,
+        telegram_api_base=fake_telegram.url,
+        debug=True,
+    )
+
+
+def init_data(
+    user_id: int = USER_ID,
+    start_param: str | None = None,
+    auth_date: int | None = None,
+    token: str = BOT_TOKEN,
+) -> str:
+    fields = {
+        "user": json.dumps({"id": user_id, "first_name": "An", "language_code": "vi"}),
+        "auth_date": str(auth_date or int(time.time())),
+        "chat_type": "supergroup",
+        "chat_instance": "-4417368920371012345",
+    }
+    if start_param:
+        fields["start_param"] = start_param
+    return telegram.sign(fields, token)
+
+
+def tma(data: str) -> dict[str, str]:
+    return {"Authorization": f"tma {data}"}
+
+
+async def send(
+    client: httpx.AsyncClient, code: str, answers: dict[str, Any], headers: dict[str, str]
+) -> httpx.Response:
+    client.cookies.clear()
+    return await client.post(
+        f"/api/v1/forms/{code}/responses", json={"answers": answers}, headers=headers
+    )
+
+
+# --- answers from the Mini App --------------------------------------------------------------
+
+
+async def test_one_answer_per_account_on_a_messenger_poll(
+    tg: httpx.AsyncClient, world: World
+) -> None:
+    poll = await create_open_poll(tg, world, duplicate_policy="messenger")
+    group = await add_placement(
+        tg, world, poll.id, "Nhóm Telegram KT3", kind="telegram", chat_id="-1001234567890"
+    )
+    first = await send(tg, poll.code, poll.answers(), tma(init_data(start_param=group["code"])))
+    assert first.status_code == 201, first.text
+    row = await t.Response.select().first()
+    assert row is not None
+    assert (row["channel"], row["placement"]) == ("telegram", group["id"])
+
+    again = await send(tg, poll.code, poll.answers(), tma(init_data(start_param=group["code"])))
+    assert again.status_code == 409, again.text
+    assert again.json()["detail"]
+    # the same account through another placement, or without a start parameter: still once
+    again = await send(tg, group["code"], poll.answers(), tma(init_data()))
+    assert again.status_code == 409
+    other = await send(tg, poll.code, poll.answers(), tma(init_data(OTHER_USER_ID)))
+    assert other.status_code == 201, other.text
+    assert await t.Response.count() == 2
+    assert await t.DuplicateKey.count() == 2
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        tma(init_data(token=BOT_TOKEN[:-1] + "Z")),
+        tma(init_data(auth_date=int(time.time()) - 7200)),
+        tma(init_data() + "&auth_date=1"),
+        tma("user=x&hash=00"),
+        {"Authorization": "tma "},
+    ],
+    ids=["missing", "wrong-token", "expired", "duplicate-key", "garbage", "empty"],
+)
+async def test_a_messenger_poll_refuses_answers_without_valid_launch_data(
+    tg: httpx.AsyncClient, world: World, headers: dict[str, str]
+) -> None:
+    poll = await create_open_poll(tg, world, duplicate_policy="messenger")
+    refused = await send(tg, poll.code, poll.answers(), {**headers, "Accept-Language": "vi"})
+    assert refused.status_code == 401, refused.text
+    assert "Telegram" in refused.json()["detail"]
+    assert await t.Response.count() == 0
+
+
+async def test_bad_launch_data_is_refused_on_any_poll(tg: httpx.AsyncClient, world: World) -> None:
+    poll = await create_open_poll(tg, world)
+    bad = await send(tg, poll.code, poll.answers(), tma(init_data(token="1:other")))
+    assert bad.status_code == 401
+    good = await send(tg, poll.code, poll.answers(), tma(init_data()))
+    assert good.status_code == 201
+    row = await t.Response.select(t.Response.channel).first()
+    assert row == {"channel": "telegram"}
+
+
+async def test_the_start_parameter_must_name_a_placement_of_the_poll(
+    tg: httpx.AsyncClient, world: World
+) -> None:
+    poll = await create_open_poll(tg, world, duplicate_policy="messenger")
+    other = await create_open_poll(tg, world, title="Một phiếu khác")
+    for start, status in [(other.code, 400), ("ZZZZZZZ", 404), ("poll_42", 404)]:
+        sent = await send(tg, poll.code, poll.answers(), tma(init_data(start_param=start)))
+        assert sent.status_code == status, (start, sent.text)
+        assert sent.json()["detail"]
+    assert await t.Response.count() == 0
+
+
+async def test_without_telegram_settings_launch_data_gets_a_clear_503(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    poll = await create_open_poll(client, world)
+    sent = await send(client, poll.code, poll.answers(), tma(init_data()))
+    assert sent.status_code == 503
+    assert "Telegram" in sent.json()["detail"]
+
+
+async def test_the_mini_app_page(tg: httpx.AsyncClient, world: World) -> None:
+    poll = await create_open_poll(tg, world, duplicate_policy="messenger")
+    for url in (f"/tg/{poll.code}", f"/tg?tgWebAppStartParam={poll.code}"):
+        page = await tg.get(url, headers={"Accept-Language": "vi"})
+        assert page.status_code == 200, page.text
+        assert 'data-channel="telegram"' in page.text
+        assert "--tg-theme-bg-color" in page.text
+        assert "telegram.org" not in page.text
+    plain = await tg.get(f"/p/{poll.code}", headers={"Accept-Language": "en"})
+    assert plain.status_code == 200
+    assert "answered in Telegram" in plain.text
+    assert 'data-channel="telegram"' not in plain.text
+    answered = await tg.get(f"/tg/{poll.code}/answered", headers={"Accept-Language": "en"})
+    assert "Each Telegram account answers once" in answered.text
+    assert (await tg.get("/tg")).status_code == 404
+
+
+# --- publishing -----------------------------------------------------------------------------
+
+
+async def test_publish_posts_the_poll_with_a_direct_link(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    poll = await create_open_poll(tg, world)
+    group = await add_placement(
+        tg, world, poll.id, "Nhóm Telegram", kind="telegram", chat_id="@congdoan_kenh"
+    )
+    published = await tg.post(
+        f"/api/v1/placements/{group['id']}/publish", headers=world.auth("officer")
+    )
+    assert published.status_code == 201, published.text
+    assert published.json() == {"chat_id": "@congdoan_kenh", "message_id": 1}
+    (params,) = fake_telegram.sent()
+    assert params["chat_id"] == "@congdoan_kenh"
+    assert "<b>Bạn nhận thông tin công đoàn qua kênh nào?</b>" in params["text"]
+    assert params["reply_markup"] == {
+        "inline_keyboard": [
+            [
+                {
+                    "text": "Trả lời khảo sát",
+                    "url": f"https://t.me/congdoan_test_bot/phieu?startapp={group['code']}",
+                }
+            ]
+        ]
+    }
+
+
+async def test_publish_follows_a_migration_and_marks_a_blocked_chat(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    poll = await create_open_poll(tg, world)
+    moved = await add_placement(tg, world, poll.id, "Nhóm cũ", kind="telegram", chat_id="-4001")
+    gone = await add_placement(tg, world, poll.id, "Nhóm bị xoá", kind="telegram", chat_id="-4002")
+    fake_telegram.migrated[-4001] = -1004001
+    fake_telegram.blocked.add(-4002)
+    auth = world.auth("officer")
+    first = await tg.post(f"/api/v1/placements/{moved['id']}/publish", headers=auth)
+    assert first.status_code == 201, first.text
+    assert first.json()["chat_id"] == "-1004001"
+    shown = (await tg.get(f"/api/v1/placements/{moved['id']}", headers=auth)).json()
+    assert (shown["chat_id"], shown["chat_unreachable"]) == ("-1004001", False)
+
+    refused = await tg.post(f"/api/v1/placements/{gone['id']}/publish", headers=auth)
+    assert refused.status_code == 409
+    assert refused.json()["detail"]
+    shown = (await tg.get(f"/api/v1/placements/{gone['id']}", headers=auth)).json()
+    assert shown["chat_unreachable"] is True
+
+
+async def test_publish_waits_out_flood_control(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    poll = await create_open_poll(tg, world)
+    group = await add_placement(tg, world, poll.id, "Nhóm", kind="telegram", chat_id="-100555")
+    fake_telegram.fail_next.append(
+        (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            },
+        )
+    )
+    started = time.monotonic()
+    sent = await tg.post(f"/api/v1/placements/{group['id']}/publish", headers=world.auth("admin"))
+    assert sent.status_code == 201, sent.text
+    assert time.monotonic() - started >= 1
+    assert len(fake_telegram.sent()) == 2
+
+
+async def test_publish_refusals(
+    tg: httpx.AsyncClient, client: httpx.AsyncClient, world: World
+) -> None:
+    poll = await create_open_poll(tg, world)
+    placements = await tg.get(f"/api/v1/polls/{poll.id}/placements", headers=world.auth("officer"))
+    canteen = placements.json()[0]["id"]
+    auth = world.auth("officer")
+    not_telegram = await tg.post(f"/api/v1/placements/{canteen}/publish", headers=auth)
+    assert not_telegram.status_code == 422
+    bad_chat = await tg.post(
+        f"/api/v1/polls/{poll.id}/placements",
+        json={"label": "x", "kind": "telegram", "chat_id": "not a chat"},
+        headers=auth,
+    )
+    assert bad_chat.status_code == 422
+    assert set(bad_chat.json()["errors"]) == {"chat_id"}
+    group = await add_placement(tg, world, poll.id, "Nhóm", kind="telegram", chat_id="-100555")
+    unconfigured = await client.post(f"/api/v1/placements/{group['id']}/publish", headers=auth)
+    assert unconfigured.status_code == 503
+    assert "TELEGRAM_BOT_TOKEN" in unconfigured.json()["detail"]
+
+
+# --- the webhook ----------------------------------------------------------------------------
+
+
+def start_update(text: str, chat_type: str = "private", chat_id: int = PRIVATE_CHAT_ID) -> dict:
+    return {
+        "update_id": 1000,
+        "message": {
+            "message_id": 5,
+            "date": 1760000000,
+            "chat": {"id": chat_id, "type": chat_type},
+            "from": {
+                "id": PRIVATE_CHAT_ID,
+                "is_bot": False,
+                "first_name": "An",
+                "language_code": "vi",
+            },
+            "text": text,
+            "entities": [{"offset": 0, "length": 6, "type": "bot_command"}],
+        },
+    }
+
+
+def hook(secret: str | None = WEBHOOK_SECRET) -> dict[str, str]:
+    return {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+
+
+async def test_start_answers_with_the_poll_and_a_web_app_button(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    poll = await create_open_poll(tg, world)
+    sent = await tg.post(
+        "/webhooks/telegram", json=start_update(f"/start {poll.code}"), headers=hook()
+    )
+    assert sent.status_code == 200, sent.text
+    (params,) = fake_telegram.sent()
+    assert params["chat_id"] == PRIVATE_CHAT_ID
+    assert "Bạn nhận thông tin công đoàn qua kênh nào?" in params["text"]
+    assert params["reply_markup"] == {
+        "inline_keyboard": [
+            [{"text": "Mở khảo sát", "web_app": {"url": f"{BASE_URL}/tg/{poll.code}"}}]
+        ]
+    }
+    # with the bot's name, in lower case, or an unknown code: still a reply, never a button
+    for text in (f"/start@congdoan_test_bot {poll.code.lower()}", "/start ZZZZZZZ", "/start"):
+        assert (
+            await tg.post("/webhooks/telegram", json=start_update(text), headers=hook())
+        ).status_code == 200
+    replies = fake_telegram.sent()[1:]
+    assert [("reply_markup" in r) for r in replies] == [True, False, False]
+    # groups, other commands and other updates: no reply
+    for update in (
+        start_update(f"/start {poll.code}", "supergroup", -100999),
+        start_update("hello"),
+        {"update_id": 1, "edited_message": {}},
+    ):
+        assert (await tg.post("/webhooks/telegram", json=update, headers=hook())).status_code == 200
+    assert len(fake_telegram.sent()) == 4
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", WEBHOOK_SECRET + "x"])
+async def test_the_webhook_refuses_a_wrong_secret(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram, secret: str | None
+) -> None:
+    poll = await create_open_poll(tg, world)
+    sent = await tg.post(
+        "/webhooks/telegram", json=start_update(f"/start {poll.code}"), headers=hook(secret)
+    )
+    assert sent.status_code == 401
+    assert sent.json()["detail"]
+    assert fake_telegram.sent() == []
+
+
+async def test_the_webhook_without_settings_is_503(client: httpx.AsyncClient) -> None:
+    sent = await client.post("/webhooks/telegram", json=start_update("/start"), headers=hook())
+    assert sent.status_code == 503
+
+
+async def test_the_webhook_refuses_a_body_that_is_not_json(tg: httpx.AsyncClient) -> None:
+    sent = await tg.post("/webhooks/telegram", content=b"{", headers=hook())
+    assert sent.status_code == 400
+
+
+# --- anonymity ------------------------------------------------------------------------------
+
+
+async def test_no_telegram_user_id_in_any_table_or_log_line(
+    tg: httpx.AsyncClient,
+    world: World,
+    fake_telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in list(logging.root.manager.loggerDict):
+        caplog.set_level(logging.DEBUG, logger=name)
+    poll = await create_open_poll(tg, world, duplicate_policy="messenger", min_group_size=3)
+    group = await add_placement(tg, world, poll.id, "Nhóm", kind="telegram", chat_id="-100321")
+    auth = world.auth("officer")
+    await tg.get(f"/tg/{group['code']}")
+    assert (
+        await send(tg, poll.code, poll.answers(), tma(init_data(start_param=group["code"])))
+    ).status_code == 201
+    assert (await send(tg, poll.code, poll.answers(), tma(init_data()))).status_code == 409
+    assert (
+        await send(tg, poll.code, poll.answers(), tma(init_data(token="1:x")))
+    ).status_code == 401
+    assert (
+        await tg.post(f"/api/v1/placements/{group['id']}/publish", headers=auth)
+    ).status_code == 201
+    fake_telegram.blocked.add(PRIVATE_CHAT_ID)
+    for text in (f"/start {poll.code}", "/start ZZZZZZZ"):
+        assert (
+            await tg.post("/webhooks/telegram", json=start_update(text), headers=hook())
+        ).status_code == 200
+    assert len(fake_telegram.sent()) == 3
+
+    secrets = {str(USER_ID), str(PRIVATE_CHAT_ID), BOT_TOKEN, BOT_TOKEN.split(":")[1]}
+    for table in t.TABLES:
+        for row in await table.select():
+            for column, value in row.items():
+                for secret in secrets:
+                    assert secret not in str(value), f"{table._meta.tablename}.{column}"
+    captured = capsys.readouterr()
+    logs = (
+        caplog.text
+        + "\n".join(r.getMessage() for r in caplog.records)
+        + captured.out
+        + captured.err
+    )
+    assert "sendMessage" in logs
+    for secret in secrets:
+        assert secret not in logs

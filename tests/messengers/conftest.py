@@ -1,0 +1,16 @@
+"""The fake Telegram Bot API, started once per test on a free port of 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.messengers.fake_telegram import FakeTelegram, serve
+
+BOT_TOKEN = "123456789:AAHtest-ONLY-not-a-real-bot-token_xyz"
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    yield from serve(FakeTelegram(BOT_TOKEN))

@@ -1,0 +1,220 @@
+"""A fake Telegram Bot API: an HTTP server on 127.0.0.1 that checks requests the way the real
+one does (method names, required fields, button shapes, ``web_app`` only in private chats)
+and can answer with flood control (429 + ``retry_after``), a group's migration to a
+supergroup (400 + ``migrate_to_chat_id``) and a blocked bot (403)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+METHODS = {"getme", "sendmessage", "setwebhook", "getwebhookinfo", "deletewebhook"}
+BUTTON_ACTIONS = {
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+}
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, description: str, **parameters: Any) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+
+@dataclass
+class FakeTelegram:
+    token: str
+    url: str = ""
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """(method in lower case, parameters) of every accepted or refused request."""
+    paths: list[str] = field(default_factory=list)
+    fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    """Scripted replies (status, body) used before any check, first in first out."""
+    migrated: dict[int, int] = field(default_factory=dict)
+    """Old group id -> its supergroup's id."""
+    blocked: set[int | str] = field(default_factory=set)
+    messages: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def sent(self, method: str = "sendmessage") -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    # --- the checks --------------------------------------------------------------------
+
+    def handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.paths.append(path)
+            m = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
+            if not m or m.group(1) != self.token:
+                return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            method = m.group(2).lower()
+            self.calls.append((method, params))
+            if method not in METHODS:
+                return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            if self.fail_next:
+                return self.fail_next.pop(0)
+            try:
+                result = getattr(self, "_" + method)(params)
+            except Refusal as refusal:
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": refusal.status,
+                    "description": refusal.description,
+                }
+                if refusal.parameters:
+                    body["parameters"] = refusal.parameters
+                return refusal.status, body
+            return 200, {"ok": True, "result": result}
+
+    def _getme(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"id": int(self.token.split(":")[0]), "is_bot": True, "username": "test_bot"}
+
+    def _getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "", "pending_update_count": 0}
+
+    def _deletewebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _setwebhook(self, params: dict[str, Any]) -> bool:
+        url = params.get("url")
+        if not isinstance(url, str):
+            raise Refusal(400, "Bad Request: parameter url is required")
+        if url and not url.startswith("https://"):
+            raise Refusal(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        secret = params.get("secret_token")
+        if secret is not None and not SECRET_TOKEN.fullmatch(str(secret)):
+            raise Refusal(400, "Bad Request: secret token contains unallowed characters")
+        return True
+
+    def _sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = params.get("chat_id")
+        if chat_id is None or chat_id == "":
+            raise Refusal(400, "Bad Request: chat_id is empty")
+        if isinstance(chat_id, str) and not re.fullmatch(r"@\w{4,32}|-?\d+", chat_id):
+            raise Refusal(400, "Bad Request: chat not found")
+        chat = (
+            int(chat_id) if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit() else chat_id
+        )
+        text = params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise Refusal(400, "Bad Request: message text is empty")
+        if len(text) > 4096:
+            raise Refusal(400, "Bad Request: message is too long")
+        if params.get("parse_mode") not in (None, "HTML", "MarkdownV2", "Markdown"):
+            raise Refusal(400, "Bad Request: unsupported parse_mode")
+        if params.get("parse_mode") == "HTML":
+            _check_html(text)
+        if "reply_markup" in params:
+            _check_markup(params["reply_markup"], private=isinstance(chat, int) and chat > 0)
+        if chat in self.migrated:
+            raise Refusal(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.migrated[chat],
+            )
+        if chat in self.blocked:
+            raise Refusal(403, "Forbidden: bot was kicked from the supergroup chat")
+        self.messages += 1
+        return {"message_id": self.messages, "chat": {"id": chat}, "text": text}
+
+
+def _check_html(text: str) -> None:
+    for tag in re.findall(r"<(/?)([a-zA-Z0-9-]*)", text):
+        if tag[1] not in {"b", "strong", "i", "em", "u", "s", "a", "code", "pre", "tg-spoiler"}:
+            raise Refusal(400, "Bad Request: can't parse entities: unsupported start tag")
+
+
+def _check_markup(markup: Any, *, private: bool) -> None:
+    if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
+        raise Refusal(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    for row in markup["inline_keyboard"]:
+        if not isinstance(row, list):
+            raise Refusal(400, 'Bad Request: field "inline_keyboard" must be an Array of Array')
+        for button in row:
+            if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+                raise Refusal(
+                    400, "Bad Request: can't parse inline keyboard button: Text must be non-empty"
+                )
+            actions = set(button) & BUTTON_ACTIONS
+            if len(actions) != 1 or set(button) - BUTTON_ACTIONS - {"text"}:
+                raise Refusal(400, "Bad Request: can't parse inline keyboard button")
+            if "url" in button and not re.match(r"(https?|tg)://", str(button["url"])):
+                raise Refusal(400, "Bad Request: BUTTON_URL_INVALID")
+            if "web_app" in button:
+                web_app = button["web_app"]
+                if not isinstance(web_app, dict) or not str(web_app.get("url", "")).startswith(
+                    "https://"
+                ):
+                    raise Refusal(400, "Bad Request: BUTTON_URL_INVALID")
+                if not private:
+                    raise Refusal(400, "Bad Request: BUTTON_TYPE_INVALID")
+
+
+def _params(content_type: str, body: bytes, query: str) -> dict[str, Any]:
+    params: dict[str, Any] = dict(parse_qsl(query))
+    if content_type.startswith("application/json") and body:
+        loaded = json.loads(body)
+        if not isinstance(loaded, dict):
+            raise ValueError("not an object")
+        params.update(loaded)
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        params.update(parse_qsl(body.decode()))
+    if isinstance(params.get("reply_markup"), str):
+        params["reply_markup"] = json.loads(params["reply_markup"])
+    return params
+
+
+def serve(fake: FakeTelegram) -> Iterator[FakeTelegram]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self._answer()
+
+        def do_GET(self) -> None:
+            self._answer()
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            path, _, query = self.path.partition("?")
+            try:
+                params = _params(self.headers.get("Content-Type", ""), body, query)
+            except ValueError:
+                status, reply = 400, {"ok": False, "error_code": 400, "description": "Bad Request"}
+            else:
+                status, reply = fake.handle(path, params)
+            data = json.dumps(reply).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # quiet: the tests read ``fake.calls``
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
