@@ -35,6 +35,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.gridspec import SubplotSpec
 from matplotlib.patches import Rectangle
 
+import polls.drawing  # noqa: F401  (matplotlib set up before the first figure)
 from polls.analytics import describe
 from polls.analytics.tally import Segment
 from polls.analytics.timeline import Timeline
@@ -43,17 +44,6 @@ from polls.i18n import get_locale, gettext, number, percent
 from polls.models import Question
 
 ImageFormat = Literal["png", "svg"]
-
-matplotlib.rcParams.update(
-    {
-        # DejaVu Sans, from matplotlib's own mpl-data, carries every Vietnamese diacritic.
-        "font.family": "DejaVu Sans",
-        "pdf.fonttype": 42,  # embed TrueType fonts in PDFs, so text stays text
-        "svg.fonttype": "path",  # an SVG looks the same without the font installed
-        "svg.hashsalt": "polls",  # the same chart gives the same bytes
-        "axes.unicode_minus": False,
-    }
-)
 
 DPI = 100
 WIDTH = 8.0

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -30,14 +29,10 @@ from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextToPath
 from matplotlib.transforms import Affine2D, Transform
 
+from polls.drawing import FONTS
 from polls.sharing.qr import Symbol, encode
 from polls.sharing.sheets import Sheet
 
-# Type 3 fonts (matplotlib's default) draw non-Latin-1 glyphs as pictures, which loses the
-# Vietnamese text for search, copy and screen readers. Every PDF of the app wants this.
-matplotlib.rcParams["pdf.fonttype"] = 42
-
-FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 REGULAR = FONTS / "DejaVuSans.ttf"
 BOLD = FONTS / "DejaVuSans-Bold.ttf"
 MONO = FONTS / "DejaVuSansMono-Bold.ttf"
