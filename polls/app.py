@@ -24,6 +24,7 @@ from polls.api.controllers.results import ResultFilesController
 from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.telegram import TelegramPublishController, TelegramWebhookController
 from polls.api.controllers.units import OfficerController, UnitController
+from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
 from polls.links import UppercaseLinks
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ),
         debug=settings.debug,
     )
+    declare_error_responses(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.limiter = limiter

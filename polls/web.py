@@ -147,6 +147,8 @@ def _as_domain_error(exc: Exception) -> e.DomainError:
             error = e.DomainError(e.N_("The request could not be processed."))
             error.status_code = exc.status_code  # type: ignore[misc]
             return error
+    if isinstance(exc, OverflowError):
+        return e.DomainError(e.N_("A number in the request is out of range."))
     if isinstance(exc, UnicodeDecodeError | RecursionError):
         # a body that is not UTF-8, or nested deeper than any answer can be
         return e.DomainError(e.N_("The request body is not valid JSON."))

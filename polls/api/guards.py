@@ -4,10 +4,13 @@ services (which also check the unit subtree, since that needs the data)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import PathParameter
 
 from polls.errors import N_, Forbidden, Unauthorized
 from polls.models import Principal
@@ -59,3 +62,7 @@ async def provide_principal(request: Request) -> Principal:
 
 CurrentPrincipal = NamedDependency[Principal]
 """Handler parameter type for the principal a guard authenticated."""
+
+
+RowId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
+"""A path id: a positive 32-bit integer, so a huge number is a 400, not a database error."""

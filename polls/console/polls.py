@@ -11,7 +11,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 
-from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_session
+from polls.api.guards import (
+    CurrentPrincipal,
+    RowId,
+    provide_principal,
+    requires_runner,
+    requires_session,
+)
 from polls.console import drafting
 from polls.console.pages import page, see_other
 from polls.errors import N_, Conflict, InvalidInput
@@ -93,13 +99,11 @@ class PollPages(Controller):
         return await _save(principal, request, None)
 
     @get("/polls/{poll_id:int}")
-    async def show(
-        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]
-    ) -> Response:
+    async def show(self, request: Request, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         return await _poll_page(request, principal, poll_id)
 
     @get("/polls/{poll_id:int}/edit", guards=[requires_runner])
-    async def edit(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> Response:
+    async def edit(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         poll = await polls.get_for_change(principal, poll_id)
         if poll.status != PollStatus.DRAFT:
             raise Conflict(
@@ -109,28 +113,28 @@ class PollPages(Controller):
 
     @post("/polls/{poll_id:int}/edit", guards=[requires_runner])
     async def update(
-        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
         return await _save(principal, request, poll_id)
 
     @post("/polls/{poll_id:int}/open", guards=[requires_runner])
-    async def open_poll(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> Response:
+    async def open_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         await polls.open_poll(principal, poll_id)
         return see_other(f"/console/polls/{poll_id}")
 
     @post("/polls/{poll_id:int}/close", guards=[requires_runner])
-    async def close_poll(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> Response:
+    async def close_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         await polls.close_poll(principal, poll_id)
         return see_other(f"/console/polls/{poll_id}")
 
     @post("/polls/{poll_id:int}/duplicate", guards=[requires_runner])
-    async def duplicate(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> Response:
+    async def duplicate(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         copy = await polls.duplicate(principal, poll_id)
         return see_other(f"/console/polls/{copy.id}/edit")
 
     @post("/polls/{poll_id:int}/placements", guards=[requires_runner])
     async def add_placement(
-        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
         form = await request.form()
         typed = {
@@ -155,7 +159,7 @@ class PollPages(Controller):
     async def results(
         self,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         by: FromQuery[str | None] = None,
     ) -> Response:
         overview = await overviews.results_overview(principal, poll_id, by or None)
@@ -165,7 +169,7 @@ class PollPages(Controller):
     async def chart(
         self,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         name: FromPath[str],
         by: FromQuery[Breakdown | None] = None,
     ) -> Response[bytes]:
@@ -175,7 +179,7 @@ class PollPages(Controller):
     async def report(
         self,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         by: FromQuery[Breakdown | None] = None,
     ) -> Response[bytes]:
         return file_response(await renders.report(principal, poll_id, by or "placement"))
@@ -184,7 +188,7 @@ class PollPages(Controller):
     async def export_csv(
         self,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         kind: FromQuery[Literal["responses", "summary"]] = "summary",
         by: FromQuery[Breakdown | None] = None,
     ) -> Response[bytes]:
@@ -194,7 +198,7 @@ class PollPages(Controller):
     async def export_xlsx(
         self,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         kind: FromQuery[Literal["responses", "summary"]] = "summary",
         by: FromQuery[Breakdown | None] = None,
     ) -> Response[bytes]:

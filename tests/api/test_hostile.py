@@ -153,3 +153,14 @@ async def test_security_headers(
         page = await client.get(path)
         assert "frame-ancestors 'none'" in page.headers.get("content-security-policy", ""), path
         assert page.headers["x-content-type-options"] == "nosniff", path
+
+
+@pytest.mark.parametrize("poll_id", ["2710084654539043920572055552", "-1", "0", "2147483648"])
+async def test_ids_out_of_range_are_a_4xx(
+    client: httpx.AsyncClient, world: World, poll_id: str
+) -> None:
+    for path in (f"/api/v1/polls/{poll_id}", f"/api/v1/polls/{poll_id}/results"):
+        got = await client.get(path, headers=world.auth("admin"))
+        assert got.status_code in {404, 422}, (path, got.status_code, got.text)
+    closed = await client.post(f"/api/v1/polls/{poll_id}/close", headers=world.auth("admin"))
+    assert closed.status_code in {404, 422}

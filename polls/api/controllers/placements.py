@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from polls.api import presenters
-from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_token
+from polls.api.guards import (
+    CurrentPrincipal,
+    RowId,
+    provide_principal,
+    requires_runner,
+    requires_token,
+)
 from polls.api.schemas import PlacementCreate, PlacementRead
 from polls.services import placements, units
 from polls.web import settings_of
@@ -27,7 +33,7 @@ class PlacementController(Controller):
         self,
         request: Request,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         data: JSONBody[PlacementCreate],
     ) -> PlacementRead:
         placement = await placements.add(
@@ -44,7 +50,7 @@ class PlacementController(Controller):
 
     @get("/api/v1/polls/{poll_id:int}/placements")
     async def list_for_poll(
-        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> list[PlacementRead]:
         slugs = await _slugs(principal)
         base = settings_of(request).base_url
@@ -55,7 +61,7 @@ class PlacementController(Controller):
 
     @get("/api/v1/placements/{placement_id:int}")
     async def show(
-        self, request: Request, principal: CurrentPrincipal, placement_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> PlacementRead:
         placement = await placements.get(principal, placement_id)
         return presenters.placement(

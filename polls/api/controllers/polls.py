@@ -7,10 +7,16 @@ from typing import Literal
 import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from polls.api import presenters
-from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_token
+from polls.api.guards import (
+    CurrentPrincipal,
+    RowId,
+    provide_principal,
+    requires_runner,
+    requires_token,
+)
 from polls.api.schemas import PollCreate, PollRead, PollSummary, PollUpdate, QuestionIn, ResultsRead
 from polls.services import polls, results
 from polls.services.polls import PollDraft, QuestionDraft, now
@@ -49,14 +55,14 @@ class PollController(Controller):
         return presenters.poll(poll, now())
 
     @get("/{poll_id:int}")
-    async def show(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> PollRead:
+    async def show(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         poll = await polls.get(principal, poll_id)
         counts = await polls.response_counts([poll.id])
         return presenters.poll(poll, now(), counts.get(poll.id, 0))
 
     @patch("/{poll_id:int}", guards=[requires_runner])
     async def update(
-        self, principal: CurrentPrincipal, poll_id: FromPath[int], data: JSONBody[PollUpdate]
+        self, principal: CurrentPrincipal, poll_id: RowId, data: JSONBody[PollUpdate]
     ) -> PollRead:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if "questions" in changes:
@@ -64,15 +70,15 @@ class PollController(Controller):
         return presenters.poll(await polls.update(principal, poll_id, changes), now())
 
     @post("/{poll_id:int}/open", guards=[requires_runner], status_code=200)
-    async def open_poll(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> PollRead:
+    async def open_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         return presenters.poll(await polls.open_poll(principal, poll_id), now())
 
     @post("/{poll_id:int}/close", guards=[requires_runner], status_code=200)
-    async def close_poll(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> PollRead:
+    async def close_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         return presenters.poll(await polls.close_poll(principal, poll_id), now())
 
     @post("/{poll_id:int}/duplicate", guards=[requires_runner], status_code=201)
-    async def duplicate(self, principal: CurrentPrincipal, poll_id: FromPath[int]) -> PollRead:
+    async def duplicate(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         return presenters.poll(await polls.duplicate(principal, poll_id), now())
 
     @get("/{poll_id:int}/results")
@@ -80,7 +86,7 @@ class PollController(Controller):
         self,
         request: Request,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         by: FromQuery[Literal["placement", "unit", "channel"] | None] = None,
     ) -> ResultsRead:
         """Counts per question and, with ``by``, per segment; groups smaller than the poll's

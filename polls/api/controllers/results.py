@@ -9,7 +9,7 @@ from litestar import Controller, Response, get
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 
-from polls.api.guards import CurrentPrincipal, provide_principal, requires_token
+from polls.api.guards import CurrentPrincipal, RowId, provide_principal, requires_token
 from polls.services import renders
 from polls.web import file_response
 
@@ -27,7 +27,7 @@ class ResultFilesController(Controller):
     async def chart(
         self,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         name: FromPath[str],
         by: FromQuery[Breakdown | None] = None,
     ) -> Response[bytes]:
@@ -41,7 +41,7 @@ class ResultFilesController(Controller):
     async def report(
         self,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         by: FromQuery[Breakdown | None] = None,
     ) -> Response[bytes]:
         """The PDF report; its breakdown is by placement unless ``by`` says otherwise."""
@@ -51,7 +51,7 @@ class ResultFilesController(Controller):
     async def export_csv(
         self,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         kind: FromQuery[ExportKind] = "summary",
         by: FromQuery[Breakdown | None] = None,
     ) -> Response[bytes]:
@@ -63,7 +63,7 @@ class ResultFilesController(Controller):
     async def export_xlsx(
         self,
         principal: CurrentPrincipal,
-        poll_id: FromPath[int],
+        poll_id: RowId,
         kind: FromQuery[ExportKind] = "summary",
         by: FromQuery[Breakdown | None] = None,
     ) -> Response[bytes]:

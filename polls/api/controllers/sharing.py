@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get
 from litestar.di import Provide
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
-from polls.api.guards import CurrentPrincipal, provide_principal, requires_token
+from polls.api.guards import CurrentPrincipal, RowId, provide_principal, requires_token
 from polls.services import sharing
 from polls.sharing import qr
 from polls.web import settings_of
@@ -44,7 +44,7 @@ class SharingController(Controller):
 
     @get("/api/v1/placements/{placement_id:int}/qr.svg", media_type="image/svg+xml")
     async def qr_svg(
-        self, request: Request, principal: CurrentPrincipal, placement_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[str]:
         base = settings_of(request).base_url
         return svg_response(await sharing.qr_symbol(principal, placement_id, base))
@@ -54,7 +54,7 @@ class SharingController(Controller):
         self,
         request: Request,
         principal: CurrentPrincipal,
-        placement_id: FromPath[int],
+        placement_id: RowId,
         size: FromQuery[int] = qr.PNG_DEFAULT,
     ) -> Response[bytes]:
         base = settings_of(request).base_url
@@ -62,7 +62,7 @@ class SharingController(Controller):
 
     @get("/api/v1/placements/{placement_id:int}/poster.pdf", media_type="application/pdf")
     async def poster(
-        self, request: Request, principal: CurrentPrincipal, placement_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
         base = settings_of(request).base_url
         content = await sharing.poster(principal, placement_id, base)
@@ -70,7 +70,7 @@ class SharingController(Controller):
 
     @get("/api/v1/placements/{placement_id:int}/cards.pdf", media_type="application/pdf")
     async def cards(
-        self, request: Request, principal: CurrentPrincipal, placement_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
         base = settings_of(request).base_url
         content = await sharing.cards(principal, placement_id, base)
@@ -78,7 +78,7 @@ class SharingController(Controller):
 
     @get("/api/v1/polls/{poll_id:int}/posters.pdf", media_type="application/pdf")
     async def posters(
-        self, request: Request, principal: CurrentPrincipal, poll_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response[bytes]:
         base = settings_of(request).base_url
         content = await sharing.posters_for_poll(principal, poll_id, base)

@@ -10,9 +10,14 @@ from litestar.background_tasks import BackgroundTask
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import FromPath
 
-from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_token
+from polls.api.guards import (
+    CurrentPrincipal,
+    RowId,
+    provide_principal,
+    requires_runner,
+    requires_token,
+)
 from polls.api.schemas import PublishRead
 from polls.errors import N_, DomainError, NotConfigured, Unauthorized
 from polls.services import telegram
@@ -49,7 +54,7 @@ class TelegramPublishController(Controller):
 
     @post("/api/v1/placements/{placement_id:int}/publish", guards=[requires_runner])
     async def publish(
-        self, request: Request, principal: CurrentPrincipal, placement_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> PublishRead:
         """Post the poll to the placement's Telegram chat with a button to its Mini App."""
         published = await telegram.publish(principal, placement_id, bot_setup(request))
