@@ -10,9 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.servers import Deployment
 
 CHROMIUM = os.environ.get("POLLS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -68,59 +67,31 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'polls.sqlite3'}",
-        "SECRET_KEY": "browser-tests-secret-key-0123456789",
-        "BASE_URL": f"http://127.0.0.1:{port}",
-        "POLLS_RATE_LIMIT_PER_DEVICE": "0",
-        # the Mini App tests sign launch data with this token; the Bot API is never called
-        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
-        "TELEGRAM_BOT_USERNAME": "congdoan_test_bot",
-        "TELEGRAM_APP_NAME": "phieu",
-        "TELEGRAM_WEBHOOK_SECRET": "browser-webhook-secret",
-        "TELEGRAM_API_BASE": "http://127.0.0.1:9",
-    }
-    polls = [sys.executable, "-m", "polls"]
-    subprocess.run([*polls, "demo"], cwd=workdir, env=env, check=True, capture_output=True)
-    process = subprocess.Popen(
-        [*polls, "serve", "--port", str(port)],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    site = Deployment(
+        workdir,
+        f"sqlite:///{workdir / 'polls.sqlite3'}",
+        extra_env={
+            # the Mini App tests sign launch data with this token; the Bot API is never called
+            "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
+            "TELEGRAM_BOT_USERNAME": "congdoan_test_bot",
+            "TELEGRAM_APP_NAME": "phieu",
+            "TELEGRAM_WEBHOOK_SECRET": "browser-webhook-secret",
+            "TELEGRAM_API_BASE": "http://127.0.0.1:9",
+        },
     )
-    url = f"http://127.0.0.1:{port}"
+    site.run("demo")
+    site.start()
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(url + "/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        token = subprocess.run(
-            [*polls, "issue-token", "maokhe"],
-            cwd=workdir,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        token = site.run("issue-token", "maokhe")
         auth = {"Authorization": f"Bearer {token}"}
-        poll = next(
-            p
-            for p in httpx.get(f"{url}/api/v1/polls", headers=auth).json()
-            if p["status"] == "open"
-        )
-        code = httpx.get(f"{url}/api/v1/polls/{poll['id']}/placements", headers=auth).json()[0][
-            "code"
-        ]
-        form = httpx.get(f"{url}/api/v1/forms/{code}").json()
-        yield Server(url, token, code, poll["id"], form, workdir / "polls.sqlite3")
+        polls = httpx.get(f"{site.url}/api/v1/polls", headers=auth).json()
+        poll = next(p for p in polls if p["status"] == "open")
+        placements = httpx.get(f"{site.url}/api/v1/polls/{poll['id']}/placements", headers=auth)
+        code = placements.json()[0]["code"]
+        form = httpx.get(f"{site.url}/api/v1/forms/{code}").json()
+        yield Server(site.url, token, code, poll["id"], form, workdir / "polls.sqlite3")
     finally:
-        process.terminate()
-        process.wait(10)
+        site.stop()
 
 
 @pytest.fixture(scope="session")

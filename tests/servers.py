@@ -1,0 +1,89 @@
+"""A real ``polls serve`` process for the tests that need one (browser, crash, load, fuzz):
+its own database and free port, started and stopped by the test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+POLLS = [sys.executable, "-m", "polls"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Deployment:
+    workdir: Path
+    database_url: str
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "SECRET_KEY": "crash-tests-secret-key-0123456789",
+            "POLLS_RATE_LIMIT_PER_DEVICE": "0",
+            "POLLS_RATE_LIMIT_PER_IP": "0",
+            **self.extra_env,
+        }
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            [*POLLS, *args],
+            cwd=self.workdir,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [*POLLS, "serve", "--port", str(self.port)],
+            cwd=self.workdir,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/livez", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:  # a pool still closing through a cut link
+                self.process.kill()
+                self.process.wait(10)
