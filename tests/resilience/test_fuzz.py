@@ -14,13 +14,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import BACKENDS
+from tests.resilience.test_crash import deployment
 from tests.servers import Deployment
 
 EXAMPLES_PER_OPERATION = os.environ.get("POLLS_FUZZ_EXAMPLES", "15")
 
 
-def test_the_api_survives_schemathesis(tmp_path: Path) -> None:
-    site = Deployment(tmp_path, f"sqlite:///{tmp_path / 'polls.sqlite3'}")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_api_survives_schemathesis(backend: str, tmp_path: Path) -> None:
+    with deployment(backend, tmp_path) as site:
+        _fuzz(site)
+
+
+def _fuzz(site: Deployment) -> None:
     site.run("demo")
     site.start()
     try:
