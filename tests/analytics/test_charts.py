@@ -4,7 +4,6 @@ matplotlib kept off the app's import."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -22,13 +21,14 @@ from tests.analytics.conftest import (
     single_tally,
     yes_no_tally,
 )
+from tests.tools import require
 
 PNG = b"\x89PNG\r\n\x1a\n"
 CAPTION = "Khảo sát kênh thông tin · 2 thg 11, 2026 – 26 thg 11, 2026 · n = 1.234"
 
 
 def ocr(image: bytes, tmp_path: Path) -> str:
-    assert shutil.which("tesseract"), "tesseract is needed: apt-get install tesseract-ocr-vie"
+    require("tesseract")
     path = tmp_path / "chart.png"
     path.write_bytes(image)
     read = subprocess.run(

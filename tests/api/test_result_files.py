@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from openpyxl import load_workbook
 
 from tests.api.test_results import Scene, make_scene
 from tests.conftest import World
+from tests.tools import require
 
 PNG = b"\x89PNG\r\n\x1a\n"
 HIDDEN_VI = "ẩn do nhóm quá nhỏ (dưới 5 người)"
@@ -48,7 +48,7 @@ async def fetch(scene: Scene, path: str, **params: Any) -> httpx.Response:
 
 
 def pdf_text(content: bytes, tmp_path: Path) -> str:
-    assert shutil.which("pdftotext"), "pdftotext is needed: apt-get install poppler-utils"
+    require("pdftotext")
     path = tmp_path / "report.pdf"
     path.write_bytes(content)
     return subprocess.run(

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+from tests.tools import require
+
 
 def _run(*command: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    require(command[0])
     return subprocess.run(command, input=stdin, capture_output=True, timeout=60, check=False)
 
 
