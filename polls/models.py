@@ -131,6 +131,7 @@ class Poll:
     version: int
     created_at: datetime
     questions: tuple[Question, ...] = field(default=())
+    publish_results: bool = False
 
     def effective_status(self, now: datetime) -> PollStatus:
         """The status that counts now: an open poll is scheduled before ``opens_at`` and

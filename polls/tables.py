@@ -75,6 +75,8 @@ class Poll(Table):
     closes_at = Timestamptz(null=True, default=None)
     min_group_size = SmallInt(default=5)
     duplicate_policy = Varchar(length=10, default="device")
+    publish_results = Boolean(default=False)
+    """Once closed, show the (suppressed) overall results on the poll's own link."""
     series = Varchar(length=32, index=True)
     created_by = ForeignKey(Officer, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -41,6 +41,7 @@ def poll(p: Poll, now: datetime, responses: int = 0) -> s.PollRead:
         min_group_size=p.min_group_size,
         duplicate_policy=p.duplicate_policy,
         series=p.series,
+        publish_results=p.publish_results,
         questions=[question(q) for q in p.questions],
         responses=responses,
     )

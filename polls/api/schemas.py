@@ -37,6 +37,7 @@ class PollCreate(Struct, forbid_unknown_fields=True):
     closes_at: datetime | None = None
     min_group_size: Annotated[int, Meta(ge=3, le=1000)] = 5
     duplicate_policy: DuplicatePolicyName = "device"
+    publish_results: bool = False
 
 
 class PollUpdate(Struct, forbid_unknown_fields=True):
@@ -48,6 +49,7 @@ class PollUpdate(Struct, forbid_unknown_fields=True):
     closes_at: datetime | UnsetType | None = UNSET
     min_group_size: Annotated[int, Meta(ge=3, le=1000)] | UnsetType = UNSET
     duplicate_policy: DuplicatePolicyName | UnsetType = UNSET
+    publish_results: bool | UnsetType = UNSET
     questions: Annotated[list[QuestionIn], Meta(max_length=50)] | UnsetType = UNSET
 
 
@@ -83,6 +85,7 @@ class PollRead(Struct):
     min_group_size: int
     duplicate_policy: str
     series: str
+    publish_results: bool
     questions: list[QuestionRead]
     responses: int = 0
 

@@ -55,6 +55,7 @@ class DraftForm:
     closes_at: str = ""
     min_group_size: str = "5"
     duplicate_policy: str = DuplicatePolicy.DEVICE.value
+    publish_results: bool = False
     blocks: list[QuestionBlock] = field(default_factory=list)
 
     def with_room(self, extra: int = EXTRA_BLOCKS) -> DraftForm:
@@ -79,6 +80,7 @@ def form_for_poll(poll: Poll) -> DraftForm:
         closes_at=_local_input(poll.closes_at),
         min_group_size=str(poll.min_group_size),
         duplicate_policy=poll.duplicate_policy,
+        publish_results=poll.publish_results,
         blocks=[
             QuestionBlock(
                 kind=q.kind,
@@ -119,6 +121,7 @@ def read_form(form: Mapping[str, Any]) -> DraftForm:
         closes_at=_text(form, "closes_at").strip(),
         min_group_size=_text(form, "min_group_size").strip(),
         duplicate_policy=_text(form, "duplicate_policy").strip(),
+        publish_results="publish_results" in form,
         blocks=blocks,
     )
 
@@ -198,6 +201,7 @@ def to_draft(form: DraftForm) -> Parsed:
         closes_at=_moment(form.closes_at, "closes_at", errors),
         min_group_size=5 if size is None else size,
         duplicate_policy=form.duplicate_policy,
+        publish_results=form.publish_results,
         questions=tuple(questions),
     )
     if size is None and "min_group_size" not in errors:

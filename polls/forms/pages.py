@@ -24,6 +24,7 @@ from polls.models import Channel, DuplicatePolicy, Poll, PollStatus
 from polls.privacy import new_device_token
 from polls.services import placements
 from polls.services.polls import now
+from polls.services.results import results_for
 from polls.services.submission import has_answered
 from polls.web import MESSENGER_FRAMES, security_headers, settings_of
 
@@ -44,7 +45,7 @@ def _message(poll: Poll | None, heading: str, *lines: str, status: int = 200) ->
     )
 
 
-def _not_accepting(poll: Poll) -> Template:
+async def _not_accepting(poll: Poll) -> Template:
     status = poll.effective_status(now())
     if status == PollStatus.SCHEDULED and poll.opens_at:
         return _message(
@@ -58,7 +59,14 @@ def _not_accepting(poll: Poll) -> Template:
         return _message(
             poll, gettext("This poll is not open yet."), gettext("Please come back later.")
         )
-    return _message(poll, gettext("This poll has closed."), gettext("Thank you for your interest."))
+    # a closed poll that publishes its results shows them: overall only, never free text,
+    # under the same suppression as everywhere (nothing below the minimum group size)
+    published = await results_for(poll, None) if poll.publish_results else None
+    return Template(
+        template_name="form/closed.html",
+        context={"poll": poll, "results": published},
+        headers=FORM_HEADERS,
+    )
 
 
 def _already_answered(poll: Poll, channel: str = Channel.WEB) -> Template:
@@ -190,7 +198,7 @@ class FormPages(Controller):
         self, request: Request, found: Target, channel: str = Channel.WEB
     ) -> Response:
         if found.poll.effective_status(now()) != PollStatus.OPEN:
-            return _not_accepting(found.poll)
+            return await _not_accepting(found.poll)
         if channel == Channel.TELEGRAM:
             # who is answering is only known from the launch data the submission carries
             return _blank_form(request, found, channel)
@@ -226,7 +234,7 @@ class FormPages(Controller):
         except AlreadyAnswered:
             return _already_answered(found.poll)
         except PollNotAccepting:
-            response = _not_accepting(found.poll)
+            response = await _not_accepting(found.poll)
             response.status_code = 410
             return response
         redirect = Redirect(

@@ -45,6 +45,7 @@ class PollDraft:
     closes_at: datetime | None = None
     min_group_size: int = 5
     duplicate_policy: str = DuplicatePolicy.DEVICE
+    publish_results: bool = False
     questions: tuple[QuestionDraft, ...] = field(default=())
 
 
@@ -76,6 +77,7 @@ def _poll(row: dict, questions: tuple[Question, ...] = ()) -> Poll:
         closes_at=_aware(row["closes_at"]),
         min_group_size=row["min_group_size"],
         duplicate_policy=row["duplicate_policy"],
+        publish_results=bool(row["publish_results"]),
         series=row["series"],
         version=row["version"],
         created_at=_aware(row["created_at"]) or now(),
@@ -267,6 +269,7 @@ async def create(principal: Principal, draft: PollDraft, *, series: str | None =
             closes_at=_aware(draft.closes_at),
             min_group_size=draft.min_group_size,
             duplicate_policy=draft.duplicate_policy,
+            publish_results=draft.publish_results,
             series=series or secrets.token_hex(8),
             created_by=principal.officer_id,
         )
@@ -285,6 +288,7 @@ def as_draft(poll: Poll) -> PollDraft:
         closes_at=poll.closes_at,
         min_group_size=poll.min_group_size,
         duplicate_policy=poll.duplicate_policy,
+        publish_results=poll.publish_results,
         questions=tuple(
             QuestionDraft(
                 kind=q.kind,
@@ -312,7 +316,9 @@ async def update(principal: Principal, poll_id: int, changes: dict[str, object])
     current = as_draft(poll)
     if status != PollStatus.DRAFT:
         locked = {"questions", "unit", "duplicate_policy", "language"} & changes.keys()
-        if status == PollStatus.CLOSED or locked:
+        # a closed poll may still decide whether its (suppressed) results are published
+        closed_change = status == PollStatus.CLOSED and changes.keys() - {"publish_results"}
+        if closed_change or locked:
             raise Conflict(
                 N_("Only a draft can change its questions; duplicate the poll to make a new draft.")
             )
@@ -338,6 +344,7 @@ async def update(principal: Principal, poll_id: int, changes: dict[str, object])
                 t.Poll.closes_at: _aware(draft.closes_at),
                 t.Poll.min_group_size: draft.min_group_size,
                 t.Poll.duplicate_policy: draft.duplicate_policy,
+                t.Poll.publish_results: draft.publish_results,
                 t.Poll.updated_at: now(),
                 t.Poll.version: t.Poll.version + 1,
             }
