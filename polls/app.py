@@ -20,7 +20,7 @@ from polls.api.controllers.forms import FormsController
 from polls.api.controllers.health import HealthController
 from polls.api.controllers.placements import PlacementController
 from polls.api.controllers.polls import PollController
-from polls.api.controllers.results import ResultFilesController
+from polls.api.controllers.results import ResultFilesController, TrendController
 from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.telegram import TelegramPublishController, TelegramWebhookController
 from polls.api.controllers.units import OfficerController, UnitController
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             FormsController,
             PollController,
             ResultFilesController,
+            TrendController,
             PlacementController,
             SharingController,
             TelegramPublishController,

@@ -9,6 +9,8 @@
   segment is a grey hatched row that says so, never blank and never with its numbers.
 - ``timeline_chart``: responses over time, cumulative, over runs of days that are never a
   small group (``polls.analytics.timeline``).
+- ``trend_chart``: a question across a series of polls, each option's share per poll, with
+  the polls that are hidden or asked differently marked (``polls.analytics.trend``).
 - ``placeholder_chart``: the message shown while results must stay hidden.
 
 Every chart carries a title, a caption with the poll, its period and "n = 1.234"; numbers,
@@ -39,6 +41,7 @@ import polls.drawing  # noqa: F401  (matplotlib set up before the first figure)
 from polls.analytics import describe
 from polls.analytics.tally import Segment
 from polls.analytics.timeline import Timeline
+from polls.analytics.trend import Trend, TrendPoint
 from polls.forms.kinds import QuestionTally
 from polls.i18n import get_locale, gettext, number, percent
 from polls.models import Question
@@ -399,4 +402,79 @@ def timeline_chart(
         return placeholder_chart(title, describe.not_yet_visible(min_group_size), caption, fmt)
     figure = _titled_figure(3.2, title, caption)
     draw_timeline(figure.add_subplot(), timeline)
+    return render(figure, fmt)
+
+
+# --- trend ----------------------------------------------------------------------------------
+
+TREND_COLORS = ("#2f6db5", "#e0892b", "#3a9a5b", "#c0504d", "#7b5ea7", "#8c6d31", "#17becf")
+
+
+def _trend_tick(point: TrendPoint) -> str:
+    day = describe.trend_point_name(point)
+    if point.status == "shown":
+        return f"{day}\n{describe.sample_size(point.responses or 0)}"
+    return day
+
+
+def draw_trend(ax: Axes, trend: Trend) -> None:
+    """Grouped bars: for each poll, one bar per option with its share; a poll whose shares may
+    not or cannot be compared is a grey band that says why."""
+    xs = list(range(len(trend.points)))
+    count = max(1, len(trend.labels))
+    width = 0.8 / count
+    small = count > 4
+    for index, label in enumerate(trend.labels):
+        color = TREND_COLORS[index % len(TREND_COLORS)]
+        offset = (index - (count - 1) / 2) * width
+        shown = [(x, p) for x, p in zip(xs, trend.points, strict=True) if p.status == "shown"]
+        values = [p.shares[index] * 100 if p.shares else 0.0 for _, p in shown]
+        name = wrap(describe.trend_label(trend, label), 28)
+        ax.bar([x + offset for x, _ in shown], values, width=width * 0.92, color=color, label=name)
+        for (x, _), value in zip(shown, values, strict=True):
+            ax.text(
+                x + offset,
+                value + 1.5,
+                percent(value / 100, 0),
+                ha="center",
+                va="bottom",
+                rotation=90 if small else 0,
+                fontsize=7.5 if small else 8.5,
+                color=TEXT,
+            )
+    for x, point in zip(xs, trend.points, strict=True):
+        if point.status == "shown":
+            continue
+        ax.axvspan(x - 0.42, x + 0.42, facecolor=HIDDEN, edgecolor=HIDDEN_EDGE, hatch="///")
+        why = (
+            describe.trend_hidden(point.min_group_size)
+            if point.status == "hidden"
+            else describe.question_differs()
+        )
+        ax.text(
+            x,
+            55,
+            wrap(why, 16),
+            ha="center",
+            va="center",
+            fontsize=9,
+            color=TEXT,
+            bbox={"facecolor": HIDDEN, "edgecolor": "none", "pad": 2},
+        )
+    ax.set_xticks(xs, [_trend_tick(p) for p in trend.points], fontsize=9)
+    ax.set_xlim(-0.5, len(xs) - 0.5)
+    ax.set_ylim(0, 115)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.yaxis.set_major_formatter(lambda value, _: percent(value / 100, 0))
+    ax.grid(axis="y", color="#e6e6e6")
+    ax.set_axisbelow(True)
+    _plain(ax)
+    ax.tick_params(axis="x", length=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+
+
+def trend_chart(trend: Trend, title: str, caption: str, fmt: ImageFormat) -> bytes:
+    width = max(WIDTH, 5.5 + 1.1 * len(trend.points))
+    figure = _titled_figure(3.6, title, caption, width=width)
+    draw_trend(figure.add_subplot(), trend)
     return render(figure, fmt)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from polls.analytics.tally import Segment
 from polls.analytics.timeline import Timeline
+from polls.analytics.trend import Trend, TrendPoint
 from polls.forms.kinds import QuestionTally, Share
 from polls.i18n import gettext, local_date, number, percent
 
@@ -97,3 +98,42 @@ def timeline_alt(timeline: Timeline, min_group_size: int) -> str:
         for run in timeline.runs
     )
     return gettext("Responses over time, cumulative: %(steps)s.", steps=steps)
+
+
+def trend_label(trend: Trend, label: str) -> str:
+    return gettext(label) if trend.translate_labels else label
+
+
+def trend_point_name(point: TrendPoint) -> str:
+    return local_date(point.when)
+
+
+def trend_alt(trend: Trend) -> str:
+    """The trend as one paragraph: the question, then each poll with its shares, or why
+    they are not shown."""
+    parts = []
+    for point in trend.points:
+        name = trend_point_name(point)
+        if point.status == "hidden":
+            parts.append(f"{name}: {trend_hidden(point.min_group_size)}")
+        elif point.status == "differs":
+            parts.append(f"{name}: {question_differs()}")
+        else:
+            cells = ", ".join(
+                f"{trend_label(trend, label)} {percent(share)}"
+                for label, share in zip(trend.labels, point.shares or (), strict=True)
+            )
+            parts.append(f"{name} ({sample_size(point.responses or 0)}): {cells}")
+    return gettext(
+        "Trend across the polls of the series: %(question)s %(polls)s.",
+        question=_sentence(trend.text),
+        polls="; ".join(parts),
+    )
+
+
+def question_differs() -> str:
+    return gettext("the question was asked differently")
+
+
+def trend_hidden(min_group_size: int) -> str:
+    return gettext("hidden: fewer than %(k)s responses", k=number(min_group_size))

@@ -175,6 +175,14 @@ class PollPages(Controller):
     ) -> Response[bytes]:
         return file_response(await renders.chart(principal, poll_id, name, by))
 
+    @get("/polls/{poll_id:int}/trends/{name:str}")
+    async def trend(
+        self, principal: CurrentPrincipal, poll_id: RowId, name: FromPath[str]
+    ) -> Response[bytes]:
+        """A question of this poll across its series (``{position}.svg``)."""
+        poll = await polls.get(principal, poll_id)
+        return file_response(await renders.trend_chart(principal, poll.series, name, poll.id))
+
     @get("/polls/{poll_id:int}/report.pdf")
     async def report(
         self,

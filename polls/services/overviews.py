@@ -29,6 +29,9 @@ class ResultsOverview:
     chart_alts: dict[int, str]
     """Question id -> the alt text of its chart (or heatmap, with a breakdown)."""
     timeline_alt: str
+    trend_alts: dict[int, str]
+    """Question id -> the alt text of its trend across the series; empty while the series
+    has fewer than two opened polls."""
 
     @property
     def response_rate(self) -> float | None:
@@ -48,4 +51,11 @@ async def results_overview(principal: Principal, poll_id: int, by: str | None) -
     tallied = await results.results_for(poll, by)
     headcount = await units.subtree_headcount(await units.get(poll.unit_id))
     alts = renders.chart_alt_texts(poll, tallied)
-    return ResultsOverview(poll, tallied, headcount, alts, await renders.timeline_alt_text(poll))
+    return ResultsOverview(
+        poll,
+        tallied,
+        headcount,
+        alts,
+        await renders.timeline_alt_text(poll),
+        await renders.trend_alt_texts(principal, poll),
+    )

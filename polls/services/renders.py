@@ -25,10 +25,11 @@ from anyio import to_thread
 from polls.analytics import describe
 from polls.analytics.exports import responses_table, summary_table, to_csv, to_xlsx
 from polls.analytics.timeline import build_timeline
+from polls.analytics.trend import CHARTED_KINDS, Trend
 from polls.errors import N_, InvalidInput, NotFound
-from polls.i18n import get_locale, gettext
+from polls.i18n import get_locale, gettext, number
 from polls.models import Poll, Principal
-from polls.services import polls, results, units
+from polls.services import polls, results, trends, units
 from polls.services.cache import FreshCache, new_cache
 from polls.services.polls import now
 
@@ -228,3 +229,70 @@ async def export(
         return poll.id, Rendered(content, MEDIA_TYPES[fmt], filename)
 
     return await _rendered.get_or_load(key, load)
+
+
+TREND_NAME = re.compile(r"^(?P<position>\d{1,4})\.(?P<fmt>png|svg)$")
+
+
+def parse_trend_name(name: str) -> tuple[int, ImageFormat]:
+    """``3.png`` or ``3.svg``: the question at position 3 (1-based)."""
+    found = TREND_NAME.match(name)
+    if found is None or int(found["position"]) < 1:
+        raise NotFound(N_("There is no such chart."))
+    return int(found["position"]), "svg" if found["fmt"] == "svg" else "png"
+
+
+async def trend_chart(
+    principal: Principal, series: str, name: str, reference_poll_id: int | None = None
+) -> Rendered:
+    """A question across the series' polls the principal sees: each option's share per poll.
+    Keyed on every one of those polls' state, so a new response anywhere in the series (or
+    another set of visible polls) draws it anew."""
+    position, fmt = parse_trend_name(name)
+    found = await trends.series_polls(principal, series)
+    if not found:
+        raise NotFound(N_("There is no such trend."))
+    reference = next((p for p in found if p.id == reference_poll_id), found[-1])
+    states = [(p.id, p.version, *await results.results_state(p.id)) for p in found]
+    key = "|".join(map(str, ("trend", series, position, reference.id, get_locale(), fmt, states)))
+
+    async def load() -> tuple[int, Rendered]:
+        from polls.analytics import charts
+
+        trend = await trends.trend_of(found, position, reference)
+        caption = trend_caption(trend)
+        draw = partial(charts.trend_chart, trend, trend_title(trend), caption, fmt)
+        return reference.id, Rendered(await to_thread.run_sync(draw), MEDIA_TYPES[fmt])
+
+    return await _rendered.get_or_load(key, load)
+
+
+def trend_title(trend: Trend) -> str:
+    return gettext("Trend: %(question)s", question=trend.text)
+
+
+def trend_caption(trend: Trend) -> str:
+    first, last = trend.points[0], trend.points[-1]
+    span = describe.period(first.when, last.when)
+    return gettext(
+        "Share of each answer in %(n)s polls of the series · %(period)s",
+        n=number(len(trend.points)),
+        period=span,
+    )
+
+
+async def trend_alt_texts(principal: Principal, poll: Poll) -> dict[int, str]:
+    """Question id -> the alt text of its trend chart on ``poll``'s results page; empty
+    while the series has fewer than two opened polls the principal sees."""
+    found = await trends.series_polls(principal, poll.series)
+    if len(found) < 2:
+        return {}
+    reference = next((p for p in found if p.id == poll.id), found[-1])
+    tallied = await trends.tallies(found)
+    alts = {}
+    for question in reference.questions:
+        if question.kind not in CHARTED_KINDS:
+            continue
+        trend = await trends.trend_of(found, question.position + 1, reference, tallied)
+        alts[question.id] = describe.trend_alt(trend)
+    return alts

@@ -42,6 +42,7 @@ class Scene:
     draft: int
     open: OpenPoll
     placement: int
+    series: str
 
     def url(self, template: str) -> str:
         return template.format(
@@ -50,6 +51,7 @@ class Scene:
             code=self.open.code,
             placement=self.placement,
             question=self.open.questions[0]["id"],
+            series=self.series,
         )
 
 
@@ -179,6 +181,12 @@ ENDPOINTS = (
     ),
     Endpoint(
         "GET",
+        "/api/v1/series/{series_id:str}/trend/{name:str}",
+        "/api/v1/series/{series}/trend/1.png",
+        READ_POLL,  # an outsider sees no poll of the series: 404
+    ),
+    Endpoint(
+        "GET",
         "/api/v1/polls/{poll_id:int}/placements",
         "/api/v1/polls/{poll}/placements",
         READ_POLL,
@@ -248,7 +256,8 @@ async def scene(client: httpx.AsyncClient, world: World) -> Scene:
     placements = await client.get(
         f"/api/v1/polls/{opened.id}/placements", headers=world.auth("officer")
     )
-    return Scene(draft["id"], opened, placements.json()[0]["id"])
+    read = await client.get(f"/api/v1/polls/{opened.id}", headers=world.auth("officer"))
+    return Scene(draft["id"], opened, placements.json()[0]["id"], read.json()["series"])
 
 
 @pytest.mark.parametrize("role", ROLES)

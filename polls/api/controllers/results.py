@@ -69,3 +69,24 @@ class ResultFilesController(Controller):
     ) -> Response[bytes]:
         """As ``export.csv``, as an Excel workbook."""
         return file_response(await renders.export(principal, poll_id, "xlsx", kind, by))
+
+
+class TrendController(Controller):
+    path = "/api/v1/series"
+    tags = ["results"]
+    guards = [requires_token]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get("/{series_id:str}/trend/{name:str}", media_type="image/png")
+    async def trend(
+        self,
+        principal: CurrentPrincipal,
+        series_id: FromPath[str],
+        name: FromPath[str],
+    ) -> Response[bytes]:
+        """``{question_position}.png`` or ``.svg`` (1-based): that question across the
+        series' polls the caller sees (``series`` of a poll), each option's share per poll.
+        A poll below its minimum group size shows as hidden, one whose question changed as
+        asked differently; neither with its numbers. 404 when the caller sees no poll of the
+        series."""
+        return file_response(await renders.trend_chart(principal, series_id, name))
