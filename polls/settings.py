@@ -53,6 +53,10 @@ class Settings:
     secure_cookies: bool = False
     sqlite_synchronous: str = "FULL"
     debug: bool = False
+    live_check_seconds: float = 2.0
+    """How often each open live view asks the database whether the poll has new responses."""
+    live_max_seconds: float = 3600.0
+    """A live view's event stream ends after this long; the browser reconnects by itself."""
     telegram_bot_token: str = field(default="", repr=False)
     """From BotFather; empty means the Telegram features answer that they are not set up."""
     telegram_bot_username: str = ""

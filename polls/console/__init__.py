@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from polls.console.live import LivePages
 from polls.console.polls import PollPages
 from polls.console.session import SessionPages
 from polls.console.sharing import SharingPages
 
-ROUTES: list[ControllerRouterHandler] = [SessionPages, PollPages, SharingPages]
+ROUTES: list[ControllerRouterHandler] = [SessionPages, PollPages, LivePages, SharingPages]
