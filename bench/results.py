@@ -104,9 +104,9 @@ async def fill(url: str, poll_id: int, n: int) -> None:
             [(*r[:5], r[5].isoformat(sep=" "), *r[6:]) for r in responses],
         )
         many(
-            "INSERT INTO answer (response, question, option, value_int, value_text) "
-            "VALUES (?, ?, ?, ?, ?)",
-            answers,
+            "INSERT INTO answer (response, poll, question, option, value_int, value_text) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(a[0], poll_id, *a[1:]) for a in answers],
         )
         connection.commit()
         connection.close()
@@ -117,9 +117,9 @@ async def fill(url: str, poll_id: int, n: int) -> None:
             responses,
         )
         await pg.executemany(
-            "INSERT INTO answer (response, question, option, value_int, value_text) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            answers,
+            "INSERT INTO answer (response, poll, question, option, value_int, value_text) "
+            "VALUES ($1, $2, $3, $4, $5, $6)",
+            [(a[0], poll_id, *a[1:]) for a in answers],
         )
         await pg.execute("SELECT setval('response_id_seq', (SELECT MAX(id) FROM response))")
         await pg.execute("ANALYZE")

@@ -147,6 +147,9 @@ class Answer(Table):
     option = ForeignKey(Option, null=True, default=None)
     value_int = Integer(null=True, default=None)
     value_text = Text(null=True, default=None)
+    poll = ForeignKey(Poll, null=True, default=None, index=False)
+    """The response's poll again, so a poll's tallies read one index, no join (an index
+    ``(poll, question, option, value_int)`` is made by a migration)."""
 
 
 class DuplicateKey(Table):

@@ -53,6 +53,33 @@ async def _grouped(poll_id: int, column: str) -> tuple[dict, dict, dict]:
     return by_segment, segment_counts, segment_answered
 
 
+async def _overall(poll_id: int) -> SegmentCounts:
+    """The whole poll as one segment, read from ``answer``'s own indexes, without a join."""
+    responses = await t.Response.raw(
+        'SELECT COUNT(*) AS n FROM "response" WHERE "poll" = {}', poll_id
+    )
+    counts = await t.Answer.raw(
+        'SELECT "question" AS q, "option" AS o, "value_int" AS v, COUNT(*) AS n FROM "answer" '
+        'WHERE "poll" = {} GROUP BY "question", "option", "value_int"',
+        poll_id,
+    )
+    answered = await t.Answer.raw(
+        'SELECT "question" AS q, COUNT(DISTINCT "response") AS n FROM "answer" '
+        'WHERE "poll" = {} GROUP BY "question"',
+        poll_id,
+    )
+    by_question: dict = defaultdict(lambda: defaultdict(int))
+    for row in counts:
+        by_question[row["q"]][(row["o"], row["v"])] += row["n"]
+    return SegmentCounts(
+        "all",
+        "",
+        responses[0]["n"] if responses else 0,
+        by_question,
+        {row["q"]: row["n"] for row in answered},
+    )
+
+
 async def _texts(poll: Poll) -> dict[int, list[str]]:
     text_ids = [q.id for q in poll.questions if q.kind == "text"]
     if not text_ids:
@@ -106,7 +133,15 @@ async def results(principal: Principal, poll_id: int, by: str | None = None) -> 
 async def results_for(poll: Poll, by: str | None) -> PollResults:
     if by is not None and by not in BREAKDOWNS:
         raise InvalidInput({"by": N_("Break down by placement, unit or channel.")})
-    column = _COLUMN[by] if by else "channel"
+    if by is None:
+        return build_results(
+            poll,
+            [await _overall(poll.id)],
+            await _texts(poll),
+            breakdown_by=None,
+            other_label=gettext("Other (small groups merged)"),
+        )
+    column = _COLUMN[by]
     by_segment, counts, answered = await _grouped(poll.id, column)
     if by == "unit":
         segments_def, mapping = await _segment_labels(poll, by, set(by_segment))

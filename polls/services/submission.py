@@ -35,9 +35,10 @@ INSERT_RESPONSE = (
     '"receipt", "idempotency_key") VALUES ({}, {}, {}, {}, {}, {}, {}) RETURNING "id"'
 )
 INSERT_ANSWERS = (
-    'INSERT INTO "answer" ("response", "question", "option", "value_int", "value_text") VALUES '
+    'INSERT INTO "answer" ("response", "poll", "question", "option", "value_int", "value_text") '
+    "VALUES "
 )
-ANSWER_VALUES = "({}, {}, {}, {}, {})"
+ANSWER_VALUES = "({}, {}, {}, {}, {}, {})"
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
             response_id = inserted[0]["id"]
             yield (
                 INSERT_ANSWERS + ", ".join([ANSWER_VALUES] * len(answer_values)),
-                [value for row in answer_values for value in (response_id, *row)],
+                [value for row in answer_values for value in (response_id, poll.id, *row)],
             )
 
     try:
