@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting
+from polls.errors import AlreadyAnswered, InvalidAnswers, PollNotAccepting
 from polls.forms.assets import FORM_SCRIPT
 from polls.forms.submitting import Target, device_token, remember_device, submit, target
 from polls.i18n import get_locale, gettext, local_datetime
@@ -256,6 +255,3 @@ class FormPages(Controller):
     @get("/privacy")
     async def privacy(self) -> Template:
         return Template(template_name="form/privacy.html")
-
-
-__all__ = ["N_", "FormPages", "RequestEncodingType"]
