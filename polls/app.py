@@ -24,13 +24,14 @@ from polls.api.controllers.results import ResultFilesController, TrendController
 from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.telegram import TelegramPublishController, TelegramWebhookController
 from polls.api.controllers.units import OfficerController, UnitController
+from polls.api.controllers.zalo import ZaloWebhookController
 from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
 from polls.links import UppercaseLinks
 from polls.messengers.bot import TelegramBot
 from polls.ratelimit import RateLimiter, counter_for
-from polls.services import placements
+from polls.services import placements, zalo
 from polls.settings import Settings
 from polls.templating import environment
 from polls.web import SECURITY_HEADERS, handle_error, remember_locale, set_request_locale
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         if settings.telegram_configured
         else None
     )
+    zalo_api = zalo.api_for(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             await counter.close()
             if bot is not None:
                 await bot.aclose()
+            if zalo_api is not None:
+                await zalo_api.aclose()
             if owns_engine:
                 await db.stop(engine)
 
@@ -116,6 +120,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             SharingController,
             TelegramPublishController,
             TelegramWebhookController,
+            ZaloWebhookController,
             UnitController,
             OfficerController,
             FormPages,
@@ -156,4 +161,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     app.state.limiter = limiter
     app.state.telegram = bot
+    app.state.zalo = zalo.setup_for(settings, zalo_api) if zalo_api is not None else None
     return app

@@ -129,6 +129,102 @@ def cmd_issue_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _zalo_setup(settings: Settings) -> Any:
+    from polls.services import zalo
+
+    api = zalo.api_for(settings)
+    if api is None:
+        print("error: Zalo is not set up: set ZALO_APP_ID and ZALO_APP_SECRET", file=sys.stderr)
+        return None
+    return zalo.setup_for(settings, api)
+
+
+def _zalo_call(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run ``work(setup)``; a refusal is printed (never a token) and gives exit status 2."""
+    from polls.errors import DomainError
+    from polls.messengers.zalo import ZaloApiError
+
+    setup = _zalo_setup(settings)
+    if setup is None:
+        return None
+
+    async def call() -> Any:
+        try:
+            return await work(setup)
+        finally:
+            await setup.api.aclose()
+
+    try:
+        return _run(settings, call)
+    except ZaloApiError as error:
+        print(f"error: Zalo refused: {error}", file=sys.stderr)
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+    return None
+
+
+def _valid_until(expires_at: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def cmd_zalo_auth_url(settings: Settings, args: argparse.Namespace) -> int:
+    import secrets
+
+    from polls.messengers import zalo
+
+    if not settings.zalo_configured:
+        print("error: Zalo is not set up: set ZALO_APP_ID and ZALO_APP_SECRET", file=sys.stderr)
+        return 2
+    verifier = zalo.new_code_verifier()
+    url = zalo.permission_url(
+        settings.zalo_oauth_base,
+        settings.zalo_app_id,
+        settings.zalo_redirect_uri,
+        verifier,
+        secrets.token_urlsafe(8),
+    )
+    print("1. An admin of the Official Account opens this address and allows the app:")
+    print(url)
+    print(f"2. Zalo then opens {settings.zalo_redirect_uri}?code=...; copy the code.")
+    print("3. Keep this code verifier in the shell (not in a file) for the next step:")
+    print(f"   export ZALO_CODE_VERIFIER={verifier}")
+    print("4. Within 10 minutes run: polls zalo exchange-code <code>")
+    return 0
+
+
+def cmd_zalo_exchange_code(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.services import zalo
+
+    verifier = args.verifier or os.environ.get("ZALO_CODE_VERIFIER", "")
+    if not verifier:
+        print("error: give the code verifier printed by auth-url", file=sys.stderr)
+        return 2
+    _migrate(settings)
+
+    async def exchange(setup: Any) -> Any:
+        return await zalo.store_pair(setup, await setup.api.exchange_code(args.code, verifier))
+
+    token = _zalo_call(settings, exchange)
+    if token is None:
+        return 2
+    print(
+        f"Zalo token pair stored; the access token is valid until {_valid_until(token.expires_at)}"
+    )
+    return 0
+
+
+def cmd_zalo_refresh(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.services import zalo
+
+    token = _zalo_call(settings, zalo.refresh_after)
+    if token is None:
+        return 2
+    print(f"Zalo access token refreshed; valid until {_valid_until(token.expires_at)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="polls", description="Anonymous opinion polls.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -153,6 +249,20 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     token.add_argument("--label", default="")
     token.set_defaults(func=cmd_issue_token)
+    zalo = commands.add_parser("zalo", help="authorize the Zalo Official Account")
+    zalo_commands = zalo.add_subparsers(dest="zalo_command", required=True)
+    zalo_commands.add_parser(
+        "auth-url", help="print the address where an OA admin allows the app"
+    ).set_defaults(func=cmd_zalo_auth_url)
+    exchange = zalo_commands.add_parser("exchange-code", help="store the first token pair")
+    exchange.add_argument("code")
+    exchange.add_argument(
+        "--verifier", default="", help="the code verifier (default: $ZALO_CODE_VERIFIER)"
+    )
+    exchange.set_defaults(func=cmd_zalo_exchange_code)
+    zalo_commands.add_parser(
+        "refresh", help="refresh the access token now (refresh tokens are single-use)"
+    ).set_defaults(func=cmd_zalo_refresh)
     return root
 
 

@@ -69,9 +69,31 @@ class Settings:
     telegram_init_data_max_age: int = 3600
     """Seconds a Mini App's signed launch data stays acceptable after it was issued."""
 
+    zalo_app_id: str = ""
+    """The Zalo app's id (developers.zalo.me); empty means the Zalo features are off."""
+    zalo_app_secret: str = field(default="", repr=False)
+    """The app's secret: OAuth calls and ``appsecret_proof``."""
+    zalo_oa_secret_key: str = field(default="", repr=False)
+    """The OA Secret Key of the app's Webhook page (not the app secret): webhook signatures."""
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_openapi_base: str = "https://openapi.zalo.me"
+    zalo_graph_base: str = "https://graph.zalo.me"
+    zalo_oa_unit: str = ""
+    """The slug of the unit whose open polls the OA offers; empty means the root unit."""
+    zalo_redirect_uri: str = ""
+    """The OAuth callback registered for the app; empty means ``BASE_URL`` itself."""
+
     @property
     def telegram_configured(self) -> bool:
         return bool(self.telegram_bot_token)
+
+    @property
+    def zalo_configured(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_app_secret)
+
+    @property
+    def zalo_webhook_configured(self) -> bool:
+        return self.zalo_configured and bool(self.zalo_oa_secret_key)
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,7 +132,19 @@ class Settings:
                 env.get("TELEGRAM_API_BASE", "").strip() or cls.telegram_api_base
             ).rstrip("/"),
             telegram_init_data_max_age=_int(env, "TELEGRAM_INIT_DATA_MAX_AGE", 3600),
+            zalo_app_id=env.get("ZALO_APP_ID", "").strip(),
+            zalo_app_secret=env.get("ZALO_APP_SECRET", "").strip(),
+            zalo_oa_secret_key=env.get("ZALO_OA_SECRET_KEY", "").strip(),
+            zalo_oauth_base=_base(env, "ZALO_OAUTH_BASE", cls.zalo_oauth_base),
+            zalo_openapi_base=_base(env, "ZALO_OPENAPI_BASE", cls.zalo_openapi_base),
+            zalo_graph_base=_base(env, "ZALO_GRAPH_BASE", cls.zalo_graph_base),
+            zalo_oa_unit=env.get("ZALO_OA_UNIT", "").strip(),
+            zalo_redirect_uri=env.get("ZALO_REDIRECT_URI", "").strip() or base_url,
         )
+
+
+def _base(env: Mapping[str, str], name: str, default: str) -> str:
+    return (env.get(name, "").strip() or default).rstrip("/")
 
 
 def _dev_secret() -> str:

@@ -11,6 +11,7 @@ Anonymity shapes this file (shared/DESIGN.md, "Rules that always hold"):
 from __future__ import annotations
 
 from piccolo.columns import (
+    BigInt,
     Boolean,
     Date,
     ForeignKey,
@@ -159,6 +160,30 @@ class DuplicateKey(Table):
     poll = ForeignKey(Poll, null=False, index=True)
 
 
+class ZaloToken(Table):
+    """The Official Account's OAuth token pair: one row (``id`` 1), both tokens sealed with
+    a key derived from the server secret. ``generation`` counts refreshes: a refresh is
+    claimed by setting ``lease_until`` on the generation it saw and stored by moving to the
+    next one (compare-and-swap), so across processes a refresh token is sent to Zalo once."""
+
+    id = Integer(primary_key=True)
+    access_token = Text()
+    refresh_token = Text()
+    expires_at = BigInt()
+    """Epoch seconds when the access token expires."""
+    generation = Integer(default=1)
+    lease_until = BigInt(null=True, default=None)
+    """Epoch seconds until which one process is refreshing; None when nobody is."""
+
+
+class ZaloEvent(Table):
+    """Webhook events already handled (Zalo retries): ``HMAC(server secret, event
+    identity)`` and when it was seen, kept a day. Nothing about the follower."""
+
+    key = Varchar(length=64, primary_key=True)
+    seen_at = BigInt()
+
+
 TABLES: tuple[type[Table], ...] = (
     Unit,
     Officer,
@@ -171,4 +196,6 @@ TABLES: tuple[type[Table], ...] = (
     Response,
     Answer,
     DuplicateKey,
+    ZaloToken,
+    ZaloEvent,
 )

@@ -19,7 +19,7 @@ ANY_ROUTE = {
     400: "The request is malformed (not JSON, not UTF-8, too deeply nested)",
     415: "The content type is not accepted",
     422: "Some fields need correcting; `errors` names them",
-    503: "The database is briefly unreachable",
+    503: "The database or a messenger is briefly unreachable, or a messenger is not set up",
 }
 WITH_A_BODY = {413: "The request body is too large"}
 BEHIND_A_TOKEN = {
@@ -30,6 +30,7 @@ BEHIND_A_TOKEN = {
 }
 CHANGES = {409: "The change clashes with the poll's state"}
 SUBMISSION = {
+    401: "Messenger credentials refused (Telegram launch data, a Zalo Mini App token)",
     404: "No poll behind this code",
     409: "This device or account has answered the poll already",
     410: "The poll is not open (draft, not yet open, or closed)",

@@ -38,7 +38,9 @@ BREAKDOWNS = {
 
 DUPLICATE_POLICIES = {
     "device": N_("One answer per phone"),
-    "messenger": N_("One answer per Telegram account (opened in Telegram only)"),
+    "messenger": N_(
+        "One answer per Telegram or Zalo account (opened in Telegram or the Zalo Mini App only)"
+    ),
     "none": N_("No limit (shared devices)"),
 }
 

@@ -1,6 +1,6 @@
 """What every HTTP way of answering shares before the one submission path: find the poll by
-its placement code, take the device token or the Telegram launch data, apply the rate
-limits."""
+its placement code, take the device token, the Telegram launch data or the Zalo Mini App's
+token, apply the rate limits."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from litestar import Request, Response
 
 from polls import privacy
 from polls.errors import N_, DomainError, NotConfigured, Unauthorized
-from polls.messengers import telegram
-from polls.models import Channel, Placement, Receipt
+from polls.messengers import telegram, zalo
+from polls.models import Channel, Placement, PlacementKind, Receipt
 from polls.ratelimit import RateLimiter
 from polls.services import placements
+from polls.services import zalo as zalo_service
 from polls.services.submission import Submission, submit_response
 from polls.web import client_address, settings_of
 
@@ -67,6 +68,14 @@ def telegram_launch(request: Request) -> telegram.LaunchData | None:
         ) from None
 
 
+def zalo_token(request: Request) -> str | None:
+    """The Mini App user's token of an ``Authorization: zalo <access token>`` header."""
+    token = zalo.access_token_from_header(request.headers.get("authorization"))
+    if token is not None and request.app.state.zalo is None:
+        raise NotConfigured(N_("Zalo is not set up on this server."))
+    return token
+
+
 async def _launch_placement(found: Target, start_param: str) -> Placement:
     """The placement the signed start parameter names; it must belong to the same poll."""
     named = await target(start_param)
@@ -87,14 +96,20 @@ async def submit(
     device token the response should carry (a new one for a first-time device)."""
     token = device_token(request) or privacy.new_device_token()
     launch = telegram_launch(request)
+    zalo_user_token = zalo_token(request) if launch is None else None
     limiter: RateLimiter = request.app.state.limiter
     await limiter.check(device=token, address=client_address(request))
     placement = found.placement
-    subject = token
+    subject, vouched = token, False
+    if channel == Channel.WEB and placement.kind == PlacementKind.ZALO:
+        channel = Channel.ZALO  # the web form in Zalo's in-app browser, from the OA's link
     if launch is not None:
-        channel, subject = Channel.TELEGRAM, launch.subject
+        channel, subject, vouched = Channel.TELEGRAM, launch.subject, True
         if launch.start_param is not None:
             placement = await _launch_placement(found, launch.start_param)
+    elif zalo_user_token is not None:
+        subject = await zalo_service.mini_app_subject(request.app.state.zalo, zalo_user_token)
+        channel, vouched = Channel.ZALO, True
     receipt = await submit_response(
         found.poll,
         Submission(
@@ -102,6 +117,7 @@ async def submit(
             channel=channel,
             placement=placement,
             subject=subject,
+            messenger_account=vouched,
             submission_id=submission_id,
         ),
         secret=settings_of(request).secret_key,

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from piccolo.query.functions.aggregate import Count, Sum
 
@@ -81,15 +82,45 @@ async def add(
         if not unit.path.startswith(poll.unit_path):
             raise InvalidInput({"unit": N_("The placement's unit must belong to the poll's unit.")})
         unit_id = unit.id
+    row = t.Placement(
+        poll=poll.id,
+        code=await _free_code(),
+        label=label.strip(),
+        kind=kind,
+        unit=unit_id,
+        chat_id=chat_id,
+    )
+    await row.save()
+    return await get(principal, row.id)
+
+
+async def _free_code() -> str:
     for _ in range(10):
         code = codes.new_code()
         if not await t.Placement.exists().where(t.Placement.code == code):
             break
-    row = t.Placement(
-        poll=poll.id, code=code, label=label.strip(), kind=kind, unit=unit_id, chat_id=chat_id
-    )
-    await row.save()
-    return await get(principal, row.id)
+    return code
+
+
+async def channel_placement(poll: Poll, kind: PlacementKind, label: str) -> Placement:
+    """The poll's first placement of ``kind``, made when it has none: where a messenger's
+    own replies send people, so their answers are counted under that channel."""
+
+    def first() -> Any:
+        return (
+            _query()
+            .where(t.Placement.poll == poll.id, t.Placement.kind == kind.value)
+            .order_by(t.Placement.id)
+            .first()
+        )
+
+    row = await first()
+    if row is None:
+        await t.Placement(
+            poll=poll.id, code=await _free_code(), label=label, kind=kind.value
+        ).save()
+        row = await first()  # the first of two made at once is the one both use
+    return _placement(row)
 
 
 async def get(principal: Principal, placement_id: int) -> Placement:

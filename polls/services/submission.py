@@ -48,8 +48,11 @@ class Submission:
     channel: Channel = Channel.WEB
     placement: Placement | None = None
     subject: str | None = None
-    """Who may answer only once: a device token, or a messenger account id (``telegram:<id>``)
-    vouched for by the messenger's signature. Never stored: only its per-poll HMAC is."""
+    """Who may answer only once: a device token, or a messenger account id (``telegram:<id>``,
+    ``zalo:<id>``) vouched for by the messenger. Never stored: only its per-poll HMAC is."""
+    messenger_account: bool = False
+    """The subject is a messenger account the messenger vouched for (Telegram's signed launch
+    data, Zalo's Graph API), not a device: only such answers count on ``messenger`` polls."""
     submission_id: str | None = None
 
 
@@ -100,13 +103,15 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
     if replay:
         return replay
     check_accepting(poll)
-    if poll.duplicate_policy == DuplicatePolicy.MESSENGER and (
-        submission.channel not in MESSENGER_CHANNELS or not submission.subject
+    if poll.duplicate_policy == DuplicatePolicy.MESSENGER and not (
+        submission.messenger_account
+        and submission.channel in MESSENGER_CHANNELS
+        and submission.subject
     ):
         raise Unauthorized(
             N_(
-                "This poll is answered inside Telegram, once per account. "
-                "Open it from the union's Telegram group or bot."
+                "This poll is answered inside Telegram or Zalo, once per account. "
+                "Open it from the union's Telegram group or bot, or its Zalo Mini App."
             )
         )
     rows, errors = parse_answers(poll.questions, _answers_by_question(poll, submission.answers))
