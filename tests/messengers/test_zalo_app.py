@@ -55,7 +55,6 @@ async def zalo_client(make_client: MakeClient, fake: FakeZalo, **changes: Any) -
             "zalo_oauth_base": fake.url,
             "zalo_openapi_base": fake.url,
             "zalo_graph_base": fake.url,
-            "debug": True,
             **changes,
         }
     )
