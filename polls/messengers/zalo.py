@@ -177,7 +177,12 @@ def _refusal(endpoint: str, body: dict[str, Any]) -> ZaloApiError:
     if code in TOKEN_ERRORS:
         return AccessTokenInvalid(endpoint, code, description)
     if code in WINDOW_ERRORS:
-        return OutsideReplyWindow(endpoint, code, description)
+        return OutsideReplyWindow(
+            endpoint,
+            code,
+            f"{description} (outside the reply window: the follower has not written to the OA "
+            "recently, or the OA's message quota is spent)",
+        )
     return ZaloApiError(endpoint, code, description)
 
 

@@ -385,6 +385,8 @@ async def handle_event(event: Mapping[str, Any], setup: ZaloSetup) -> None:
         return
     try:
         await send_text(setup, user_id, await polls_message(setup))
+    except zalo.OutsideReplyWindow as error:
+        log.info("zalo: reply not sent (%s): outside the reply window", error.error_code)
     except zalo.ZaloApiError as error:
         log.warning("zalo: reply not sent (%s)", error.error_code)
     except (httpx.HTTPError, NotConfigured, NotFound, Unavailable) as error:

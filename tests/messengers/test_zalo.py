@@ -208,6 +208,7 @@ async def test_refusals_by_kind(fake_zalo: FakeZalo) -> None:
     with pytest.raises(OutsideReplyWindow) as outside:
         await api.send_text(access, FOLLOWER, "Xin chào")
     assert outside.value.error_code == -230
+    assert "outside the reply window" in str(outside.value)
     fake_zalo.followers.add(FOLLOWER)
     fake_zalo.expire_access_tokens()
     with pytest.raises(AccessTokenInvalid) as expired:

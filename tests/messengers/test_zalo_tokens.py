@@ -34,6 +34,17 @@ def fake_zalo() -> Iterator[FakeZalo]:
     yield from serve(FakeZalo())
 
 
+@pytest.fixture(autouse=True)
+def only_pytest_logs() -> Iterator[None]:
+    """Every app made by an earlier test pointed the root logger at that test's captured
+    stderr, closed since; these tests make no app, so they log to pytest's handlers only."""
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = []
+    yield
+    root.handlers = saved
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = time.time()
