@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from polls import privacy
@@ -221,16 +222,21 @@ def to_csv(table: Table) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _xlsx_cell(value: Cell) -> Cell:
+    """Control characters (a label typed with one) have no place in a worksheet: dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def to_xlsx(table: Table) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = table.title[:31]
-    sheet.append(list(table.header))
+    sheet.append([_xlsx_cell(value) for value in table.header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(list(row))
+        sheet.append([_xlsx_cell(value) for value in row])
     formats = dict.fromkeys(table.percent_columns, "0.0%") | dict.fromkeys(
         table.date_columns, "yyyy-mm-dd"
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import random
 from collections import Counter
 from datetime import date
 
-from polls.analytics.exports import Table, released_segments, to_csv
+from openpyxl import load_workbook
+
+from polls.analytics.exports import Table, released_segments, to_csv, to_xlsx
 
 DAY = date(2026, 11, 26)
 
@@ -63,3 +66,13 @@ def test_csv_starts_with_a_byte_order_mark() -> None:
     content = to_csv(Table("t", ("Phương án", "Tỷ lệ"), (("Bảng tin", 0.5),), (1,)))
     assert content.startswith(b"\xef\xbb\xbf")
     assert content.decode("utf-8-sig").splitlines() == ["Phương án,Tỷ lệ", 'Bảng tin,"50,0"']
+
+
+def test_control_characters_are_dropped_from_a_worksheet() -> None:
+    table = Table("Kết quả", ("Điểm\x01 đăng", "n"), (("Nhà\x00 ăn\x1f", 3),))
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert sheet is not None
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["Điểm đăng", "n"],
+        ["Nhà ăn", 3],
+    ]
