@@ -171,7 +171,7 @@ class RedisSendStore:
         return f"{self._prefix}:slots"
 
     @staticmethod
-    def _state(raw: bytes | None) -> ChatState:
+    def _state(raw: bytes | str | None) -> ChatState:
         if not raw:
             return ChatState()
         data = json.loads(raw)
@@ -187,7 +187,8 @@ class RedisSendStore:
                 try:
                     await pipe.watch(chat_key, slots_key)
                     state = self._state(await pipe.get(chat_key))
-                    taken = {int(s) for s in await pipe.zrangebyscore(slots_key, oldest, "+inf")}
+                    members = await pipe.zrangebyscore(slots_key, oldest, "+inf")
+                    taken = {int(str(s, "ascii")) for s in members if isinstance(s, bytes)}
                     chosen = decide(state, taken)
                     after = _after(state, chosen.when, self._limits)
                     pipe.multi()
