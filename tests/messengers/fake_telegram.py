@@ -79,8 +79,9 @@ class FakeTelegram:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     """(method in lower case, parameters) of every accepted or refused request."""
     paths: list[str] = field(default_factory=list)
-    fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    """Scripted replies (status, body) used before any check, first in first out."""
+    fail_next: list[tuple[int, dict[str, Any]] | None] = field(default_factory=list)
+    """Scripted replies (status, body) used before any check, first in first out; None
+    lets that request through as usual."""
     migrated: dict[int, int] = field(default_factory=dict)
     """Old group id -> its supergroup's id."""
     blocked: set[int | str] = field(default_factory=set)
@@ -106,8 +107,9 @@ class FakeTelegram:
             self.calls.append((method, params))
             if method not in METHODS:
                 return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
-            if self.fail_next:
-                return self.fail_next.pop(0)
+            scripted = self.fail_next.pop(0) if self.fail_next else None
+            if scripted is not None:
+                return scripted
             try:
                 result = getattr(self, "_" + method)(params)
             except Refusal as refusal:
