@@ -11,6 +11,7 @@ Anonymity shapes this file (shared/DESIGN.md, "Rules that always hold"):
 from __future__ import annotations
 
 from piccolo.columns import (
+    BigInt,
     Boolean,
     Date,
     ForeignKey,
@@ -159,6 +160,15 @@ class DuplicateKey(Table):
     poll = ForeignKey(Poll, null=False, index=True)
 
 
+class TelegramUpdate(Table):
+    """Telegram updates already taken in, so a redelivered one is not handled twice (by any
+    process). Only Telegram's update counter and when it came (unix seconds, to prune after
+    a day): nothing about who sent it."""
+
+    update_id = BigInt(primary_key=True)
+    received = BigInt(index=True)
+
+
 TABLES: tuple[type[Table], ...] = (
     Unit,
     Officer,
@@ -171,4 +181,5 @@ TABLES: tuple[type[Table], ...] = (
     Response,
     Answer,
     DuplicateKey,
+    TelegramUpdate,
 )

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from polls import db
 from polls import tables as t
 from polls.analytics import describe
 from polls.analytics.trend import CHARTED_KINDS
+from polls.db import WriteSteps
 from polls.errors import (
     N_,
     Conflict,
@@ -41,6 +44,14 @@ from polls.models import PlacementKind, Poll, PollStatus, Principal, Question
 from polls.services import placements, polls, renders, results
 
 log = logging.getLogger("polls.telegram")
+
+UPDATES_KEPT_FOR = 24 * 3600
+"""Telegram keeps an undelivered update for at most a day, so a day of ids is enough."""
+CLAIM_UPDATE = (
+    'INSERT INTO "telegram_update" ("update_id", "received") VALUES ({}, {}) '
+    'ON CONFLICT ("update_id") DO NOTHING RETURNING "update_id"'
+)
+PRUNE_UPDATES = 'DELETE FROM "telegram_update" WHERE "received" < {}'
 
 
 @dataclass(frozen=True)
@@ -252,6 +263,25 @@ async def _start_reply(payload: str, setup: BotSetup) -> tuple[str, dict[str, An
     button = web_app_button(gettext("Open the poll"), f"{setup.base_url}/tg/{found.placement.code}")
     text = _poll_text(found.poll, gettext("Your answers are anonymous. Tap the button to answer."))
     return text, inline_keyboard(button)
+
+
+async def first_delivery(update: Mapping[str, Any], now: float | None = None) -> bool:
+    """Whether this update is new: its ``update_id`` is claimed in the database (a unique
+    key), so when Telegram redelivers an update (the webhook answered late or not at all)
+    only the first delivery is handled, whichever process receives them. Claimed before
+    handling: an update whose handling failed is not tried again (a lost reply beats a
+    double one). An update without an id is not handled at all."""
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < 2**63:
+        return False
+    moment = int(time.time() if now is None else now)
+
+    def claim() -> WriteSteps[bool]:
+        claimed = yield (CLAIM_UPDATE, [update_id, moment])
+        yield (PRUNE_UPDATES, [moment - UPDATES_KEPT_FOR])
+        return bool(claimed)
+
+    return await db.write(t.TelegramUpdate._meta.db, claim)
 
 
 async def handle_update(update: Mapping[str, Any], setup: BotSetup) -> None:

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
-from itertools import pairwise
+from itertools import count, pairwise
 from typing import Any
 
 import httpx
@@ -471,9 +471,17 @@ def test_the_caption_stays_within_telegrams_limit() -> None:
 # --- the webhook ----------------------------------------------------------------------------
 
 
-def start_update(text: str, chat_type: str = "private", chat_id: int = PRIVATE_CHAT_ID) -> dict:
+UPDATE_IDS = count(1000)
+
+
+def start_update(
+    text: str,
+    chat_type: str = "private",
+    chat_id: int = PRIVATE_CHAT_ID,
+    update_id: int | None = None,
+) -> dict:
     return {
-        "update_id": 1000,
+        "update_id": next(UPDATE_IDS) if update_id is None else update_id,
         "message": {
             "message_id": 5,
             "date": 1760000000,
@@ -522,6 +530,7 @@ async def test_start_answers_with_the_poll_and_a_web_app_button(
         start_update(f"/start {poll.code}", "supergroup", -100999),
         start_update("hello"),
         {"update_id": 1, "edited_message": {}},
+        {"message": start_update(f"/start {poll.code}")["message"]},  # no update_id
     ):
         assert (await tg.post("/webhooks/telegram", json=update, headers=hook())).status_code == 200
     assert len(fake_telegram.sent()) == 4
@@ -548,6 +557,51 @@ async def test_the_webhook_without_settings_is_503(client: httpx.AsyncClient) ->
 async def test_the_webhook_refuses_a_body_that_is_not_json(tg: httpx.AsyncClient) -> None:
     sent = await tg.post("/webhooks/telegram", content=b"{", headers=hook())
     assert sent.status_code == 400
+
+
+async def test_a_redelivered_update_is_handled_once_across_two_app_instances(
+    make_client: Callable[..., Awaitable[httpx.AsyncClient]],
+    world: World,
+    fake_telegram: FakeTelegram,
+) -> None:
+    settings = {
+        "base_url": BASE_URL,
+        "telegram_bot_token": BOT_TOKEN,
+        "telegram_bot_username": "congdoan_test_bot",
+        "telegram_app_name": "phieu",
+        "telegram_webhook_secret": WEBHOOK_SECRET,
+        "telegram_api_base": fake_telegram.url,
+    }
+    first, second = await make_client(**settings), await make_client(**settings)
+    assert first.app is not second.app  # type: ignore[attr-defined]
+    poll = await create_open_poll(first, world)
+    update = start_update(f"/start {poll.code}", update_id=777000)
+    for app in (first, second, first, second):
+        sent = await app.post("/webhooks/telegram", json=update, headers=hook())
+        assert sent.status_code == 200, sent.text
+    assert len(fake_telegram.sent()) == 1
+    # the next update is new to both; a redelivery of it, to either, is not
+    for app in (second, first):
+        await app.post(
+            "/webhooks/telegram",
+            json=start_update(f"/start {poll.code}", update_id=777001),
+            headers=hook(),
+        )
+    assert len(fake_telegram.sent()) == 2
+    assert await t.TelegramUpdate.count() == 2
+
+
+async def test_handled_update_ids_are_pruned_after_a_day(db: object) -> None:
+    from polls.services.telegram import first_delivery
+
+    day = 24 * 3600
+    assert await first_delivery({"update_id": 5}, now=1_000_000)
+    assert not await first_delivery({"update_id": 5}, now=1_000_000 + 60)
+    assert await first_delivery({"update_id": 6}, now=1_000_000 + day + 1)
+    assert await t.TelegramUpdate.select(t.TelegramUpdate.update_id) == [{"update_id": 6}]
+    for odd in ({"update_id": "7"}, {"update_id": True}, {"update_id": -1}, {"update_id": 2**70}):
+        assert not await first_delivery(odd)
+    assert await t.TelegramUpdate.count() == 1
 
 
 # --- anonymity ------------------------------------------------------------------------------

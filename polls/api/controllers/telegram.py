@@ -102,13 +102,16 @@ class TelegramWebhookController(Controller):
     @post("/webhooks/telegram", guards=[requires_telegram_secret], status_code=200)
     async def update(self, request: Request) -> Response[dict[str, bool]]:
         """Acknowledge at once; the reply is sent after the response (Telegram retries a
-        webhook that answers slowly or with an error)."""
+        webhook that answers slowly or with an error). An update delivered before, to this
+        process or another, is acknowledged and not handled again."""
         try:
             update: Any = await request.json()
         except Exception:
             raise DomainError(N_("The request body is not valid JSON.")) from None
         if not isinstance(update, dict):
             raise DomainError(N_("The request body is not valid JSON."))
+        if not await telegram.first_delivery(update):
+            return Response({"ok": True})
         return Response(
             {"ok": True},
             background=BackgroundTask(telegram.handle_update, update, bot_setup(request)),
