@@ -111,7 +111,9 @@ def _chat(chat_id: str) -> int | str:
 def _refusal(error: BotApiError) -> DomainError:
     """The domain error for a message Telegram (or our own scheduler) would not send."""
     if isinstance(error, SendDeferred):
-        return RateLimited(retry_after=error.retry_after)
+        limited = RateLimited(retry_after=error.retry_after)
+        limited.message = DEFERRED
+        return limited
     if isinstance(error, ChatUnreachable):
         return Conflict(UNREACHABLE)
     return Conflict(REFUSED)
