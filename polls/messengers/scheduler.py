@@ -109,7 +109,7 @@ class SendStore(Protocol):
         its plan (unless it raised)."""
         ...
 
-    async def pause(self, chat: str, until: float) -> None: ...
+    async def pause(self, chat: str, now: float, until: float) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -144,7 +144,7 @@ class MemorySendStore:
         self._slots.add(chosen.slot)
         return chosen
 
-    async def pause(self, chat: str, until: float) -> None:
+    async def pause(self, chat: str, now: float, until: float) -> None:
         state = self._chats.setdefault(chat, ChatState())
         state.paused_until = max(state.paused_until, until)
 
@@ -205,7 +205,7 @@ class RedisSendStore:
                 except WatchError:
                     continue
 
-    async def pause(self, chat: str, until: float) -> None:
+    async def pause(self, chat: str, now: float, until: float) -> None:
         key = self._chat_key(chat)
         async with self._redis.pipeline(transaction=True) as pipe:
             while True:
@@ -214,7 +214,7 @@ class RedisSendStore:
                     state = self._state(await pipe.get(key))
                     state.paused_until = max(state.paused_until, until)
                     pipe.multi()
-                    ttl = self._ttl + math.ceil(max(0.0, until - time.time()))
+                    ttl = self._ttl + math.ceil(max(0.0, until - now))
                     pipe.set(
                         key,
                         json.dumps({"times": state.times, "paused_until": state.paused_until}),
@@ -274,7 +274,8 @@ class SendScheduler:
 
     async def pause(self, chat_id: int | str, seconds: float) -> None:
         """Telegram asked to wait ``seconds`` before writing to this chat again."""
-        await self._store.pause(self._key(chat_id), self._clock() + seconds)
+        now = self._clock()
+        await self._store.pause(self._key(chat_id), now, now + seconds)
 
     async def close(self) -> None:
         await self._store.close()
