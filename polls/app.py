@@ -30,6 +30,7 @@ from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
 from polls.links import UppercaseLinks
 from polls.messengers.bot import TelegramBot
+from polls.messengers.scheduler import scheduler_for
 from polls.ratelimit import RateLimiter, counter_for
 from polls.services import placements, zalo
 from polls.settings import Settings
@@ -77,7 +78,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
 
     bot = (
-        TelegramBot(settings.telegram_bot_token, settings.telegram_api_base)
+        TelegramBot(
+            settings.telegram_bot_token,
+            settings.telegram_api_base,
+            scheduler=scheduler_for(
+                settings.redis_url, _derived_key(settings.secret_key, "telegram-send").hex()
+            ),
+        )
         if settings.telegram_configured
         else None
     )

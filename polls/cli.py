@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -222,6 +223,115 @@ def cmd_zalo_refresh(settings: Settings, args: argparse.Namespace) -> int:
     if token is None:
         return 2
     print(f"Zalo access token refreshed; valid until {_valid_until(token.expires_at)}")
+
+
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _with_bot(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run ``work(bot)``; the token stays inside the bot (never printed, never logged)."""
+    from polls.messengers.bot import TelegramBot
+
+    async def main() -> Any:
+        bot = TelegramBot(settings.telegram_bot_token, settings.telegram_api_base)
+        try:
+            return await work(bot)
+        finally:
+            await bot.aclose()
+
+    return asyncio.run(main())
+
+
+def _call_telegram(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """``work``'s result, or None after printing why Telegram could not be asked."""
+    import httpx
+
+    from polls.messengers.bot import BotApiError
+
+    try:
+        return _with_bot(settings, work)
+    except BotApiError as error:
+        print(f"error: Telegram refused: {error.error_code} {error.description}", file=sys.stderr)
+    except httpx.HTTPError as error:
+        # the exception's text could name the request; only its kind is printed
+        print(
+            f"error: cannot reach {settings.telegram_api_base} ({type(error).__name__})",
+            file=sys.stderr,
+        )
+    return None
+
+
+def cmd_telegram_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.messengers.bot import ALLOWED_UPDATES
+
+    if not settings.telegram_bot_token:
+        return _fail("TELEGRAM_BOT_TOKEN is not set")
+    secret = settings.telegram_webhook_secret
+    if not secret:
+        return _fail(
+            "TELEGRAM_WEBHOOK_SECRET is not set; without it anyone could post updates to the "
+            "webhook (generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if not WEBHOOK_SECRET.fullmatch(secret):
+        return _fail("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+    url = f"{settings.base_url.rstrip('/')}/webhooks/telegram"
+    if not url.startswith("https://") and not args.allow_http:
+        return _fail(
+            f"BASE_URL must start with https:// (Telegram calls only HTTPS webhooks), not "
+            f"{settings.base_url}; --allow-http is for a local Bot API server"
+        )
+    done = _call_telegram(
+        settings,
+        lambda bot: bot.set_webhook(url, secret, list(ALLOWED_UPDATES)),
+    )
+    if done is None:
+        return 1
+    print(f"webhook set: {url}")
+    print(f"updates sent to it: {', '.join(ALLOWED_UPDATES)}")
+    return 0
+
+
+def _yes(value: object) -> str:
+    return "yes" if value else "no"
+
+
+def cmd_telegram_info(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    if not settings.telegram_bot_token:
+        return _fail("TELEGRAM_BOT_TOKEN is not set")
+
+    async def ask(bot: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        return await bot.get_me(), await bot.get_webhook_info()
+
+    found = _call_telegram(settings, ask)
+    if found is None:
+        return 1
+    me, hook = found
+    print(
+        f"bot:              @{me.get('username', '?')} ({me.get('first_name', '')}, id {me['id']})"
+    )
+    print(f"joins groups:     {_yes(me.get('can_join_groups'))}")
+    print(f"reads all group messages: {_yes(me.get('can_read_all_group_messages'))}")
+    if settings.telegram_bot_username and me.get("username") != settings.telegram_bot_username:
+        print(f"warning: TELEGRAM_BOT_USERNAME is {settings.telegram_bot_username}")
+    expected = f"{settings.base_url.rstrip('/')}/webhooks/telegram"
+    print(f"webhook:          {hook.get('url') or '(none set)'}")
+    if hook.get("url") and hook["url"] != expected:
+        print(f"warning: this server expects {expected}")
+    print(f"pending updates:  {hook.get('pending_update_count', 0)}")
+    if hook.get("allowed_updates"):
+        print(f"allowed updates:  {', '.join(hook['allowed_updates'])}")
+    if hook.get("max_connections"):
+        print(f"max connections:  {hook['max_connections']}")
+    if hook.get("last_error_date"):
+        when = datetime.fromtimestamp(int(hook["last_error_date"]), UTC)
+        print(f"last error:       {when:%Y-%m-%d %H:%M} UTC: {hook.get('last_error_message', '')}")
     return 0
 
 
@@ -263,6 +373,21 @@ def parser() -> argparse.ArgumentParser:
     zalo_commands.add_parser(
         "refresh", help="refresh the access token now (refresh tokens are single-use)"
     ).set_defaults(func=cmd_zalo_refresh)
+    telegram = commands.add_parser("telegram", help="the Telegram bot: webhook and status")
+    telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
+    webhook = telegram_commands.add_parser(
+        "set-webhook",
+        help="point the bot's webhook at BASE_URL/webhooks/telegram with TELEGRAM_WEBHOOK_SECRET",
+    )
+    webhook.add_argument(
+        "--allow-http",
+        action="store_true",
+        help="accept a BASE_URL that is not https (a local Bot API server only)",
+    )
+    webhook.set_defaults(func=cmd_telegram_set_webhook)
+    telegram_commands.add_parser(
+        "info", help="the bot (getMe) and its webhook (getWebhookInfo); never the token"
+    ).set_defaults(func=cmd_telegram_info)
     return root
 
 

@@ -184,6 +184,15 @@ class ZaloEvent(Table):
     seen_at = BigInt()
 
 
+class TelegramUpdate(Table):
+    """Telegram updates already taken in, so a redelivered one is not handled twice (by any
+    process). Only Telegram's update counter and when it came (unix seconds, to prune after
+    a day): nothing about who sent it."""
+
+    update_id = BigInt(primary_key=True)
+    received = BigInt(index=True)
+
+
 TABLES: tuple[type[Table], ...] = (
     Unit,
     Officer,
@@ -198,4 +207,5 @@ TABLES: tuple[type[Table], ...] = (
     DuplicateKey,
     ZaloToken,
     ZaloEvent,
+    TelegramUpdate,
 )

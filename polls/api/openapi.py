@@ -37,6 +37,11 @@ SUBMISSION = {
     429: "Too many submissions; see Retry-After",
 }
 
+TELEGRAM_SEND = {
+    429: "Telegram's sending limits for the chat are reached; see Retry-After",
+    503: "Telegram is not set up on this server, or the database is briefly unreachable",
+}
+
 
 def _spec(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=ErrorRead, description=description)
@@ -53,6 +58,8 @@ def declare_error_responses(app: Litestar) -> None:
                 codes |= WITH_A_BODY | CHANGES
             if requires_token in handler.resolve_guards():
                 codes |= BEHIND_A_TOKEN
+            if route.path.endswith(("/publish", "/share-results")):
+                codes |= TELEGRAM_SEND
             if route.path.startswith("/api/v1/forms/"):
                 codes |= SUBMISSION if "POST" in methods else {404: SUBMISSION[404]}
             declared = dict(handler.responses or {})

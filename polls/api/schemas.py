@@ -131,6 +131,30 @@ class PublishRead(Struct):
     message_id: int
 
 
+class ShareResultsCreate(Struct, forbid_unknown_fields=True):
+    chat_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    """A chat's numeric id (e.g. ``-1001234567890``) or a public channel's ``@username``."""
+    lang: Annotated[str, Meta(max_length=5)] | None = None
+    """``vi`` or ``en``; the request's language unless given."""
+
+
+class SharedMessageRead(Struct):
+    kind: Literal["chart", "notice"]
+    """A question's chart (a photo), or the notice that results are not shown yet."""
+    message_id: int
+    question_id: int | None = None
+
+
+class SharedResultsRead(Struct):
+    chat_id: str
+    """Where the messages went (a group's new id, if it had become a supergroup)."""
+    lang: str
+    messages: list[SharedMessageRead]
+    complete: bool
+    """False when Telegram refused a message after the first; ``detail`` says why."""
+    detail: str | None = None
+
+
 class UnitRead(Struct):
     slug: str
     name: str

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import groupby
-from typing import Any
+from typing import Any, Literal
 
+from litestar import Request
 from litestar.response import Redirect, Template
 
 from polls.console.labels import GLOBALS
+from polls.errors import DomainError, InvalidInput
+from polls.i18n import gettext
 from polls.models import Principal
+
+FLASH = "flash"
 
 
 def count_texts(texts: Sequence[str]) -> list[tuple[str, int]]:
@@ -33,3 +38,28 @@ def page(
 def see_other(path: str) -> Redirect:
     """After a POST: go to ``path`` with a GET (303), so a reload does not post again."""
     return Redirect(path=path, status_code=303)
+
+
+def flash(request: Request, kind: Literal["ok", "error"], text: str) -> None:
+    """A message for the next page this browser opens (after a POST's redirect), kept in
+    the signed session cookie; ``text`` is already in the reader's language."""
+    request.set_session({**(request.session or {}), FLASH: {"kind": kind, "text": text}})
+
+
+def take_flash(request: Request) -> dict[str, str] | None:
+    """The message waiting for this page, if any, removed so it shows once."""
+    session = request.session or {}
+    note = session.get(FLASH)
+    if note is None:
+        return None
+    request.set_session({key: value for key, value in session.items() if key != FLASH})
+    if not isinstance(note, dict) or note.get("kind") not in ("ok", "error"):
+        return None
+    return {"kind": str(note["kind"]), "text": str(note.get("text", ""))}
+
+
+def error_text(error: DomainError) -> str:
+    """A domain error as one sentence in the reader's language (field errors spelt out)."""
+    if isinstance(error, InvalidInput) and error.errors:
+        return " ".join(gettext(message) for message in error.errors.values())
+    return gettext(error.message, error.params)

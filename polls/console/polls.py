@@ -19,7 +19,8 @@ from polls.api.guards import (
     requires_session,
 )
 from polls.console import drafting
-from polls.console.pages import page, see_other
+from polls.console.pages import page, see_other, take_flash
+from polls.console.sharing import telegram_actions
 from polls.errors import N_, Conflict, InvalidInput
 from polls.i18n import gettext
 from polls.models import PollStatus, Principal
@@ -139,7 +140,7 @@ class PollPages(Controller):
         form = await request.form()
         typed = {
             name: value.strip() if isinstance(value := form.get(name), str) else ""
-            for name in ("label", "kind", "unit")
+            for name in ("label", "kind", "unit", "chat_id")
         }
         try:
             await placements.add(
@@ -148,6 +149,7 @@ class PollPages(Controller):
                 label=typed["label"],
                 kind=typed["kind"],
                 unit_slug=typed["unit"] or None,
+                chat_id=(typed["chat_id"] or None) if typed["kind"] == "telegram" else None,
             )
         except InvalidInput as error:
             return await _poll_page(
@@ -158,12 +160,20 @@ class PollPages(Controller):
     @get("/polls/{poll_id:int}/results")
     async def results(
         self,
+        request: Request,
         principal: CurrentPrincipal,
         poll_id: RowId,
         by: FromQuery[str | None] = None,
     ) -> Response:
         overview = await overviews.results_overview(principal, poll_id, by or None)
-        return page("results.html", principal, overview=overview, by=by or None)
+        return page(
+            "results.html",
+            principal,
+            overview=overview,
+            by=by or None,
+            flash=take_flash(request),
+            telegram=telegram_actions(request),
+        )
 
     @get("/polls/{poll_id:int}/charts/{name:str}")
     async def chart(
@@ -230,6 +240,8 @@ async def _poll_page(
         overview=overview,
         poll_status=overview.poll.effective_status(now()).value,
         base_url=settings_of(request).base_url.rstrip("/"),
-        typed=typed or {"label": "", "kind": "canteen", "unit": ""},
+        typed=typed or {"label": "", "kind": "canteen", "unit": "", "chat_id": ""},
         errors=_translated(errors or {}),
+        flash=take_flash(request),
+        telegram=telegram_actions(request),
     )

@@ -1,15 +1,62 @@
-"""The console's downloads of a poll's QR codes, posters and table cards: the API's, behind
-the console's session instead of a token."""
+"""The console's downloads of a poll's QR codes, posters and table cards (the API's, behind
+the console's session instead of a token), and its Telegram actions: publishing a placement
+to its chat, and sharing a poll's charts to a chat; each comes back to its page with a
+message saying what happened."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 
 from polls.api.controllers.sharing import pdf_response, svg_response
-from polls.api.guards import CurrentPrincipal, RowId, provide_principal, requires_session
-from polls.services import sharing
+from polls.api.controllers.telegram import bot_setup
+from polls.api.guards import (
+    CurrentPrincipal,
+    RowId,
+    provide_principal,
+    requires_runner,
+    requires_session,
+)
+from polls.console.pages import error_text, flash, see_other
+from polls.errors import DomainError, Forbidden, NotFound
+from polls.i18n import gettext, ngettext
+from polls.services import placements, sharing, telegram
 from polls.web import settings_of
+
+
+def telegram_actions(request: Request) -> dict[str, bool]:
+    """Which Telegram actions this server can do: sharing needs the bot's token, publishing
+    its username and Mini App name too. The pages say so instead of offering a failure."""
+    setup = bot_setup(request)
+    return {
+        "share": setup.bot is not None,
+        "publish": setup.bot is not None and bool(setup.bot_username and setup.app_name),
+    }
+
+
+def _field(form: dict, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _shared_text(shared: telegram.SharedResults) -> str:
+    charts = sum(1 for m in shared.messages if m.kind == "chart")
+    if not charts:
+        return gettext(
+            "Results are not shown yet, so no chart was sent: the chat %(chat)s was told "
+            "from how many responses they appear.",
+            chat=shared.chat_id,
+        )
+    sent = ngettext(
+        "Sent %(n)s chart to the Telegram chat %(chat)s.",
+        "Sent %(n)s charts to the Telegram chat %(chat)s.",
+        charts,
+        n=charts,
+        chat=shared.chat_id,
+    )
+    if shared.stopped:
+        return f"{sent} {gettext('The rest was not sent:')} {gettext(shared.stopped)}"
+    return sent
 
 
 class SharingPages(Controller):
@@ -45,3 +92,39 @@ class SharingPages(Controller):
     ) -> Response[bytes]:
         content = await sharing.posters_for_poll(principal, poll_id, settings_of(request).base_url)
         return pdf_response(content, f"posters-poll-{poll_id}.pdf")
+
+    @post("/placements/{placement_id:int}/publish", guards=[requires_runner])
+    async def publish(
+        self, request: Request, principal: CurrentPrincipal, placement_id: RowId
+    ) -> Response:
+        placement = await placements.get(principal, placement_id)
+        try:
+            published = await telegram.publish(principal, placement_id, bot_setup(request))
+        except DomainError as error:
+            flash(request, "error", error_text(error))
+        else:
+            text = gettext("Posted to the Telegram chat %(chat)s.", chat=published.chat_id)
+            flash(request, "ok", text)
+        return see_other(f"/console/polls/{placement.poll_id}#placements")
+
+    @post("/polls/{poll_id:int}/share-results")
+    async def share_results(
+        self, request: Request, principal: CurrentPrincipal, poll_id: RowId
+    ) -> Response:
+        """Viewers may share what they may read, as in the API."""
+        form = dict(await request.form())
+        try:
+            shared = await telegram.share_results(
+                principal,
+                poll_id,
+                _field(form, "chat_id"),
+                _field(form, "lang") or None,
+                bot_setup(request),
+            )
+        except (NotFound, Forbidden):
+            raise
+        except DomainError as error:
+            flash(request, "error", error_text(error))
+        else:
+            flash(request, "error" if shared.stopped else "ok", _shared_text(shared))
+        return see_other(f"/console/polls/{poll_id}/results#share")

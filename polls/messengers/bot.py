@@ -3,10 +3,15 @@
 
     BotApiError             a reply with ``ok: false`` we cannot recover from
     ├── ChatUnreachable     403: the bot was blocked, or removed from the chat
-    └── ChatMigrated        the group became a supergroup (``migrate_to_chat_id``)
+    ├── ChatMigrated        the group became a supergroup (``migrate_to_chat_id``)
+    └── SendDeferred        our own scheduler: the chat's next turn is too far away
 
-``call`` waits out a 429's ``retry_after`` (bounded) and tries again; ``send_message``
-follows a migration once and reports the chat's new id, so the caller can store it.
+Every message to a chat waits its turn in the ``SendScheduler`` (Telegram's per-chat,
+per-group and global limits, shared by the app's processes through Redis when configured).
+``call`` waits out a 429's ``retry_after`` (bounded: the chat is paused for every sender)
+and tries again; ``send_message`` and ``send_photo`` follow a migration once and report the
+chat's new id, so the caller can store it. ``send_photo`` uploads the image as
+multipart/form-data.
 
 The bot token is part of every method's URL, and httpx logs the URLs it requests; so the
 client asks for ``/<method>`` and a transport in front of the network sends a copy of the
@@ -17,6 +22,7 @@ and message texts are never logged either.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,8 +30,12 @@ from typing import Any
 
 import httpx
 
+from polls.messengers.scheduler import SendBacklog, SendScheduler, scheduler_for
+
 log = logging.getLogger("polls.telegram")
 
+ALLOWED_UPDATES = ("message",)
+"""The update types the bot handles (``/start`` in a private chat); Telegram sends no other."""
 MAX_ATTEMPTS = 3
 MAX_RETRY_AFTER = 30
 """Seconds a request may wait for Telegram's flood control before giving up."""
@@ -41,6 +51,14 @@ class BotApiError(Exception):
 
 class ChatUnreachable(BotApiError):
     """The bot may no longer write to the chat; retrying will not help."""
+
+
+class SendDeferred(BotApiError):
+    """Telegram's limits put this chat's next message further away than we wait."""
+
+    def __init__(self, method: str, wait: float) -> None:
+        super().__init__(method, 429, "Too Many Requests: deferred by the send scheduler")
+        self.retry_after = max(1, int(wait + 0.999))
 
 
 class ChatMigrated(BotApiError):
@@ -102,6 +120,7 @@ class TelegramBot:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_retry_after: int = MAX_RETRY_AFTER,
+        scheduler: SendScheduler | None = None,
     ) -> None:
         self._client = httpx.AsyncClient(
             base_url=api_base.rstrip("/"),
@@ -110,14 +129,42 @@ class TelegramBot:
         )
         self._sleep = sleep
         self._max_retry_after = max_retry_after
+        self.scheduler = scheduler or scheduler_for("")
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self.scheduler.close()
 
-    async def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
-        """The ``result`` of one Bot API method, after waiting out flood control."""
+    async def _post(
+        self, method: str, params: dict[str, Any], files: dict[str, Any] | None
+    ) -> httpx.Response:
+        if not files:
+            return await self._client.post(f"/{method}", json=params)
+        # multipart: every field is text, objects (reply_markup) as JSON strings
+        fields = {
+            key: value if isinstance(value, str) else json.dumps(value)
+            for key, value in params.items()
+        }
+        return await self._client.post(f"/{method}", data=fields, files=files)
+
+    async def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> Any:
+        """The ``result`` of one Bot API method, after waiting out flood control. A method
+        with a ``chat_id`` waits its turn in the scheduler before every attempt."""
+        params = params or {}
+        chat = params.get("chat_id")
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            reply = await self._client.post(f"/{method}", json=params or {})
+            if chat is not None:
+                try:
+                    await self.scheduler.wait_turn(chat)
+                except SendBacklog as backlog:
+                    raise SendDeferred(method, backlog.wait) from None
+            reply = await self._post(method, params, files)
             try:
                 body = reply.json()
             except ValueError:
@@ -134,7 +181,10 @@ class TelegramBot:
                 if retry_after > self._max_retry_after:
                     log.warning("telegram %s: flood control asks for %ss", method, retry_after)
                     raise BotApiError(method, code, description)
-                await self._sleep(retry_after)
+                if chat is not None:
+                    await self.scheduler.pause(chat, retry_after)
+                else:
+                    await self._sleep(retry_after)
                 continue
             migrated = parameters.get("migrate_to_chat_id")
             if isinstance(migrated, int):
@@ -166,13 +216,39 @@ class TelegramBot:
             result = await self.call("sendMessage", {**params, "chat_id": moved.chat_id})
             return Sent(int(result["message_id"]), moved.chat_id, migrated=True)
 
-    async def set_webhook(self, url: str, secret_token: str) -> Any:
+    async def send_photo(
+        self,
+        chat_id: int | str,
+        png: bytes,
+        *,
+        caption: str = "",
+        filename: str = "chart.png",
+        parse_mode: str | None = "HTML",
+    ) -> Sent:
+        """Upload a PNG with its caption (at most 1024 characters once parsed)."""
+        params: dict[str, Any] = {"chat_id": str(chat_id)}
+        if caption:
+            params["caption"] = caption
+            if parse_mode:
+                params["parse_mode"] = parse_mode
+        files = {"photo": (filename, png, "image/png")}
+        try:
+            result = await self.call("sendPhoto", params, files=files)
+            return Sent(int(result["message_id"]), chat_id)
+        except ChatMigrated as moved:
+            params["chat_id"] = str(moved.chat_id)
+            result = await self.call("sendPhoto", params, files=files)
+            return Sent(int(result["message_id"]), moved.chat_id, migrated=True)
+
+    async def set_webhook(
+        self, url: str, secret_token: str, allowed_updates: list[str] | None = None
+    ) -> Any:
         return await self.call(
             "setWebhook",
             {
                 "url": url,
                 "secret_token": secret_token,
-                "allowed_updates": ["message"],
+                "allowed_updates": allowed_updates or list(ALLOWED_UPDATES),
             },
         )
 

@@ -1,4 +1,5 @@
-"""Telegram: a placement's poll posted to its chat, and the bot's answer to ``/start <code>``.
+"""Telegram: a placement's poll posted to its chat, a poll's charts shared to a chat, and the
+bot's answer to ``/start <code>``.
 
 The bot talks to chats, never about people: the chat id of a private chat is the person's
 Telegram id, so it is used for the reply and then forgotten; nothing here stores or logs it.
@@ -8,26 +9,49 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from polls import db
 from polls import tables as t
-from polls.errors import N_, Conflict, InvalidInput, NotConfigured, NotFound
-from polls.i18n import LOCALES, gettext, using_locale
+from polls.analytics import describe
+from polls.analytics.trend import CHARTED_KINDS
+from polls.db import WriteSteps
+from polls.errors import (
+    N_,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotConfigured,
+    NotFound,
+    RateLimited,
+)
+from polls.i18n import LOCALES, get_locale, gettext, using_locale
 from polls.messengers import telegram
 from polls.messengers.bot import (
     BotApiError,
     ChatUnreachable,
+    SendDeferred,
+    Sent,
     TelegramBot,
     inline_keyboard,
     url_button,
     web_app_button,
 )
-from polls.models import PlacementKind, Poll, PollStatus, Principal
-from polls.services import placements, polls
+from polls.models import PlacementKind, Poll, PollStatus, Principal, Question
+from polls.services import placements, polls, renders, results
 
 log = logging.getLogger("polls.telegram")
+
+UPDATES_KEPT_FOR = 24 * 3600
+"""Telegram keeps an undelivered update for at most a day, so a day of ids is enough."""
+CLAIM_UPDATE = (
+    'INSERT INTO "telegram_update" ("update_id", "received") VALUES ({}, {}) '
+    'ON CONFLICT ("update_id") DO NOTHING RETURNING "update_id"'
+)
+PRUNE_UPDATES = 'DELETE FROM "telegram_update" WHERE "received" < {}'
 
 
 @dataclass(frozen=True)
@@ -47,8 +71,52 @@ class Published:
     message_id: int
 
 
+@dataclass(frozen=True)
+class SharedMessage:
+    kind: Literal["chart", "notice"]
+    """A question's chart as a photo, or a text message."""
+    message_id: int
+    question_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SharedResults:
+    chat_id: str
+    """Where the messages went (a group's new id, if it had become a supergroup)."""
+    lang: str
+    messages: tuple[SharedMessage, ...]
+    stopped: str | None = None
+    """Why the rest was not sent (a msgid), None when everything was."""
+
+
+NOT_CONFIGURED = N_(
+    "Telegram is not set up on this server: it needs TELEGRAM_BOT_TOKEN, "
+    "TELEGRAM_BOT_USERNAME and TELEGRAM_APP_NAME."
+)
+UNREACHABLE = N_(
+    "The bot can no longer post in this chat: it was removed or blocked. "
+    "Add the bot to the chat again, then try again."
+)
+REFUSED = N_(
+    "Telegram did not accept the message. Check the chat id, and that the bot "
+    "is a member of the group (an admin of a channel)."
+)
+DEFERRED = N_("Telegram's sending limits for this chat are reached. Try again in a minute.")
+
+
 def _chat(chat_id: str) -> int | str:
     return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+
+def _refusal(error: BotApiError) -> DomainError:
+    """The domain error for a message Telegram (or our own scheduler) would not send."""
+    if isinstance(error, SendDeferred):
+        limited = RateLimited(retry_after=error.retry_after)
+        limited.message = DEFERRED
+        return limited
+    if isinstance(error, ChatUnreachable):
+        return Conflict(UNREACHABLE)
+    return Conflict(REFUSED)
 
 
 def _poll_text(poll: Poll, invitation: str) -> str:
@@ -70,12 +138,7 @@ async def publish(principal: Principal, placement_id: int, setup: BotSetup) -> P
     placement = await placements.get(principal, placement_id)
     poll = await polls.get_for_change(principal, placement.poll_id)
     if setup.bot is None or not setup.bot_username or not setup.app_name:
-        raise NotConfigured(
-            N_(
-                "Telegram is not set up on this server: it needs TELEGRAM_BOT_TOKEN, "
-                "TELEGRAM_BOT_USERNAME and TELEGRAM_APP_NAME."
-            )
-        )
+        raise NotConfigured(NOT_CONFIGURED)
     if placement.kind != PlacementKind.TELEGRAM or not placement.chat_id:
         raise InvalidInput(
             {"chat_id": N_("Only a Telegram placement that names a chat can be published.")}
@@ -88,23 +151,92 @@ async def publish(principal: Principal, placement_id: int, setup: BotSetup) -> P
         markup = inline_keyboard(url_button(gettext("Answer the poll"), link))
     try:
         sent = await setup.bot.send_message(_chat(placement.chat_id), text, reply_markup=markup)
-    except ChatUnreachable:
-        await _remember_chat(placement.id, placement.chat_id, unreachable=True)
-        raise Conflict(
-            N_(
-                "The bot can no longer post in this chat: it was removed or blocked. "
-                "Add the bot to the chat again, then publish."
-            )
-        ) from None
-    except BotApiError:
-        raise Conflict(
-            N_(
-                "Telegram did not accept the message. Check the chat id, and that the bot "
-                "is a member of the group (an admin of a channel)."
-            )
-        ) from None
+    except BotApiError as error:
+        if isinstance(error, ChatUnreachable):
+            await _remember_chat(placement.id, placement.chat_id, unreachable=True)
+        raise _refusal(error) from None
     await _remember_chat(placement.id, str(sent.chat_id), unreachable=False)
     return Published(chat_id=str(sent.chat_id), message_id=sent.message_id)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def share_caption(poll: Poll, question: Question, responses: int) -> str:
+    """The photo's caption (HTML): the poll's title, the question, n and the poll's period;
+    clipped so it stays well within Telegram's 1024 characters (counted once the HTML is
+    parsed) whatever the officer wrote."""
+    title = _clip(poll.title, 250)
+    asked = _clip(f"{question.position + 1}. {question.text}", 600)
+    period = describe.period(poll.opens_at or poll.created_at, poll.closes_at)
+    facts = " · ".join(p for p in (describe.sample_size(responses), period) if p)
+    return f"<b>{html.escape(title)}</b>\n{html.escape(asked)}\n{html.escape(facts)}"
+
+
+def _not_yet_text(poll: Poll) -> str:
+    return "\n".join(
+        (
+            f"<b>{html.escape(_clip(poll.title, 250))}</b>",
+            html.escape(describe.not_yet_visible(poll.min_group_size)),
+        )
+    )
+
+
+async def share_results(
+    principal: Principal, poll_id: int, chat_id: str, lang: str | None, setup: BotSetup
+) -> SharedResults:
+    """Send each charted question's chart to a chat as a photo with its caption, in ``lang``
+    (the current locale unless told). A poll below its minimum group size sends no chart,
+    only a short message saying from how many responses results appear; free-text
+    questions are never sent. Whoever may read the poll's results may share them.
+
+    Sending stops at the first message Telegram refuses: when that is the first, the
+    refusal is the answer; otherwise what was sent is, with why the rest was not."""
+    poll = await polls.get(principal, poll_id)
+    if setup.bot is None:
+        raise NotConfigured(NOT_CONFIGURED)
+    errors = {}
+    chat_id = chat_id.strip()
+    if not placements.TELEGRAM_CHAT.fullmatch(chat_id):
+        errors["chat_id"] = N_(
+            "A Telegram chat is a number (e.g. -1001234567890) or a channel's @username."
+        )
+    if lang is not None and lang not in LOCALES:
+        errors["lang"] = N_("Choose Vietnamese (vi) or English (en).")
+    if errors:
+        raise InvalidInput(errors)
+    if poll.status == PollStatus.DRAFT:
+        raise Conflict(N_("A draft has no results to share yet."))
+    charted = [q for q in poll.questions if q.kind in CHARTED_KINDS]
+    if not charted:
+        raise Conflict(N_("This poll has no question with a chart (free text is not charted)."))
+    language = lang or get_locale()
+    chat: int | str = _chat(chat_id)
+    sent: list[SharedMessage] = []
+    with using_locale(language):
+        tallied = await results.results_for(poll, None)
+        try:
+            if not tallied.questions_visible:
+                message = await setup.bot.send_message(chat, _not_yet_text(poll))
+                chat = message.chat_id
+                sent.append(SharedMessage("notice", message.message_id))
+            for question in charted if tallied.questions_visible else ():
+                chart = await renders.chart(principal, poll.id, f"{question.id}.png")
+                photo: Sent = await setup.bot.send_photo(
+                    chat,
+                    chart.content,
+                    caption=share_caption(poll, question, tallied.responses),
+                    filename=f"poll-{poll.id}-{question.position + 1}.png",
+                )
+                chat = photo.chat_id
+                sent.append(SharedMessage("chart", photo.message_id, question.id))
+        except BotApiError as error:
+            if not sent:
+                raise _refusal(error) from None
+            return SharedResults(str(chat), language, tuple(sent), _refusal(error).message)
+    return SharedResults(str(chat), language, tuple(sent))
 
 
 def _start_payload(message: Mapping[str, Any], bot_username: str) -> str | None:
@@ -133,6 +265,25 @@ async def _start_reply(payload: str, setup: BotSetup) -> tuple[str, dict[str, An
     button = web_app_button(gettext("Open the poll"), f"{setup.base_url}/tg/{found.placement.code}")
     text = _poll_text(found.poll, gettext("Your answers are anonymous. Tap the button to answer."))
     return text, inline_keyboard(button)
+
+
+async def first_delivery(update: Mapping[str, Any], now: float | None = None) -> bool:
+    """Whether this update is new: its ``update_id`` is claimed in the database (a unique
+    key), so when Telegram redelivers an update (the webhook answered late or not at all)
+    only the first delivery is handled, whichever process receives them. Claimed before
+    handling: an update whose handling failed is not tried again (a lost reply beats a
+    double one). An update without an id is not handled at all."""
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < 2**63:
+        return False
+    moment = int(time.time() if now is None else now)
+
+    def claim() -> WriteSteps[bool]:
+        claimed = yield (CLAIM_UPDATE, [update_id, moment])
+        yield (PRUNE_UPDATES, [moment - UPDATES_KEPT_FOR])
+        return bool(claimed)
+
+    return await db.write(t.TelegramUpdate._meta.db, claim)
 
 
 async def handle_update(update: Mapping[str, Any], setup: BotSetup) -> None:

@@ -208,6 +208,13 @@ ENDPOINTS = (
         expect(401, 403, 404, 503, 503),  # runners pass; this app has no Telegram settings
     ),
     Endpoint(
+        "POST",
+        "/api/v1/polls/{poll_id:int}/share-results",
+        "/api/v1/polls/{poll}/share-results",
+        expect(401, 503, 404, 503, 503),  # readers pass (viewers too); no Telegram settings
+        body=lambda _: {"chat_id": "-1001234567890"},
+    ),
+    Endpoint(
         "GET",
         "/api/v1/placements/{placement_id:int}/qr.svg",
         "/api/v1/placements/{placement}/qr.svg",

@@ -5,18 +5,25 @@ that no Telegram user id reached a table or a log line."""
 
 from __future__ import annotations
 
+import html
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from itertools import count, pairwise
 from typing import Any
 
 import httpx
 import pytest
 
 from polls import tables as t
+from polls.i18n import using_locale
 from polls.messengers import telegram
-from tests.conftest import World, add_placement, create_open_poll
+from polls.models import Poll, Question
+from polls.services.telegram import share_caption
+from tests.conftest import OpenPoll, World, add_placement, answer_as_new_device, create_open_poll
 from tests.messengers.fake_telegram import FakeTelegram, serve
 
 BOT_TOKEN = "123456789:AAHtest-ONLY-not-a-real-bot-token_xyz"
@@ -272,12 +279,209 @@ async def test_publish_refusals(
     assert "TELEGRAM_BOT_TOKEN" in unconfigured.json()["detail"]
 
 
+# --- sharing results -----------------------------------------------------------------------
+
+
+async def answered_poll(client: httpx.AsyncClient, world: World, responses: int) -> OpenPoll:
+    poll = await create_open_poll(client, world, min_group_size=3)
+    for i in range(responses):
+        sent = await answer_as_new_device(client, poll.code, poll.answers(f"Ý kiến {i}"))
+        assert sent.status_code == 201, sent.text
+    return poll
+
+
+def share(poll_id: int, chat_id: str = "-1001234567890", **fields: Any) -> dict[str, Any]:
+    return {"url": f"/api/v1/polls/{poll_id}/share-results", "json": {"chat_id": chat_id, **fields}}
+
+
+async def test_share_results_sends_each_chart_as_a_photo_with_its_caption(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    poll = await answered_poll(tg, world, 3)
+    shared = await tg.post(
+        **share(poll.id), headers={**world.auth("officer"), "Accept-Language": "vi"}
+    )
+    assert shared.status_code == 200, shared.text
+    body = shared.json()
+    charted = [q["id"] for q in poll.questions if q["kind"] != "text"]
+    assert body["chat_id"] == "-1001234567890"
+    assert body["lang"] == "vi"
+    assert body["complete"] is True
+    assert [(m["kind"], m["question_id"]) for m in body["messages"]] == [
+        ("chart", q) for q in charted
+    ]
+    photos = fake_telegram.sent("sendphoto")
+    assert [m["message_id"] for m in body["messages"]] == [1, 2, 3, 4]
+    assert fake_telegram.sent() == []  # no text message besides the photos
+    for params, question in zip(photos, poll.questions, strict=False):
+        assert params["chat_id"] == "-1001234567890"
+        assert params["photo"].content.startswith(b"\x89PNG")
+        assert params["parse_mode"] == "HTML"
+        title, asked, facts = params["caption"].split("\n")
+        assert title == "<b>Bạn nhận thông tin công đoàn qua kênh nào?</b>"
+        assert asked == f"{question['position'] + 1}. {question['text']}"
+        assert facts.startswith("n = 3 · ")
+    # the free-text question is never sent, and neither are its answers
+    assert not any("Ý kiến" in p["caption"] for p in photos)
+    # one chat gets one message a second (the scheduler), even from one request
+    moments = [moment for moment, _ in fake_telegram.arrivals]
+    assert all(b - a >= 0.9 for a, b in pairwise(moments))
+
+
+async def test_share_results_in_english_and_from_the_cache(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    poll = await answered_poll(tg, world, 3)
+    auth = world.auth("officer")
+    first = await tg.post(**share(poll.id, "-100111", lang="en"), headers=auth)
+    assert first.status_code == 200, first.text
+    assert first.json()["lang"] == "en"
+    chart = await tg.get(
+        f"/api/v1/polls/{poll.id}/charts/{poll.questions[0]['id']}.png?lang=en", headers=auth
+    )
+    photos = fake_telegram.sent("sendphoto")
+    assert photos[0]["photo"].content == chart.content  # the same cached drawing
+    assert "Bạn nhận thông tin" in photos[0]["caption"]  # the officer's words stay as written
+    vi = await tg.post(**share(poll.id, "-100222", lang="vi"), headers=auth)
+    assert vi.status_code == 200
+    assert fake_telegram.sent("sendphoto")[4]["photo"].content != chart.content
+
+
+async def test_below_the_minimum_group_size_only_a_notice_is_sent(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    poll = await answered_poll(tg, world, 2)
+    shared = await tg.post(
+        **share(poll.id), headers={**world.auth("officer"), "Accept-Language": "vi"}
+    )
+    assert shared.status_code == 200, shared.text
+    assert shared.json()["messages"] == [{"kind": "notice", "message_id": 1, "question_id": None}]
+    assert fake_telegram.sent("sendphoto") == []
+    (notice,) = fake_telegram.sent()
+    assert "Bạn nhận thông tin công đoàn qua kênh nào?" in notice["text"]
+    assert "ít nhất 3" in notice["text"]
+    assert "Zalo" not in notice["text"]  # no option, no count
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("admin", 200),
+        ("officer", 200),
+        ("viewer", 200),
+        ("mk_viewer", 200),
+        ("outsider", 404),
+        ("anonymous", 401),
+    ],
+)
+async def test_who_may_share_results(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram, who: str, status: int
+) -> None:
+    poll = await answered_poll(tg, world, 1)
+    shared = await tg.post(**share(poll.id, "@lanhdao_kenh"), headers=world.auth(who))
+    assert shared.status_code == status, shared.text
+    assert len(fake_telegram.sent()) == (1 if status == 200 else 0)
+
+
+async def test_share_results_refusals(
+    tg: httpx.AsyncClient, client: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    poll = await answered_poll(tg, world, 3)
+    auth = {**world.auth("officer"), "Accept-Language": "en"}
+    bad = await tg.post(**share(poll.id, "not a chat", lang="fr"), headers=auth)
+    assert bad.status_code == 422
+    assert set(bad.json()["errors"]) == {"chat_id", "lang"}
+    empty = await tg.post(f"/api/v1/polls/{poll.id}/share-results", json={}, headers=auth)
+    assert empty.status_code == 422
+    unconfigured = await client.post(**share(poll.id), headers=auth)
+    assert unconfigured.status_code == 503
+    assert "TELEGRAM_BOT_TOKEN" in unconfigured.json()["detail"]
+    fake_telegram.blocked.add(-1009)
+    blocked = await tg.post(**share(poll.id, "-1009"), headers=auth)
+    assert blocked.status_code == 409
+    assert "removed or blocked" in blocked.json()["detail"]
+    draft = await tg.post(
+        "/api/v1/polls",
+        json={
+            "unit": "than-mao-khe",
+            "title": "Nháp",
+            "questions": [{"kind": "yes_no", "text": "Có?"}],
+        },
+        headers=auth,
+    )
+    refused = await tg.post(**share(draft.json()["id"], "-100333"), headers=auth)
+    assert refused.status_code == 409
+    assert fake_telegram.messages == 0  # none accepted
+
+
+async def test_share_results_follows_a_migration_and_reports_a_stop(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    poll = await answered_poll(tg, world, 3)
+    auth = {**world.auth("officer"), "Accept-Language": "en"}
+    fake_telegram.migrated[-4001] = -1004001
+    moved = await tg.post(**share(poll.id, "-4001"), headers=auth)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["chat_id"] == "-1004001"
+    chats = [p["chat_id"] for p in fake_telegram.sent("sendphoto")]
+    assert chats == ["-4001", "-1004001", "-1004001", "-1004001", "-1004001"]
+    # Telegram refuses the second photo: the first is reported, with why the rest was not
+    kicked = (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was kicked"})
+    fake_telegram.fail_next.extend([None, kicked])
+    stopped = await tg.post(**share(poll.id, "-100444"), headers=auth)
+    assert stopped.status_code == 200, stopped.text
+    body = stopped.json()
+    assert body["complete"] is False
+    assert len(body["messages"]) == 1
+    assert "removed or blocked" in body["detail"]
+
+
+def test_the_caption_stays_within_telegrams_limit() -> None:
+    poll = Poll(
+        id=1,
+        unit_id=1,
+        unit_slug="x",
+        unit_name="x",
+        unit_path="/1/",
+        title="Khảo sát <an toàn> & " + "ệ" * 400,
+        description="",
+        language="vi",
+        status="open",
+        opens_at=None,
+        closes_at=None,
+        min_group_size=5,
+        duplicate_policy="device",
+        series="s",
+        version=1,
+        created_at=datetime(2026, 11, 2, 3, tzinfo=UTC),
+    )
+    question = Question(id=9, position=0, kind="single", text="ừ " * 600, required=True)
+    for locale, facts in (
+        ("vi", "n = 1.234 · 2 thg 11, 2026"),
+        ("en", "n = 1,234 · Nov 2, 2026"),
+    ):
+        with using_locale(locale):
+            caption = share_caption(poll, question, 1234)
+        visible = html.unescape(re.sub(r"<[^>]*>", "", caption))
+        assert len(visible) <= 1024
+        assert caption.endswith("…\n" + facts)  # the question was clipped, not the facts
+        assert caption.startswith("<b>Khảo sát &lt;an toàn&gt; &amp; ệệ")
+
+
 # --- the webhook ----------------------------------------------------------------------------
 
 
-def start_update(text: str, chat_type: str = "private", chat_id: int = PRIVATE_CHAT_ID) -> dict:
+UPDATE_IDS = count(1000)
+
+
+def start_update(
+    text: str,
+    chat_type: str = "private",
+    chat_id: int = PRIVATE_CHAT_ID,
+    update_id: int | None = None,
+) -> dict:
     return {
-        "update_id": 1000,
+        "update_id": next(UPDATE_IDS) if update_id is None else update_id,
         "message": {
             "message_id": 5,
             "date": 1760000000,
@@ -326,6 +530,7 @@ async def test_start_answers_with_the_poll_and_a_web_app_button(
         start_update(f"/start {poll.code}", "supergroup", -100999),
         start_update("hello"),
         {"update_id": 1, "edited_message": {}},
+        {"message": start_update(f"/start {poll.code}")["message"]},  # no update_id
     ):
         assert (await tg.post("/webhooks/telegram", json=update, headers=hook())).status_code == 200
     assert len(fake_telegram.sent()) == 4
@@ -352,6 +557,51 @@ async def test_the_webhook_without_settings_is_503(client: httpx.AsyncClient) ->
 async def test_the_webhook_refuses_a_body_that_is_not_json(tg: httpx.AsyncClient) -> None:
     sent = await tg.post("/webhooks/telegram", content=b"{", headers=hook())
     assert sent.status_code == 400
+
+
+async def test_a_redelivered_update_is_handled_once_across_two_app_instances(
+    make_client: Callable[..., Awaitable[httpx.AsyncClient]],
+    world: World,
+    fake_telegram: FakeTelegram,
+) -> None:
+    settings = {
+        "base_url": BASE_URL,
+        "telegram_bot_token": BOT_TOKEN,
+        "telegram_bot_username": "congdoan_test_bot",
+        "telegram_app_name": "phieu",
+        "telegram_webhook_secret": WEBHOOK_SECRET,
+        "telegram_api_base": fake_telegram.url,
+    }
+    first, second = await make_client(**settings), await make_client(**settings)
+    assert first.app is not second.app  # type: ignore[attr-defined]
+    poll = await create_open_poll(first, world)
+    update = start_update(f"/start {poll.code}", update_id=777000)
+    for app in (first, second, first, second):
+        sent = await app.post("/webhooks/telegram", json=update, headers=hook())
+        assert sent.status_code == 200, sent.text
+    assert len(fake_telegram.sent()) == 1
+    # the next update is new to both; a redelivery of it, to either, is not
+    for app in (second, first):
+        await app.post(
+            "/webhooks/telegram",
+            json=start_update(f"/start {poll.code}", update_id=777001),
+            headers=hook(),
+        )
+    assert len(fake_telegram.sent()) == 2
+    assert await t.TelegramUpdate.count() == 2
+
+
+async def test_handled_update_ids_are_pruned_after_a_day(db: object) -> None:
+    from polls.services.telegram import first_delivery
+
+    day = 24 * 3600
+    assert await first_delivery({"update_id": 5}, now=1_000_000)
+    assert not await first_delivery({"update_id": 5}, now=1_000_000 + 60)
+    assert await first_delivery({"update_id": 6}, now=1_000_000 + day + 1)
+    assert await t.TelegramUpdate.select(t.TelegramUpdate.update_id) == [{"update_id": 6}]
+    for odd in ({"update_id": "7"}, {"update_id": True}, {"update_id": -1}, {"update_id": 2**70}):
+        assert not await first_delivery(odd)
+    assert await t.TelegramUpdate.count() == 1
 
 
 # --- anonymity ------------------------------------------------------------------------------

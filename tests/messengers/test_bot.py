@@ -1,8 +1,10 @@
 """The Bot API client against the fake server: flood control, migration, a blocked bot,
-and a token that never reaches a log line."""
+photos uploaded as Telegram wants them, the scheduler's pace on every send, and a token
+that never reaches a log line."""
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -15,7 +17,8 @@ from polls.messengers.bot import (
     url_button,
     web_app_button,
 )
-from tests.messengers.conftest import BOT_TOKEN
+from polls.messengers.scheduler import MemorySendStore, SendLimits, SendScheduler
+from tests.messengers.conftest import BOT_TOKEN, FakeClock
 from tests.messengers.fake_telegram import FakeTelegram
 
 FLOOD = (
@@ -30,11 +33,16 @@ FLOOD = (
 
 
 def bot_for(fake: FakeTelegram, waits: list[float] | None = None, **kwargs: object) -> TelegramBot:
+    """A bot on a fake clock: its waits are noted in ``waits``, and take no time."""
+    clock = FakeClock()
+
     async def sleep(seconds: float) -> None:
         if waits is not None:
-            waits.append(seconds)
+            waits.append(round(seconds, 3))
+        await clock.sleep(seconds)
 
-    return TelegramBot(BOT_TOKEN, fake.url, sleep=sleep, **kwargs)  # type: ignore[arg-type]
+    scheduler = SendScheduler(MemorySendStore(SendLimits()), secret="t", clock=clock, sleep=sleep)
+    return TelegramBot(BOT_TOKEN, fake.url, sleep=sleep, scheduler=scheduler, **kwargs)  # type: ignore[arg-type]
 
 
 async def test_a_message_with_a_url_button(fake_telegram: FakeTelegram) -> None:
@@ -124,3 +132,64 @@ async def test_the_token_reaches_no_log_line(
     assert "sendMessage" in caplog.text  # httpx did log the requests
     assert BOT_TOKEN not in caplog.text
     assert BOT_TOKEN.split(":")[1] not in caplog.text
+
+
+def png(width: int = 160, height: int = 100) -> bytes:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100)
+    figure.add_subplot().bar(["a", "b"], [3, 5])
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+async def test_a_photo_is_a_multipart_upload_with_its_caption(fake_telegram: FakeTelegram) -> None:
+    bot = bot_for(fake_telegram)
+    image = png()
+    sent = await bot.send_photo(-1001234567890, image, caption="<b>Kết quả</b> · n = 1.234")
+    await bot.aclose()
+    assert sent.message_id == 1
+    (params,) = fake_telegram.sent("sendphoto")
+    assert params["chat_id"] == "-1001234567890"
+    assert params["parse_mode"] == "HTML"
+    assert params["caption"] == "<b>Kết quả</b> · n = 1.234"
+    assert params["photo"].content == image
+    assert params["photo"].content_type == "image/png"
+
+
+async def test_the_fake_refuses_photos_telegram_would_refuse(fake_telegram: FakeTelegram) -> None:
+    bot = bot_for(fake_telegram)
+    with pytest.raises(BotApiError, match="caption is too long"):
+        await bot.send_photo(-100555, png(), caption="<b>x</b>" + "ệ" * 1024)
+    with pytest.raises(BotApiError, match="IMAGE_PROCESS_FAILED"):
+        await bot.send_photo(-100555, b"GIF89a not a png")
+    with pytest.raises(BotApiError, match="PHOTO_INVALID_DIMENSIONS"):
+        await bot.send_photo(-100555, png(2100, 100))
+    with pytest.raises(BotApiError, match="unsupported start tag"):
+        await bot.send_photo(-100555, png(), caption="<div>x</div>")
+    with pytest.raises(BotApiError, match="no photo"):
+        await bot.call("sendPhoto", {"chat_id": -100555, "caption": "x"})
+    # exactly 1024 visible characters pass, entities not counted
+    await bot.send_photo(-100555, png(), caption="<b>" + "ệ" * 1020 + "</b>&amp;xyz")
+    await bot.aclose()
+
+
+async def test_a_photo_follows_a_migration(fake_telegram: FakeTelegram) -> None:
+    fake_telegram.migrated[-4001] = -1004001
+    bot = bot_for(fake_telegram)
+    sent = await bot.send_photo(-4001, png(), caption="x")
+    await bot.aclose()
+    assert (sent.chat_id, sent.migrated) == (-1004001, True)
+
+
+async def test_every_send_waits_its_turn(fake_telegram: FakeTelegram) -> None:
+    waits: list[float] = []
+    bot = bot_for(fake_telegram, waits)
+    await bot.send_message(-100555, "1")
+    await bot.send_photo(-100555, png(), caption="2")
+    await bot.send_message(5000000001, "3")  # another chat: no wait
+    await bot.send_message(-100555, "4")
+    await bot.aclose()
+    assert waits == [1.0, 0.04, 0.96]  # the other chat takes the next global slot
+    assert len(fake_telegram.arrivals) == 4

@@ -1,4 +1,5 @@
-"""Telegram over HTTP: publishing a placement to its chat, and the bot's webhook."""
+"""Telegram over HTTP: publishing a placement to its chat, sharing a poll's charts to a chat,
+and the bot's webhook."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import JSONBody
 
 from polls.api.guards import (
     CurrentPrincipal,
@@ -18,8 +20,14 @@ from polls.api.guards import (
     requires_runner,
     requires_token,
 )
-from polls.api.schemas import PublishRead
+from polls.api.schemas import (
+    PublishRead,
+    SharedMessageRead,
+    SharedResultsRead,
+    ShareResultsCreate,
+)
 from polls.errors import N_, DomainError, NotConfigured, Unauthorized
+from polls.i18n import gettext
 from polls.services import telegram
 from polls.web import settings_of
 
@@ -60,6 +68,33 @@ class TelegramPublishController(Controller):
         published = await telegram.publish(principal, placement_id, bot_setup(request))
         return PublishRead(chat_id=published.chat_id, message_id=published.message_id)
 
+    @post("/api/v1/polls/{poll_id:int}/share-results", tags=["results"], status_code=200)
+    async def share_results(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        poll_id: RowId,
+        data: JSONBody[ShareResultsCreate],
+    ) -> SharedResultsRead:
+        """Send each charted question's chart to a Telegram chat as a photo, captioned with
+        the poll's title, the question, n and the poll's period (in ``lang``). Below the
+        poll's minimum group size no chart is sent, only a message saying from how many
+        responses results appear; free-text answers are never sent. Whoever may read the
+        poll's results may share them (viewers too)."""
+        shared = await telegram.share_results(
+            principal, poll_id, data.chat_id, data.lang, bot_setup(request)
+        )
+        return SharedResultsRead(
+            chat_id=shared.chat_id,
+            lang=shared.lang,
+            messages=[
+                SharedMessageRead(kind=m.kind, message_id=m.message_id, question_id=m.question_id)
+                for m in shared.messages
+            ],
+            complete=shared.stopped is None,
+            detail=gettext(shared.stopped) if shared.stopped else None,
+        )
+
 
 class TelegramWebhookController(Controller):
     include_in_schema = False
@@ -67,13 +102,16 @@ class TelegramWebhookController(Controller):
     @post("/webhooks/telegram", guards=[requires_telegram_secret], status_code=200)
     async def update(self, request: Request) -> Response[dict[str, bool]]:
         """Acknowledge at once; the reply is sent after the response (Telegram retries a
-        webhook that answers slowly or with an error)."""
+        webhook that answers slowly or with an error). An update delivered before, to this
+        process or another, is acknowledged and not handled again."""
         try:
             update: Any = await request.json()
         except Exception:
             raise DomainError(N_("The request body is not valid JSON.")) from None
         if not isinstance(update, dict):
             raise DomainError(N_("The request body is not valid JSON."))
+        if not await telegram.first_delivery(update):
+            return Response({"ok": True})
         return Response(
             {"ok": True},
             background=BackgroundTask(telegram.handle_update, update, bot_setup(request)),
