@@ -223,6 +223,7 @@ def cmd_zalo_refresh(settings: Settings, args: argparse.Namespace) -> int:
     if token is None:
         return 2
     print(f"Zalo access token refreshed; valid until {_valid_until(token.expires_at)}")
+    return 0
 
 
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
