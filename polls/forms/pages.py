@@ -78,7 +78,18 @@ def _already_answered(poll: Poll, channel: str = Channel.WEB) -> Template:
     )
 
 
-def _only_in_telegram(poll: Poll) -> Template:
+def _only_in_messengers(poll: Poll, *, zalo: bool) -> Template:
+    """A ``messenger`` poll opened in a plain browser: only a messenger can vouch for the
+    account. Zalo is named only where this server has a Zalo app to verify its users."""
+    if zalo:
+        return _message(
+            poll,
+            gettext("This poll is answered in Telegram or Zalo."),
+            gettext(
+                "Each Telegram or Zalo account answers once. Open the poll from the union's "
+                "Telegram group or bot, or from its Zalo mini app."
+            ),
+        )
     return _message(
         poll,
         gettext("This poll is answered in Telegram."),
@@ -202,7 +213,7 @@ class FormPages(Controller):
             # who is answering is only known from the launch data the submission carries
             return _blank_form(request, found, channel)
         if found.poll.duplicate_policy == DuplicatePolicy.MESSENGER:
-            return _only_in_telegram(found.poll)
+            return _only_in_messengers(found.poll, zalo=settings_of(request).zalo_configured)
         token = device_token(request)
         if await has_answered(found.poll, token, secret=settings_of(request).secret_key):
             return _already_answered(found.poll)

@@ -336,6 +336,10 @@ async def test_the_web_form_in_zalo_cannot_answer_a_messenger_poll(
     assert refused.status_code == 401
     assert "Zalo" in refused.json()["detail"]
     assert await t.Response.count() == 0
+    page = await zl.get(f"/p/{oa['code']}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert "answered in Telegram or Zalo" in page.text
+    assert "<form" not in page.text
 
 
 async def test_the_web_form_in_zalo_records_the_channel(
