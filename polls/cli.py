@@ -142,6 +142,8 @@ def _zalo_setup(settings: Settings) -> Any:
 
 def _zalo_call(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
     """Run ``work(setup)``; a refusal is printed (never a token) and gives exit status 2."""
+    import httpx
+
     from polls.errors import DomainError
     from polls.messengers.zalo import ZaloApiError
 
@@ -159,6 +161,8 @@ def _zalo_call(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any
         return _run(settings, call)
     except ZaloApiError as error:
         print(f"error: Zalo refused: {error}", file=sys.stderr)
+    except (httpx.HTTPError, TimeoutError) as error:
+        print(f"error: Zalo could not be reached ({type(error).__name__})", file=sys.stderr)
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
     return None
@@ -252,10 +256,15 @@ def _call_telegram(settings: Settings, work: Callable[[Any], Awaitable[Any]]) ->
     """``work``'s result, or None after printing why Telegram could not be asked."""
     import httpx
 
-    from polls.messengers.bot import BotApiError
+    from polls.messengers.bot import BotApiError, BotUnreachable
 
     try:
         return _with_bot(settings, work)
+    except BotUnreachable as error:
+        print(
+            f"error: cannot reach {settings.telegram_api_base} ({error.description})",
+            file=sys.stderr,
+        )
     except BotApiError as error:
         print(f"error: Telegram refused: {error.error_code} {error.description}", file=sys.stderr)
     except httpx.HTTPError as error:

@@ -43,9 +43,19 @@ class MemoryCounter:
         self._counts.clear()
 
 
+REDIS_TIMEOUT = 2.0
+"""Seconds to connect to, or wait on, Redis: a stuck Redis fails a request with 503 rather
+than hanging it."""
+
+
+def redis_client(url: str) -> Redis:
+    """The one way the app opens Redis (rate limits, Telegram's send pacing)."""
+    return Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+
+
 class RedisCounter:
     def __init__(self, url: str) -> None:
-        self._redis = Redis.from_url(url)
+        self._redis = redis_client(url)
 
     async def hit(self, key: str) -> int:
         window = int(time.time()) // WINDOW

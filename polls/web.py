@@ -11,6 +11,7 @@ import sqlite3
 from typing import Any
 
 import asyncpg
+import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -95,7 +96,10 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
 )
+"""A database, or the Redis that shares rate limits, out of reach: 503, never a 500."""
 
 
 def _as_domain_error(exc: Exception) -> e.DomainError:
@@ -153,7 +157,7 @@ def _as_domain_error(exc: Exception) -> e.DomainError:
         # a body that is not UTF-8, or nested deeper than any answer can be
         return e.DomainError(e.N_("The request body is not valid JSON."))
     if isinstance(exc, DATABASE_ERRORS):
-        log.warning("database unavailable: %s", type(exc).__name__)
+        log.warning("database or redis unavailable: %s", type(exc).__name__)
         return e.Unavailable()
     log.exception("unhandled error", exc_info=exc)
     error = e.DomainError(e.N_("Something went wrong on our side. Please try again."))

@@ -4,6 +4,7 @@
     BotApiError             a reply with ``ok: false`` we cannot recover from
     ├── ChatUnreachable     403: the bot was blocked, or removed from the chat
     ├── ChatMigrated        the group became a supergroup (``migrate_to_chat_id``)
+    ├── BotUnreachable      no answer: Telegram (or the scheduler's Redis) did not reply
     └── SendDeferred        our own scheduler: the chat's next turn is too far away
 
 Every message to a chat waits its turn in the ``SendScheduler`` (Telegram's per-chat,
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from redis.exceptions import RedisError
 
 from polls.messengers.scheduler import SendBacklog, SendScheduler, scheduler_for
 
@@ -51,6 +53,13 @@ class BotApiError(Exception):
 
 class ChatUnreachable(BotApiError):
     """The bot may no longer write to the chat; retrying will not help."""
+
+
+class BotUnreachable(BotApiError):
+    """Telegram, or the Redis that paces our sends, could not be reached in time."""
+
+    def __init__(self, method: str, error: Exception) -> None:
+        super().__init__(method, 503, type(error).__name__)
 
 
 class SendDeferred(BotApiError):
@@ -157,6 +166,13 @@ class TelegramBot:
         """The ``result`` of one Bot API method, after waiting out flood control. A method
         with a ``chat_id`` waits its turn in the scheduler before every attempt."""
         params = params or {}
+        try:
+            return await self._call(method, params, files)
+        except (httpx.HTTPError, RedisError) as error:
+            log.warning("telegram %s: not sent (%s)", method, type(error).__name__)
+            raise BotUnreachable(method, error) from None
+
+    async def _call(self, method: str, params: dict[str, Any], files: dict[str, Any] | None) -> Any:
         chat = params.get("chat_id")
         for attempt in range(1, MAX_ATTEMPTS + 1):
             if chat is not None:

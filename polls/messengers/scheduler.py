@@ -35,8 +35,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from redis.asyncio import Redis
 from redis.exceptions import WatchError
+
+from polls.ratelimit import redis_client
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ class RedisSendStore:
     one sorted set; both are watched while a reservation is planned."""
 
     def __init__(self, url: str, limits: SendLimits, *, prefix: str = "polls:tg:send") -> None:
-        self._redis = Redis.from_url(url)
+        self._redis = redis_client(url)
         self._limits = limits
         self._prefix = prefix
         self._ttl = math.ceil(limits.group_window) + 60

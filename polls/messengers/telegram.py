@@ -80,7 +80,7 @@ def signature_valid(init_data: str, bot_token: str) -> bool:
         return False
     check_string = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
     expected = hmac.new(_secret_key(bot_token), check_string.encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, received.lower())
+    return hmac.compare_digest(expected.encode(), received.lower().encode())
 
 
 def validate(

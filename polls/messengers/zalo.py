@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,8 @@ import httpx
 
 log = logging.getLogger("polls.zalo")
 
+ACCESS_TOKEN = re.compile(r"[\x21-\x7e]{1,2048}")
+"""A token we pass on in a header of our own call to Zalo: visible ASCII, bounded."""
 AUTH_SCHEME = "zalo "
 MAC_PREFIX = "mac="
 MAX_TEXT = 2000
@@ -187,6 +190,10 @@ def _refusal(endpoint: str, body: dict[str, Any]) -> ZaloApiError:
 
 
 def _json(reply: httpx.Response) -> dict[str, Any]:
+    """The reply's JSON object; a server failure (5xx, 429) is an ``httpx.HTTPStatusError``,
+    so the caller treats it as Zalo being unreachable, not as a refusal."""
+    if reply.status_code >= 500 or reply.status_code == 429:
+        reply.raise_for_status()
     try:
         body = reply.json()
     except ValueError:

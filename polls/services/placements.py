@@ -22,7 +22,19 @@ from polls.services import polls, units
 from polls.services.cache import FreshCache, new_cache
 from polls.sharing import codes
 
-TELEGRAM_CHAT = re.compile(r"-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}")
+TELEGRAM_CHAT = re.compile(r"-[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}")
+"""A group's or channel's id (negative) or a channel's @username. A positive id is a person:
+the bot never writes to one on an officer's say-so, and no person's id is kept."""
+TELEGRAM_CHAT_ERROR = N_(
+    "A Telegram chat is a group's or channel's number (it starts with a minus, e.g. "
+    "-1001234567890) or a channel's @username; the bot does not write to a person's chat."
+)
+
+
+def telegram_chat_error(chat_id: str) -> str | None:
+    """Why ``chat_id`` cannot be a chat we publish or share to, or None when it can."""
+    return None if TELEGRAM_CHAT.fullmatch(chat_id) else TELEGRAM_CHAT_ERROR
+
 
 COUNT_VISITS = (
     'INSERT INTO "placement_visit" ("placement", "day", "opens") VALUES ({}, {}, {}) '
@@ -70,10 +82,8 @@ async def add(
         errors["kind"] = N_("Unknown placement kind.")
     if chat_id is not None and kind == PlacementKind.TELEGRAM:
         chat_id = chat_id.strip()
-        if not TELEGRAM_CHAT.fullmatch(chat_id):
-            errors["chat_id"] = N_(
-                "A Telegram chat is a number (e.g. -1001234567890) or a channel's @username."
-            )
+        if error := telegram_chat_error(chat_id):
+            errors["chat_id"] = error
     if errors:
         raise InvalidInput(errors)
     unit_id = None

@@ -27,11 +27,13 @@ from polls.errors import (
     NotConfigured,
     NotFound,
     RateLimited,
+    Unavailable,
 )
 from polls.i18n import LOCALES, get_locale, gettext, using_locale
 from polls.messengers import telegram
 from polls.messengers.bot import (
     BotApiError,
+    BotUnreachable,
     ChatUnreachable,
     SendDeferred,
     Sent,
@@ -101,6 +103,9 @@ REFUSED = N_(
     "Telegram did not accept the message. Check the chat id, and that the bot "
     "is a member of the group (an admin of a channel)."
 )
+NOT_REACHED = N_(
+    "Telegram could not be reached just now. Nothing more was sent; try again shortly."
+)
 DEFERRED = N_("Telegram's sending limits for this chat are reached. Try again in a minute.")
 
 
@@ -116,6 +121,8 @@ def _refusal(error: BotApiError) -> DomainError:
         return limited
     if isinstance(error, ChatUnreachable):
         return Conflict(UNREACHABLE)
+    if isinstance(error, BotUnreachable):
+        return Unavailable(NOT_REACHED)
     return Conflict(REFUSED)
 
 
@@ -199,10 +206,8 @@ async def share_results(
         raise NotConfigured(NOT_CONFIGURED)
     errors = {}
     chat_id = chat_id.strip()
-    if not placements.TELEGRAM_CHAT.fullmatch(chat_id):
-        errors["chat_id"] = N_(
-            "A Telegram chat is a number (e.g. -1001234567890) or a channel's @username."
-        )
+    if error := placements.telegram_chat_error(chat_id):
+        errors["chat_id"] = error
     if lang is not None and lang not in LOCALES:
         errors["lang"] = N_("Choose Vietnamese (vi) or English (en).")
     if errors:

@@ -40,7 +40,7 @@ from polls.db import WriteSteps
 from polls.errors import N_, NotConfigured, NotFound, Unauthorized, Unavailable
 from polls.i18n import gettext, using_locale
 from polls.messengers import zalo
-from polls.models import PlacementKind, Poll, PollStatus, Unit
+from polls.models import DuplicatePolicy, PlacementKind, Poll, PollStatus, Unit
 from polls.services import placements, polls, units
 from polls.settings import Settings
 from polls.sharing.links import link
@@ -50,7 +50,9 @@ log = logging.getLogger("polls.zalo")
 REFRESH_MARGIN = 3600
 """Seconds before its expiry an access token is refreshed."""
 LEASE_SECONDS = 30
-"""How long a refresh may take before another process may try (the HTTP timeout is 10 s)."""
+"""How long a refresh may take before another process may try."""
+LEASE_MARGIN = 10
+"""Seconds of the lease left when a refresh call is given up (clocks of hosts differ)."""
 WAIT_STEP = 0.05
 EVENT_KEEP = 24 * 3600
 """Seconds a handled event is remembered; older events are ignored."""
@@ -84,7 +86,12 @@ STORE_REFRESHED = (
     '"generation" = "generation" + 1, "lease_until" = NULL '
     'WHERE "id" = 1 AND "generation" = {} RETURNING "generation"'
 )
-RELEASE_LEASE = 'UPDATE "zalo_token" SET "lease_until" = NULL WHERE "id" = 1 AND "generation" = {}'
+RELEASE_LEASE = (
+    'UPDATE "zalo_token" SET "lease_until" = NULL '
+    'WHERE "id" = 1 AND "generation" = {} AND "lease_until" = {}'
+)
+"""Only our own lease: a later claim's ``lease_until`` is strictly later, so it names the
+claim (a lease can only be taken once the one before has run out)."""
 FORGET_OLD_EVENTS = 'DELETE FROM "zalo_event" WHERE "seen_at" < {}'
 CLAIM_EVENT = (
     'INSERT INTO "zalo_event" ("key", "seen_at") VALUES ({}, {}) '
@@ -192,7 +199,8 @@ async def _refreshed(setup: ZaloSetup, stale_generation: int) -> AccessToken:
         if generation != stale_generation:
             return _token(setup, row)  # refreshed meanwhile, here or in another process
         now = int(setup.clock())
-        if await _write_one(CLAIM_REFRESH, [now + LEASE_SECONDS, generation, now]):
+        lease = now + LEASE_SECONDS
+        if await _write_one(CLAIM_REFRESH, [lease, generation, now]):
             break
         if time.monotonic() > deadline:
             raise Unavailable(
@@ -200,9 +208,11 @@ async def _refreshed(setup: ZaloSetup, stale_generation: int) -> AccessToken:
             )
         await asyncio.sleep(WAIT_STEP)
     try:
-        pair = await api.refresh(unseal(setup.secret_key, row["refresh_token"]))
+        # the call ends well inside the lease, so no other process can claim it meanwhile
+        async with asyncio.timeout(LEASE_SECONDS - LEASE_MARGIN):
+            pair = await api.refresh(unseal(setup.secret_key, row["refresh_token"]))
     except BaseException as error:
-        await _write_one(RELEASE_LEASE, [generation])
+        await _write_one(RELEASE_LEASE, [generation, lease])
         if isinstance(error, zalo.GrantRefused):
             log.error(
                 "zalo: the refresh token was refused (%s); an OA admin must authorize the app "
@@ -298,7 +308,8 @@ async def receive(body: bytes, setup: ZaloSetup) -> dict[str, Any] | None:
     seen = int(now)
 
     def claim() -> WriteSteps[bool]:
-        yield (FORGET_OLD_EVENTS, [seen - EVENT_KEEP])
+        # kept as long as the event itself could still come back as a retry
+        yield (FORGET_OLD_EVENTS, [seen - EVENT_KEEP - CLOCK_SKEW])
         claimed = yield (CLAIM_EVENT, [key, seen])
         return bool(claimed)
 
@@ -346,12 +357,15 @@ async def _oa_unit(setup: ZaloSetup) -> Unit:
 
 
 async def open_polls(unit: Unit, limit: int = MAX_POLLS) -> list[Poll]:
-    """The unit's open polls and those of the units below it, newest first."""
+    """The unit's open polls and those of the units below it, newest first; not those
+    answered only from a messenger's app (``messenger`` policy): the OA's web link would
+    lead a follower to a poll that refuses them."""
     rows = (
         await t.Poll.select(t.Poll.id)
         .where(
             t.Poll.unit.path.like(unit.path + "%"),
             t.Poll.status.is_in([PollStatus.OPEN.value, PollStatus.SCHEDULED.value]),
+            t.Poll.duplicate_policy != DuplicatePolicy.MESSENGER.value,
         )
         .order_by(t.Poll.id, ascending=False)
         .limit(limit * 4)
@@ -399,12 +413,15 @@ async def handle_event(event: Mapping[str, Any], setup: ZaloSetup) -> None:
 async def mini_app_subject(setup: ZaloSetup, user_access_token: str) -> str:
     """``zalo:<app-scoped user id>`` for a Mini App user's token, as Zalo's Graph API says."""
     api = setup.require_api()
+    refused = Unauthorized(
+        N_("Zalo did not confirm who is answering. Close the poll and open it again from Zalo.")
+    )
+    if not zalo.ACCESS_TOKEN.fullmatch(user_access_token):
+        raise refused
     try:
         user_id = await api.user_id(user_access_token)
     except zalo.ZaloApiError:
-        raise Unauthorized(
-            N_("Zalo did not confirm who is answering. Close the poll and open it again from Zalo.")
-        ) from None
+        raise refused from None
     except httpx.HTTPError:
         raise Unavailable(
             N_("Zalo cannot be reached right now. Please try again shortly.")

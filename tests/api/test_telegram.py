@@ -654,3 +654,68 @@ async def test_no_telegram_user_id_in_any_table_or_log_line(
     assert "sendMessage" in logs
     for secret in secrets:
         assert secret not in logs
+
+
+# --- what the bot refuses, and when Telegram is out of reach --------------------------------
+
+
+async def test_the_bot_never_writes_to_a_persons_chat(
+    tg: httpx.AsyncClient, world: World, fake_telegram: FakeTelegram
+) -> None:
+    """A positive chat id is a person: neither a placement nor share-results takes one, so
+    no person's Telegram id is stored and nobody can probe who talked to the bot."""
+    poll = await answered_poll(tg, world, 3)
+    auth = {**world.auth("officer"), "Accept-Language": "en"}
+    placement = await tg.post(
+        f"/api/v1/polls/{poll.id}/placements",
+        json={"label": "x", "kind": "telegram", "chat_id": "123456789"},
+        headers=auth,
+    )
+    assert placement.status_code == 422
+    assert "person" in placement.json()["errors"]["chat_id"]
+    shared = await tg.post(**share(poll.id, "123456789"), headers=auth)
+    assert shared.status_code == 422
+    assert fake_telegram.sent() == []
+    assert await t.Placement.count().where(t.Placement.chat_id == "123456789") == 0
+
+
+@pytest.mark.parametrize("down", ["telegram", "redis"])
+async def test_telegram_or_its_pacing_out_of_reach_is_a_503(
+    make_client: Callable[..., Awaitable[httpx.AsyncClient]],
+    tg: httpx.AsyncClient,
+    fake_telegram: FakeTelegram,
+    world: World,
+    down: str,
+) -> None:
+    nobody = "http://127.0.0.1:9"  # the discard port: nothing listens
+    client = await make_client(
+        base_url=BASE_URL,
+        telegram_bot_token=BOT_TOKEN,
+        telegram_bot_username="congdoan_test_bot",
+        telegram_app_name="phieu",
+        telegram_api_base=nobody if down == "telegram" else fake_telegram.url,
+        redis_url="redis://127.0.0.1:9/0" if down == "redis" else "",
+    )
+    poll = await answered_poll(tg, world, 3)
+    auth = {**world.auth("officer"), "Accept-Language": "en"}
+    if down == "redis":  # the shared rate limits are out of reach too: 503, never a 500
+        answer = await send(client, poll.code, poll.answers(), {"Accept-Language": "en"})
+        assert answer.status_code == 503, answer.text
+        assert "try again" in answer.json()["detail"]
+    shared = await client.post(**share(poll.id), headers=auth)
+    assert shared.status_code == 503, shared.text
+    assert "Telegram could not be reached" in shared.json()["detail"]
+    group = await add_placement(tg, world, poll.id, "Nhóm", kind="telegram", chat_id="-1005")
+    published = await client.post(f"/api/v1/placements/{group['id']}/publish", headers=auth)
+    assert published.status_code == 503, published.text
+    assert fake_telegram.sent() == []
+
+
+async def test_launch_data_with_a_hash_that_is_not_hex_is_a_401(
+    tg: httpx.AsyncClient, world: World
+) -> None:
+    poll = await create_open_poll(tg, world)
+    for hash_ in ("%C3%A9", "zz", "%00"):
+        bad = await send(tg, poll.code, poll.answers(), tma(f"auth_date=1&hash={hash_}"))
+        assert bad.status_code == 401, (hash_, bad.text)
+    assert await t.Response.count() == 0

@@ -61,6 +61,9 @@ class FakeZalo:
     sent: list[dict[str, Any]] = field(default_factory=list)
     mini_app_users: dict[str, str] = field(default_factory=dict)
     """Mini App user access token -> app-scoped user id."""
+    outage: int | None = None
+    """An HTTP status (502, 503...) every request gets instead of Zalo's answer, as a load
+    balancer in front of Zalo answers while Zalo is down."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- scripting -----------------------------------------------------------------------
@@ -99,6 +102,9 @@ class FakeZalo:
     ) -> tuple[int, dict[str, Any]]:
         route = path.partition("?")[0]
         query = dict(parse_qsl(path.partition("?")[2]))
+        if self.outage is not None:
+            self._log(method, path, headers, None)
+            return self.outage, {"message": "Bad Gateway"}
         if method == "POST" and route == "/v4/oa/access_token":
             form = dict(parse_qsl(body.decode()))
             self._log(method, path, headers, form)

@@ -139,6 +139,7 @@ async def test_a_follower_asking_for_polls_gets_their_zalo_links(
     poll = await create_open_poll(zl, world)
     older = await create_open_poll(zl, world, title="Bữa ăn giữa ca")
     await create_draft_poll(zl, world, title="Bản nháp chưa mở")
+    await create_open_poll(zl, world, title="Chỉ trong ứng dụng", duplicate_policy="messenger")
     closed = await create_open_poll(zl, world, title="Đã đóng")
     assert (
         await zl.post(f"/api/v1/polls/{closed.id}/close", headers=world.auth("officer"))
@@ -153,6 +154,7 @@ async def test_a_follower_asking_for_polls_gets_their_zalo_links(
     assert "Bữa ăn giữa ca" in text
     assert "Bản nháp" not in text
     assert "Đã đóng" not in text
+    assert "Chỉ trong ứng dụng" not in text  # its web link would refuse the follower
     assert text.index("Bữa ăn giữa ca") < text.index("Bạn nhận thông tin")  # newest first
     (made,) = [p for p in await placements_of(zl, world, poll.id) if p["kind"] == "zalo"]
     assert made["label"] == "Zalo OA"
@@ -380,6 +382,29 @@ async def test_zalo_unreachable_is_a_503_not_a_500(
     sent = await send(client, poll.code, poll.answers(), mini_app("mini-token-1"))
     assert sent.status_code == 503
     assert "Zalo" in sent.json()["detail"]
+    assert await t.Response.count() == 0
+
+
+async def test_a_zalo_outage_is_a_503_and_a_malformed_token_a_401(
+    zl: httpx.AsyncClient, world: World, fake_zalo: FakeZalo
+) -> None:
+    """A 5xx from Zalo means it is down, not that it refused the user; a token that could not
+    even travel in a header is refused without asking Zalo."""
+    poll = await create_open_poll(zl, world, duplicate_policy="messenger")
+    fake_zalo.outage = 502
+    down = await send(zl, poll.code, poll.answers(), mini_app("mini-token-1"))
+    assert down.status_code == 503, down.text
+    fake_zalo.outage = None
+    asked = len(fake_zalo.requests)
+    for token in (b"zalo t\xe9st", b"zalo " + b"x" * 3000):
+        zl.cookies.clear()
+        refused = await zl.post(
+            f"/api/v1/forms/{poll.code}/responses",
+            json={"answers": poll.answers()},
+            headers={"Authorization": token},
+        )
+        assert refused.status_code == 401, refused.text
+    assert len(fake_zalo.requests) == asked
     assert await t.Response.count() == 0
 
 
