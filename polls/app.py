@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Response
 from litestar.config.compression import CompressionConfig
+from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
@@ -59,6 +60,20 @@ async def _after_request(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    """Cross-origin calls only from the Zalo Mini App's origins, and without cookies: the
+    Mini App answers with ``Authorization: zalo <token>``; the console is same-origin."""
+    if not settings.zalo_mini_app_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.zalo_mini_app_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept-Language"],
+        allow_credentials=False,
+        max_age=600,
+    )
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:
@@ -156,6 +171,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             description="Anonymous opinion polls of the Coal and Mining Trade Union of Vietnam.",
             path="/schema",
         ),
+        cors_config=_cors(settings),
         request_max_body_size=settings.max_body_bytes,
         # the worker's form is served already compressed (polls/forms/pages.py)
         compression_config=CompressionConfig(

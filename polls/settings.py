@@ -82,6 +82,9 @@ class Settings:
     """The slug of the unit whose open polls the OA offers; empty means the root unit."""
     zalo_redirect_uri: str = ""
     """The OAuth callback registered for the app; empty means ``BASE_URL`` itself."""
+    zalo_mini_app_origins: tuple[str, ...] = ()
+    """Origins (``https://host``) whose pages may call the API from a browser: where the
+    union's Zalo Mini App is served. Empty: no cross-origin calls at all."""
 
     @property
     def telegram_configured(self) -> bool:
@@ -140,6 +143,11 @@ class Settings:
             zalo_graph_base=_base(env, "ZALO_GRAPH_BASE", cls.zalo_graph_base),
             zalo_oa_unit=env.get("ZALO_OA_UNIT", "").strip(),
             zalo_redirect_uri=env.get("ZALO_REDIRECT_URI", "").strip() or base_url,
+            zalo_mini_app_origins=tuple(
+                origin.strip().rstrip("/")
+                for origin in env.get("ZALO_MINI_APP_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
         )
 
 

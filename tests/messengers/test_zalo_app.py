@@ -482,3 +482,50 @@ async def test_no_messenger_user_id_or_token_in_any_table_or_log_line(
     assert "/v2.0/me" in logs
     for secret in secrets:
         assert secret not in logs
+
+
+# --- the Mini App calls from its own origin --------------------------------------------------
+
+MINI_APP_ORIGIN = "https://h5.zadn.vn"
+
+
+async def test_the_mini_app_origin_may_submit_across_origins(
+    make_client: MakeClient, world: World, fake_zalo: FakeZalo
+) -> None:
+    client = await zalo_client(make_client, fake_zalo, zalo_mini_app_origins=(MINI_APP_ORIGIN,))
+    poll = await create_open_poll(client, world, duplicate_policy="messenger")
+    url = f"/api/v1/forms/{poll.code}/responses"
+    preflight = await client.options(
+        url,
+        headers={
+            "Origin": MINI_APP_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert preflight.status_code in (200, 204), preflight.text
+    assert preflight.headers["access-control-allow-origin"] == MINI_APP_ORIGIN
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    assert "access-control-allow-credentials" not in preflight.headers
+    sent = await send(
+        client, poll.code, poll.answers(), {**mini_app("mini-token-1"), "Origin": MINI_APP_ORIGIN}
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.headers["access-control-allow-origin"] == MINI_APP_ORIGIN
+
+    stranger = await client.options(
+        url,
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert stranger.headers.get("access-control-allow-origin") != "https://evil.example"
+
+
+async def test_without_mini_app_origins_no_page_elsewhere_may_read_the_api(
+    zl: httpx.AsyncClient, world: World
+) -> None:
+    poll = await create_open_poll(zl, world)
+    sent = await send(
+        zl, poll.code, poll.answers(), {"Origin": MINI_APP_ORIGIN, "Accept-Language": "vi"}
+    )
+    assert sent.status_code == 201
+    assert "access-control-allow-origin" not in sent.headers
