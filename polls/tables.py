@@ -150,6 +150,13 @@ class Answer(Table):
     poll = ForeignKey(Poll, null=True, default=None, index=False)
     """The response's poll again, so a poll's tallies read one index, no join (an index
     ``(poll, question, option, value_int)`` is made by a migration)."""
+    placement = ForeignKey(Placement, null=True, default=None, on_delete=OnDelete.set_null)
+    """The response's placement, unit and channel again, written by the same statement from
+    the same values, so a breakdown's tallies read one index too: per segment column,
+    ``(poll, <segment>, question, option, value_int)`` and ``(poll, <segment>, question,
+    response)``, made by a migration. Deleting a placement or unit clears both copies."""
+    unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null)
+    channel = Varchar(length=10, null=True, default=None)
 
 
 class DuplicateKey(Table):

@@ -21,26 +21,32 @@ BREAKDOWNS: tuple[str, ...] = ("placement", "unit", "channel")
 _COLUMN = {"placement": "placement", "unit": "unit", "channel": "channel"}
 
 
+SEGMENT_RESPONSES = (
+    'SELECT "{column}" AS seg, COUNT(*) AS n FROM "response" WHERE "poll" = {{}} '
+    'GROUP BY "{column}"'
+)
+SEGMENT_COUNTS = (
+    'SELECT "{column}" AS seg, "question" AS q, "option" AS o, "value_int" AS v, '
+    'COUNT(*) AS n FROM "answer" WHERE "poll" = {{}} '
+    'GROUP BY "{column}", "question", "option", "value_int"'
+)
+SEGMENT_ANSWERED = (
+    'SELECT "{column}" AS seg, "question" AS q, COUNT(DISTINCT "response") AS n '
+    'FROM "answer" WHERE "poll" = {{}} GROUP BY "{column}", "question"'
+)
+"""A breakdown's three aggregates, each read in the order of an index made for it
+(``response(poll, <segment>)``, ``answer(poll, <segment>, question, option, value_int)``,
+``answer(poll, <segment>, question, response)``): answers carry their response's
+segments, so no join and no sort."""
+
+
 async def _grouped(poll_id: int, column: str) -> tuple[dict, dict, dict]:
+    """Per segment: responses, counts per (question, option, value), answered per question."""
     # The column name comes from _COLUMN, never from the request; values are parameters.
     assert column in _COLUMN.values()
-    responses = await t.Response.raw(
-        f'SELECT r."{column}" AS seg, COUNT(*) AS n FROM "response" r '
-        f'WHERE r."poll" = {{}} GROUP BY r."{column}"',
-        poll_id,
-    )
-    counts = await t.Response.raw(
-        f'SELECT r."{column}" AS seg, a."question" AS q, a."option" AS o, a."value_int" AS v, '
-        f'COUNT(*) AS n FROM "answer" a JOIN "response" r ON r."id" = a."response" '
-        f'WHERE r."poll" = {{}} GROUP BY r."{column}", a."question", a."option", a."value_int"',
-        poll_id,
-    )
-    answered = await t.Response.raw(
-        f'SELECT r."{column}" AS seg, a."question" AS q, COUNT(DISTINCT a."response") AS n '
-        f'FROM "answer" a JOIN "response" r ON r."id" = a."response" '
-        f'WHERE r."poll" = {{}} GROUP BY r."{column}", a."question"',
-        poll_id,
-    )
+    responses = await t.Response.raw(SEGMENT_RESPONSES.format(column=column), poll_id)
+    counts = await t.Answer.raw(SEGMENT_COUNTS.format(column=column), poll_id)
+    answered = await t.Answer.raw(SEGMENT_ANSWERED.format(column=column), poll_id)
     by_segment: dict = defaultdict(int)
     for row in responses:
         by_segment[row["seg"]] += row["n"]
