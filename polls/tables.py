@@ -148,7 +148,8 @@ class Answer(Table):
     value_int = Integer(null=True, default=None)
     value_text = Text(null=True, default=None)
     poll = ForeignKey(Poll, null=True, default=None, index=False)
-    """The response's poll again, so a poll's tallies read one index, no join."""
+    """The response's poll again, so a poll's tallies read one index, no join (an index
+    ``(poll, question, option, value_int)`` is made by a migration)."""
     placement = ForeignKey(Placement, null=True, default=None, on_delete=OnDelete.set_null)
     """The response's placement, unit and channel again, written by the same statement from
     the same values, so a breakdown's tallies read one index too: per segment column,

@@ -119,4 +119,3 @@ async def test_answers_stored_before_get_their_responses_segments(fresh_engine: 
         }
     for segment in ("placement", "unit", "channel"):
         assert {f"answer_{segment}_tally", f"answer_{segment}_answered"} <= indexes
-    assert not {"answer_poll_tally", "answer_poll_answered"} & indexes  # channels add up

@@ -4,9 +4,8 @@ The three columns are added (as Piccolo's snapshot expects), filled from ``respo
 the answers stored before, and indexed per segment column: ``(poll, <segment>, question,
 option, value_int)`` serves a breakdown's option counts in index order, ``(poll,
 <segment>, question, response)`` how many answered each question; ``response(poll,
-<segment>)`` counts the respondents per segment without a sort. The overall results are
-the sum of the channels, so the poll-wide answer indexes of 09:51 go. Columns, backfill
-and indexes are one transaction.
+<segment>)`` counts the respondents per segment without a sort. Columns, backfill and
+indexes are one transaction.
 """
 
 from typing import Any
@@ -59,10 +58,6 @@ async def backfill_and_index() -> None:
         '"channel" = r."channel" FROM "response" r '
         'WHERE r."id" = "answer"."response" AND "answer"."channel" IS NULL'
     )
-    # The overall results add up the channels (each response has one): the poll-wide
-    # indexes of 09:51 would only cost every answer written two more index entries.
-    await engine.run_ddl('DROP INDEX IF EXISTS "answer_poll_tally"')
-    await engine.run_ddl('DROP INDEX IF EXISTS "answer_poll_answered"')
     for segment in SEGMENTS:
         await engine.run_ddl(
             f'CREATE INDEX "answer_{segment}_tally" '

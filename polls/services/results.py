@@ -59,15 +59,31 @@ async def _grouped(poll_id: int, column: str) -> tuple[dict, dict, dict]:
     return by_segment, segment_counts, segment_answered
 
 
-async def _per_channel(poll_id: int) -> list[SegmentCounts]:
-    """The poll's responses per channel: each response has exactly one, so together they are
-    the whole poll (``build_results`` adds them up), read from the channel breakdown's
-    indexes; no index of its own for the overall results."""
-    by_segment, counts, answered = await _grouped(poll_id, "channel")
-    return [
-        SegmentCounts(str(key), str(key), n, counts.get(key, {}), answered.get(key, {}))
-        for key, n in by_segment.items()
-    ]
+async def _overall(poll_id: int) -> SegmentCounts:
+    """The whole poll as one segment, read from ``answer``'s own indexes, without a join."""
+    responses = await t.Response.raw(
+        'SELECT COUNT(*) AS n FROM "response" WHERE "poll" = {}', poll_id
+    )
+    counts = await t.Answer.raw(
+        'SELECT "question" AS q, "option" AS o, "value_int" AS v, COUNT(*) AS n FROM "answer" '
+        'WHERE "poll" = {} GROUP BY "question", "option", "value_int"',
+        poll_id,
+    )
+    answered = await t.Answer.raw(
+        'SELECT "question" AS q, COUNT(DISTINCT "response") AS n FROM "answer" '
+        'WHERE "poll" = {} GROUP BY "question"',
+        poll_id,
+    )
+    by_question: dict = defaultdict(lambda: defaultdict(int))
+    for row in counts:
+        by_question[row["q"]][(row["o"], row["v"])] += row["n"]
+    return SegmentCounts(
+        "all",
+        "",
+        responses[0]["n"] if responses else 0,
+        by_question,
+        {row["q"]: row["n"] for row in answered},
+    )
 
 
 async def _texts(poll: Poll) -> dict[int, list[str]]:
@@ -126,7 +142,7 @@ async def results_for(poll: Poll, by: str | None) -> PollResults:
     if by is None:
         return build_results(
             poll,
-            await _per_channel(poll.id),
+            [await _overall(poll.id)],
             await _texts(poll),
             breakdown_by=None,
             other_label=gettext("Other (small groups merged)"),
