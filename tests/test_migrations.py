@@ -107,15 +107,16 @@ async def test_answers_stored_before_get_their_responses_segments(fresh_engine: 
             r["name"]
             for r in await _sql(
                 engine,
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'answer'",
+                "SELECT name FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name IN ('answer', 'response')",
             )
         }
     else:
         indexes = {
             r["indexname"]
             for r in await _sql(
-                engine, "SELECT indexname FROM pg_indexes WHERE tablename = 'answer'"
+                engine, "SELECT indexname FROM pg_indexes WHERE tablename IN ('answer', 'response')"
             )
         }
-    for segment in ("placement", "unit", "channel"):
-        assert {f"answer_{segment}_tally", f"answer_{segment}_answered"} <= indexes
+    assert {"answer_segment_tally", "answer_segment_answered", "response_segment"} <= indexes
+    assert not {"answer_poll_tally", "answer_poll_answered"} & indexes
