@@ -8,6 +8,7 @@ from typing import Literal
 
 from piccolo.query.functions.aggregate import Count
 
+from polls import db
 from polls import tables as t
 from polls.analytics.exports import ResponseRow
 from polls.analytics.tally import PollResults, SegmentCounts, build_results
@@ -34,13 +35,22 @@ SEGMENT_ANSWERED = (
     f'SELECT {SEGMENTS}, "question" AS q, COUNT(DISTINCT "response") AS n '
     f'FROM "answer" WHERE "poll" = {{}} GROUP BY {SEGMENTS}, "question"'
 )
+SEGMENT_ANSWERED_POSTGRES = (
+    f'SELECT {SEGMENTS}, "question" AS q, COUNT(*) AS n FROM (SELECT DISTINCT {SEGMENTS}, '
+    f'"question", "response" FROM "answer" WHERE "poll" = {{}}) AS answered '
+    f'GROUP BY {SEGMENTS}, "question"'
+)
 """The three aggregates behind every result, per combination of placement, unit and channel
 (a poll has a handful: its placements, each on a channel or two), each read in the order
 of an index made for it (``response(poll, placement, unit, channel)``, ``answer(poll,
 placement, unit, channel, question, option, value_int)``, ``answer(poll, placement, unit,
 channel, question, response)``): answers carry their response's segments, so no join and
 no sort. Any breakdown, and the whole poll, is a sum of combinations: each response has
-exactly one."""
+exactly one. On PostgreSQL "answered" is spelled as a ``DISTINCT`` over whole index rows:
+it then needs the order only the ``response`` index gives (an index-only scan, 2.3 s at
+1,000,000 responses) instead of walking the much smaller (deduplicated) tally index and
+fetching every heap row for ``response`` (16 s). SQLite would sort that form again, and
+walks the ``response`` index for ``COUNT(DISTINCT ...)`` already."""
 
 
 async def _grouped(poll_id: int, column: str | None) -> tuple[dict, dict, dict]:
@@ -49,7 +59,10 @@ async def _grouped(poll_id: int, column: str | None) -> tuple[dict, dict, dict]:
     assert column is None or column in _COLUMN.values()
     responses = await t.Response.raw(SEGMENT_RESPONSES, poll_id)
     counts = await t.Answer.raw(SEGMENT_COUNTS, poll_id)
-    answered = await t.Answer.raw(SEGMENT_ANSWERED, poll_id)
+    postgres = db.is_postgres(t.Answer._meta.db)
+    answered = await t.Answer.raw(
+        SEGMENT_ANSWERED_POSTGRES if postgres else SEGMENT_ANSWERED, poll_id
+    )
     by_segment: dict = defaultdict(int)
     for row in responses:
         by_segment[row[column] if column else None] += row["n"]
