@@ -145,6 +145,23 @@ async def write(engine: Engine, steps: Callable[[], WriteSteps[T]]) -> T:
         return await _drive_async(engine, steps())
 
 
+def is_postgres(engine: Engine) -> bool:
+    """PostgreSQL writes several tables in one statement (data-modifying ``WITH``)."""
+    return isinstance(engine, PostgresEngine)
+
+
+async def write_one(engine: Engine, sql: str, args: list[Any]) -> list[Any]:
+    """Run one statement on its own, outside a transaction block: one round trip. A single
+    statement is atomic by itself, so this is all or nothing like ``write``."""
+    if isinstance(engine, FastSQLiteEngine):
+
+        def one() -> WriteSteps[list[Any]]:
+            return (yield (sql, args))
+
+        return await engine.batch_writer.write(one)
+    return list(await engine.run_querystring(QueryString(sql, *args)))
+
+
 class FairPool:
     """Connections handed out in the order they were asked for.
 

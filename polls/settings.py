@@ -6,6 +6,7 @@ Nothing else reads ``os.environ``; tests build their own ``Settings`` and pass i
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -23,6 +24,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ValueError(f"{name} must be an integer, not {raw!r}") from exc
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from exc
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -54,9 +68,11 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     debug: bool = False
     live_check_seconds: float = 2.0
-    """How often each open live view asks the database whether the poll has new responses."""
+    """How often each open live view asks the database whether the poll has new responses
+    (``LIVE_CHECK_SECONDS``)."""
     live_max_seconds: float = 3600.0
-    """A live view's event stream ends after this long; the browser reconnects by itself."""
+    """A live view's event stream ends after this long (``LIVE_STREAM_SECONDS``); the
+    browser reconnects by itself."""
     telegram_bot_token: str = field(default="", repr=False)
     """From BotFather; empty means the Telegram features answer that they are not set up."""
     telegram_bot_username: str = ""
@@ -114,6 +130,13 @@ class Settings:
         env = os.environ if env is None else env
         base_url = env.get("BASE_URL", cls.base_url).rstrip("/")
         secret = env.get("SECRET_KEY", "").strip()
+        live_check = _seconds(env, "LIVE_CHECK_SECONDS", cls.live_check_seconds)
+        live_stream = _seconds(env, "LIVE_STREAM_SECONDS", cls.live_max_seconds)
+        if live_check > live_stream:
+            raise ValueError(
+                f"LIVE_CHECK_SECONDS ({live_check:g}) must not exceed "
+                f"LIVE_STREAM_SECONDS ({live_stream:g})"
+            )
         return cls(
             database_url=env.get("DATABASE_URL", cls.database_url),
             secret_key=secret or _dev_secret(),
@@ -127,6 +150,8 @@ class Settings:
             secure_cookies=_bool(env, "POLLS_SECURE_COOKIES", base_url.startswith("https://")),
             sqlite_synchronous=env.get("POLLS_SQLITE_SYNCHRONOUS", "FULL").upper(),
             debug=_bool(env, "POLLS_DEBUG", False),
+            live_check_seconds=live_check,
+            live_max_seconds=live_stream,
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", "").strip().lstrip("@"),
             telegram_app_name=env.get("TELEGRAM_APP_NAME", "").strip(),

@@ -149,8 +149,15 @@ class Answer(Table):
     value_int = Integer(null=True, default=None)
     value_text = Text(null=True, default=None)
     poll = ForeignKey(Poll, null=True, default=None, index=False)
-    """The response's poll again, so a poll's tallies read one index, no join (an index
-    ``(poll, question, option, value_int)`` is made by a migration)."""
+    """The response's poll again, so a poll's tallies read one index, no join."""
+    placement = ForeignKey(Placement, null=True, default=None, on_delete=OnDelete.set_null)
+    """The response's placement, unit and channel again, written by the same statement from
+    the same values, so every result (overall or broken down) is added up from counts per
+    combination of the three, read in the order of ``(poll, placement, unit, channel,
+    question, ...)`` indexes made by a migration. Deleting a placement or unit clears both
+    copies."""
+    unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null)
+    channel = Varchar(length=10, null=True, default=None)
 
 
 class DuplicateKey(Table):

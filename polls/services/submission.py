@@ -35,10 +35,44 @@ INSERT_RESPONSE = (
     '"receipt", "idempotency_key") VALUES ({}, {}, {}, {}, {}, {}, {}) RETURNING "id"'
 )
 INSERT_ANSWERS = (
-    'INSERT INTO "answer" ("response", "poll", "question", "option", "value_int", "value_text") '
-    "VALUES "
+    'INSERT INTO "answer" ("response", "question", "option", "value_int", "value_text", '
+    '"poll", "placement", "unit", "channel") VALUES '
 )
-ANSWER_VALUES = "({}, {}, {}, {}, {}, {})"
+ANSWER_VALUES = "({}, {}, {}, {}, {}, {}, {}, {}, {})"
+"""An answer row: its response, its own four values, then the response's poll and segments
+again (``tables.Answer``), so tallies and breakdowns read ``answer`` alone."""
+
+STORE_IN_ONE_STATEMENT = """
+WITH {claim}stored AS (
+    INSERT INTO "response" ("poll", "placement", "unit", "channel", "submitted_hour",
+        "receipt", "idempotency_key")
+    SELECT {{}}::integer, {{}}::integer, {{}}::integer, {{}}::varchar, {{}}::timestamptz,
+        {{}}::varchar, {{}}::varchar
+    {only_if_claimed}
+    RETURNING "id", "poll", "placement", "unit", "channel"
+), answered AS (
+    {insert_answers}
+    SELECT s."id", a."question", a."option", a."value_int", a."value_text",
+        s."poll", s."placement", s."unit", s."channel"
+    FROM stored s, unnest({{}}::integer[], {{}}::integer[], {{}}::integer[], {{}}::text[])
+        AS a("question", "option", "value_int", "value_text")
+)
+SELECT "id" FROM stored
+"""
+"""The whole write as one PostgreSQL statement (data-modifying CTEs), one round trip instead
+of a transaction's five: claim the duplicate key (if any), insert the response only if the
+claim took, and its answers (as arrays, so the text is the same for any number of answers
+and stays prepared) carrying the response's poll and segments from its ``RETURNING``. A
+statement is atomic on its own; a unique violation (the submission id's twin) aborts all
+of it. No row back means the key was already claimed."""
+
+
+def _store_in_one_statement(claims: bool) -> str:
+    return STORE_IN_ONE_STATEMENT.format(
+        claim=f'"claimed" AS ({CLAIM_DUPLICATE_KEY}), ' if claims else "",
+        only_if_claimed='WHERE EXISTS (SELECT 1 FROM "claimed")' if claims else "",
+        insert_answers=INSERT_ANSWERS.removesuffix("VALUES "),
+    )
 
 
 @dataclass(frozen=True)
@@ -145,13 +179,26 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
         inserted = yield (INSERT_RESPONSE, response_values)
         if answer_values:
             response_id = inserted[0]["id"]
+            segments = response_values[:4]  # poll, placement, unit, channel
             yield (
                 INSERT_ANSWERS + ", ".join([ANSWER_VALUES] * len(answer_values)),
-                [value for row in answer_values for value in (response_id, poll.id, *row)],
+                [value for row in answer_values for value in (response_id, *row, *segments)],
             )
 
+    engine = t.Response._meta.db
     try:
-        await db.write(t.Response._meta.db, store)
+        if db.is_postgres(engine):
+            columns = list(zip(*answer_values, strict=True)) or [(), (), (), ()]
+            stored = await db.write_one(
+                engine,
+                _store_in_one_statement(dup is not None),
+                [*([dup, poll.id] if dup is not None else []), *response_values]
+                + [list(column) for column in columns],
+            )
+            if not stored:
+                raise AlreadyAnswered()
+        else:
+            await db.write(engine, store)
     except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
         # A concurrent twin won the race: the same retry, or the same device.
         replay = await _replayed(idem)

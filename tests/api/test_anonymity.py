@@ -133,7 +133,8 @@ async def test_a_response_row_has_only_its_allowed_columns(
     assert set(row) == RESPONSE_COLUMNS
     assert {c._meta.name for c in t.DuplicateKey._meta.columns} == {"key", "poll"}
     answer_columns = {c._meta.name for c in t.Answer._meta.columns}
-    # "poll" repeats the response's poll (for index-only tallies): nothing about a person
+    # "poll", "placement", "unit" and "channel" repeat the response's own (for index-only
+    # tallies and breakdowns): nothing about a person the response does not already say
     assert answer_columns == {
         "id",
         "response",
@@ -142,6 +143,9 @@ async def test_a_response_row_has_only_its_allowed_columns(
         "option",
         "value_int",
         "value_text",
+        "placement",
+        "unit",
+        "channel",
     }
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from polls.services import results
+from polls.settings import Settings
 from tests.conftest import OpenPoll, World, create_open_poll
 from tests.console.conftest import answer, login
 
@@ -140,3 +142,35 @@ async def test_who_may_watch(client: httpx.AsyncClient, world: World, path: str)
         client.cookies.clear()
         await login(client, "mk-viewer")
         assert (await client.get(url)).status_code == 200
+
+
+async def test_the_stream_checks_and_ends_as_the_environment_says(
+    make_client: Callable[..., Awaitable[httpx.AsyncClient]],
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configured = Settings.from_env(
+        {"SECRET_KEY": "s" * 32, "LIVE_CHECK_SECONDS": "0.05", "LIVE_STREAM_SECONDS": "1"}
+    )
+    client = await make_client(
+        live_check_seconds=configured.live_check_seconds,
+        live_max_seconds=configured.live_max_seconds,
+    )
+    checks = 0
+    state = results.results_state
+
+    async def counted(poll_id: int) -> tuple[int, int]:
+        nonlocal checks
+        checks += 1
+        return await state(poll_id)
+
+    monkeypatch.setattr(results, "results_state", counted)
+    poll = await create_open_poll(client, world, duplicate_policy="none")
+    await login(client, "viewer")
+    # The ASGI test transport answers once the stream has ended: it must end by itself.
+    response = await asyncio.wait_for(client.get(f"/console/polls/{poll.id}/live/events"), 30)
+    assert response.status_code == 200
+    assert len(events(response.text)) == 1
+    # about 20 checks in a 1 s stream: more than the default 2 s interval allows, and never
+    # more than the interval fits in the lifetime
+    assert 5 <= checks <= 21, checks

@@ -77,3 +77,25 @@ async def test_a_failure_midway_stores_nothing(
     # and the device may try again: its duplicate key was rolled back with the rest
     retried = await _submit(open_poll.id, open_poll.answers(), subject="device-token-123456")
     assert isinstance(retried, Receipt)
+
+
+async def test_an_answer_the_database_refuses_at_the_end_stores_nothing(
+    client: httpx.AsyncClient, open_poll: OpenPoll
+) -> None:
+    # The poll in hand still offers an option the database no longer has: the answers'
+    # foreign key fails last, after the duplicate key and the response were written by the
+    # same statement (PostgreSQL) or transaction (SQLite).
+    poll = await polls.load(open_poll.id)
+    option = open_poll.questions[0]["options"][0]["id"]
+    await t.Option.delete().where(t.Option.id == option)
+    outcome = await _submit_loaded(poll, open_poll.answers(), subject="device-token-123456")
+    assert isinstance(outcome, Exception)
+    assert not isinstance(outcome, Receipt)
+    assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
+
+
+async def _submit_loaded(poll: object, answers: dict, **fields: object) -> Receipt | Exception:
+    try:
+        return await submit_response(poll, Submission(answers=answers, **fields), secret=SECRET)  # type: ignore[arg-type]
+    except Exception as error:  # the caller checks what came out
+        return error

@@ -1,0 +1,36 @@
+"""Settings read from the environment: the live view's check interval and stream lifetime."""
+
+from __future__ import annotations
+
+import pytest
+
+from polls.settings import Settings
+
+BASE = {"SECRET_KEY": "s" * 32}
+
+
+def test_the_live_view_defaults_to_a_check_every_2_s_and_an_hour_long_stream() -> None:
+    settings = Settings.from_env(BASE)
+    assert settings.live_check_seconds == 2.0
+    assert settings.live_max_seconds == 3600.0
+
+
+def test_the_live_view_timings_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {**BASE, "LIVE_CHECK_SECONDS": " 0.5 ", "LIVE_STREAM_SECONDS": "900"}
+    )
+    assert settings.live_check_seconds == 0.5
+    assert settings.live_max_seconds == 900.0
+
+
+@pytest.mark.parametrize("name", ["LIVE_CHECK_SECONDS", "LIVE_STREAM_SECONDS"])
+@pytest.mark.parametrize("raw", ["soon", "0", "-2", "nan", "inf", "1e999"])
+def test_a_live_view_timing_must_be_a_positive_number_of_seconds(name: str, raw: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({**BASE, name: raw})
+
+
+def test_the_check_interval_must_fit_in_the_stream() -> None:
+    with pytest.raises(ValueError, match=r"LIVE_CHECK_SECONDS .* LIVE_STREAM_SECONDS"):
+        Settings.from_env({**BASE, "LIVE_CHECK_SECONDS": "30", "LIVE_STREAM_SECONDS": "10"})
+    assert Settings.from_env({**BASE, "LIVE_CHECK_SECONDS": "10", "LIVE_STREAM_SECONDS": "10"})
