@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Literal
@@ -13,9 +14,10 @@ from polls import tables as t
 from polls.analytics.exports import ResponseRow
 from polls.analytics.tally import PollResults, SegmentCounts, build_results
 from polls.errors import N_, InvalidInput
-from polls.i18n import gettext
+from polls.i18n import get_locale, gettext
 from polls.models import Channel, Poll, Principal
 from polls.services import polls, units
+from polls.services.cache import FreshCache, new_cache
 
 Breakdown = Literal["placement", "unit", "channel"]
 BREAKDOWNS: tuple[str, ...] = ("placement", "unit", "channel")
@@ -131,9 +133,27 @@ async def results(principal: Principal, poll_id: int, by: str | None = None) -> 
     return await results_for(poll, by)
 
 
+_counted: FreshCache[PollResults] = new_cache(size=128, fresh_for=math.inf)
+
+
 async def results_for(poll: Poll, by: str | None) -> PollResults:
+    """The poll's results, counted once per state: kept in this process keyed by the poll and
+    its version, the results state (a new response changes it, in every process), the
+    breakdown and the locale (labels), the way rendered charts are. Everyone asking for the
+    same state at once waits on one count (a leadership page, the live view's screens and a
+    chart's drawing share it)."""
     if by is not None and by not in BREAKDOWNS:
         raise InvalidInput({"by": N_("Break down by placement, unit or channel.")})
+    count, last = await results_state(poll.id)
+    key = "|".join(map(str, (poll.id, poll.version, count, last, get_locale(), by)))
+
+    async def count_them() -> tuple[int, PollResults]:
+        return poll.id, await _count(poll, by)
+
+    return await _counted.get_or_load(key, count_them)
+
+
+async def _count(poll: Poll, by: str | None) -> PollResults:
     if by is None:
         return build_results(
             poll,

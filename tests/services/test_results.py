@@ -3,13 +3,15 @@ the aggregates behind every result read an index in order (no join, no sort)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from piccolo.querystring import QueryString
 
 from polls import tables as t
 from polls.models import Channel
-from polls.services import placements, polls
+from polls.services import placements, polls, results
 from polls.services.results import SEGMENT_ANSWERED, SEGMENT_COUNTS, SEGMENT_RESPONSES
 from polls.services.submission import Submission, submit_response
 from tests.conftest import SECRET, Database, OpenPoll
@@ -63,3 +65,36 @@ async def test_results_queries_walk_an_index_in_order(db: Database) -> None:
         details = " | ".join(row["detail"] for row in plan)
         assert f"USING COVERING INDEX {index} (poll=?)" in details, details
         assert "TEMP B-TREE" not in details, details
+
+
+async def test_results_are_counted_once_per_state_and_never_stale(
+    client: httpx.AsyncClient, open_poll: OpenPoll, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many readers of one state share one count; a new response is a new state, so the next
+    reader sees it (in any process: the state is read from the database each time)."""
+    poll = await polls.load(open_poll.id)
+
+    async def answer() -> None:
+        await submit_response(poll, Submission(answers=open_poll.answers()), secret=SECRET)
+
+    await answer()
+    counts = 0
+    count = results._count
+
+    async def counting(*args: object) -> object:
+        nonlocal counts
+        counts += 1
+        return await count(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(results, "_count", counting)
+    together = await asyncio.gather(*(results.results_for(poll, None) for _ in range(5)))
+    assert counts == 1
+    assert all(r is together[0] for r in together)
+    assert together[0].responses == 1
+    by_unit = await results.results_for(poll, "unit")
+    assert counts == 2
+    assert by_unit.responses == 1
+    await answer()
+    after = await results.results_for(poll, None)
+    assert counts == 3
+    assert after.responses == 2
