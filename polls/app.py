@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,6 +31,7 @@ from polls.forms.pages import FormPages
 from polls.links import UppercaseLinks
 from polls.messengers.bot import TelegramBot
 from polls.messengers.scheduler import scheduler_for
+from polls.privacy import derived_key
 from polls.ratelimit import RateLimiter, counter_for
 from polls.services import placements, zalo
 from polls.settings import Settings
@@ -49,10 +49,6 @@ UNPROTECTED = [
     "/webhooks/",
     "/schema",
 ]
-
-
-def _derived_key(secret: str, purpose: str) -> bytes:
-    return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
 
 
 async def _after_request(response: Response) -> Response:
@@ -97,7 +93,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             settings.telegram_bot_token,
             settings.telegram_api_base,
             scheduler=scheduler_for(
-                settings.redis_url, _derived_key(settings.secret_key, "telegram-send").hex()
+                settings.redis_url, derived_key(settings.secret_key, "telegram-send").hex()
             ),
         )
         if settings.telegram_configured
@@ -123,7 +119,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 await db.stop(engine)
 
     session = CookieBackendConfig(
-        secret=_derived_key(settings.secret_key, "session"),
+        secret=derived_key(settings.secret_key, "session"),
         key="polls_session",
         max_age=settings.session_max_age,
         secure=settings.secure_cookies,

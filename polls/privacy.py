@@ -22,6 +22,12 @@ DEVICE_COOKIE = "polls_device"
 DEVICE_TOKEN_BYTES = 16
 
 
+def derived_key(secret: str, purpose: str) -> bytes:
+    """A key for one purpose (sessions, sealed tokens, event ids...) from the server secret:
+    no two purposes share a key, and none reveals the secret."""
+    return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
+
+
 def _poll_key(secret: str, poll_id: int) -> bytes:
     return hmac.new(secret.encode(), f"poll-key:{poll_id}".encode(), hashlib.sha256).digest()
 

@@ -72,7 +72,7 @@ def zalo_token(request: Request) -> str | None:
     """The Mini App user's token of an ``Authorization: zalo <access token>`` header."""
     token = zalo.access_token_from_header(request.headers.get("authorization"))
     if token is not None and request.app.state.zalo is None:
-        raise NotConfigured(N_("Zalo is not set up on this server."))
+        raise NotConfigured(zalo_service.NOT_CONFIGURED)
     return token
 
 

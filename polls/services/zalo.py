@@ -41,6 +41,7 @@ from polls.errors import N_, NotConfigured, NotFound, Unauthorized, Unavailable
 from polls.i18n import gettext, using_locale
 from polls.messengers import zalo
 from polls.models import DuplicatePolicy, PlacementKind, Poll, PollStatus, Unit
+from polls.privacy import derived_key
 from polls.services import placements, polls, units
 from polls.settings import Settings
 from polls.sharing.links import link
@@ -131,7 +132,7 @@ class AccessToken:
 
 
 def _sealing_key(secret: str) -> bytes:
-    return hashlib.sha256(f"zalo-tokens:{secret}".encode()).digest()
+    return derived_key(secret, "zalo-tokens")
 
 
 def seal(secret: str, token: str) -> str:
@@ -286,8 +287,9 @@ def _event_key(secret: str, event: Mapping[str, Any], body: bytes) -> str:
         identity = f"msg:{msg_id}"
     else:
         identity = f"body:{hashlib.sha256(body).hexdigest()}"
-    key = hashlib.sha256(f"zalo-events:{secret}".encode()).digest()
-    return hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        derived_key(secret, "zalo-events"), identity.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def _event_seconds(event: Mapping[str, Any]) -> float | None:

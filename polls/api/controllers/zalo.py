@@ -19,7 +19,7 @@ SIGNATURE_HEADER = "x-zevent-signature"
 def zalo_setup(connection: ASGIConnection) -> zalo.ZaloSetup:
     setup = connection.app.state.zalo
     if setup is None:
-        raise NotConfigured(N_("Zalo is not set up on this server."))
+        raise NotConfigured(zalo.NOT_CONFIGURED)
     return setup
 
 
@@ -29,7 +29,7 @@ async def requires_zalo_signature(connection: ASGIConnection, _: BaseRouteHandle
     Litestar for the handler."""
     settings = connection.app.state.settings
     if not settings.zalo_webhook_configured:
-        raise NotConfigured(N_("Zalo is not set up on this server."))
+        raise NotConfigured(zalo.NOT_CONFIGURED)
     body = await cast(Request, connection).body()
     if not zalo_api.signature_valid(
         body,
