@@ -81,9 +81,8 @@ def _check_breakdown(by: str | None) -> None:
         raise InvalidInput({"by": N_("Break down by placement, unit or channel.")})
 
 
-async def _key(poll: Poll, *parts: object) -> str:
-    count, last = await results.results_state(poll.id)
-    return "|".join(map(str, (poll.id, poll.version, count, last, get_locale(), *parts)))
+def _key(state: str, *parts: object) -> str:
+    return "|".join((state, *map(str, parts)))
 
 
 def _period(poll: Poll) -> str:
@@ -107,13 +106,14 @@ async def chart(principal: Principal, poll_id: int, name: str, by: str | None = 
             raise NotFound(N_("There is no such chart."))
         if question.kind == "text":
             raise NotFound(N_("Free-text answers are not charted."))
-    key = await _key(poll, "chart", name, by if question else None)
+    state = await results.state_key(poll)
+    key = _key(state, "chart", name, by if question else None)
 
     async def load() -> tuple[int, Rendered]:
         if question is None:
             content = await _timeline(poll, request.fmt)
         else:
-            content = await _question(poll, question.id, request.fmt, by)
+            content = await _question(poll, question.id, request.fmt, by, state)
         return poll.id, Rendered(content, MEDIA_TYPES[request.fmt])
 
     return await _rendered.get_or_load(key, load)
@@ -134,10 +134,12 @@ async def _timeline(poll: Poll, fmt: ImageFormat) -> bytes:
     return await to_thread.run_sync(draw)
 
 
-async def _question(poll: Poll, question_id: int, fmt: ImageFormat, by: str | None) -> bytes:
+async def _question(
+    poll: Poll, question_id: int, fmt: ImageFormat, by: str | None, state: str
+) -> bytes:
     from polls.analytics import charts
 
-    tallied = await results.results_for(poll, by)
+    tallied = await results.results_for(poll, by, state=state)
     index, question = next((i, q) for i, q in enumerate(poll.questions) if q.id == question_id)
     caption = _caption(poll, tallied.responses, by)
     if not tallied.questions_visible:
@@ -180,13 +182,14 @@ async def report(principal: Principal, poll_id: int, by: str | None = "placement
     """The PDF report, with the breakdown ``by`` (placement unless told)."""
     _check_breakdown(by)
     poll = await polls.get(principal, poll_id)
-    key = await _key(poll, "report", by)
+    state = await results.state_key(poll)
+    key = _key(state, "report", by)
 
     async def load() -> tuple[int, Rendered]:
         from polls.analytics.report import ReportInput, build_report
 
-        overall = await results.results_for(poll, None)
-        breakdown = await results.results_for(poll, by) if by else None
+        overall = await results.results_for(poll, None, state=state)
+        breakdown = await results.results_for(poll, by, state=state) if by else None
         timeline = build_timeline(await results.responses_per_hour(poll.id), poll.min_group_size)
         headcount = await units.subtree_headcount(await units.get(poll.unit_id))
         data = ReportInput(
@@ -221,10 +224,11 @@ async def export(
     if kind == "responses":
         table = responses_table(poll, await results.response_rows(poll))
         return Rendered(await to_thread.run_sync(write, table), MEDIA_TYPES[fmt], filename)
-    key = await _key(poll, "export", fmt, kind, by)
+    state = await results.state_key(poll)
+    key = _key(state, "export", fmt, kind, by)
 
     async def load() -> tuple[int, Rendered]:
-        table = summary_table(poll, await results.results_for(poll, by))
+        table = summary_table(poll, await results.results_for(poll, by, state=state))
         content = await to_thread.run_sync(write, table)
         return poll.id, Rendered(content, MEDIA_TYPES[fmt], filename)
 

@@ -136,16 +136,22 @@ async def results(principal: Principal, poll_id: int, by: str | None = None) -> 
 _counted: FreshCache[PollResults] = new_cache(size=128, fresh_for=math.inf)
 
 
-async def results_for(poll: Poll, by: str | None) -> PollResults:
+async def state_key(poll: Poll) -> str:
+    """What counted and rendered results depend on: the poll, its version, the results state
+    and the locale. Caches add what else they depend on (breakdown, format...)."""
+    count, last = await results_state(poll.id)
+    return "|".join(map(str, (poll.id, poll.version, count, last, get_locale())))
+
+
+async def results_for(poll: Poll, by: str | None, *, state: str | None = None) -> PollResults:
     """The poll's results, counted once per state: kept in this process keyed by the poll and
     its version, the results state (a new response changes it, in every process), the
     breakdown and the locale (labels), the way rendered charts are. Everyone asking for the
     same state at once waits on one count (a leadership page, the live view's screens and a
-    chart's drawing share it)."""
+    chart's drawing share it). ``state`` is ``state_key(poll)`` when the caller read it."""
     if by is not None and by not in BREAKDOWNS:
         raise InvalidInput({"by": N_("Break down by placement, unit or channel.")})
-    count, last = await results_state(poll.id)
-    key = "|".join(map(str, (poll.id, poll.version, count, last, get_locale(), by)))
+    key = f"{state or await state_key(poll)}|{by}"
 
     async def count_them() -> tuple[int, PollResults]:
         return poll.id, await _count(poll, by)
