@@ -14,6 +14,7 @@ import pytest
 from polls import privacy
 from polls import tables as t
 from tests.conftest import SECRET, World, answer, create_open_poll
+from tests.traces import every_stored_value, everything_logged
 
 USER_AGENT = "Secret-Agent/9.9"
 ADDRESS = "203.0.113.77"
@@ -31,14 +32,6 @@ RESPONSE_COLUMNS = {
 }
 """What a response row may hold. A new column must be added here on purpose, after checking
 that it cannot identify anyone."""
-
-
-async def _every_stored_value() -> list[tuple[str, str, str]]:
-    values = []
-    for table in t.TABLES:
-        for row in await table.select():
-            values += [(table._meta.tablename, column, str(value)) for column, value in row.items()]
-    return values
 
 
 @pytest.fixture
@@ -85,16 +78,10 @@ async def test_no_row_and_no_log_line_holds_address_agent_or_device_token(
     assert await t.Response.count() == 2
 
     secrets_sent = {"user agent": USER_AGENT, "address": ADDRESS, "device token": token}
-    for table, column, value in await _every_stored_value():
+    for table, column, value in await every_stored_value():
         for what, secret in secrets_sent.items():
             assert secret not in value, f"{table}.{column} holds the {what}"
-    captured = capsys.readouterr()
-    logs = (
-        caplog.text
-        + "\n".join(r.getMessage() for r in caplog.records)
-        + captured.out
-        + captured.err
-    )
+    logs = everything_logged(caplog, capsys)
     for what, secret in secrets_sent.items():
         assert secret not in logs, f"a log line holds the {what}"
 

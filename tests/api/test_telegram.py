@@ -25,6 +25,7 @@ from polls.models import Poll, Question
 from polls.services.telegram import share_caption
 from tests.conftest import OpenPoll, World, add_placement, answer_as_new_device, create_open_poll
 from tests.messengers.fake_telegram import FakeTelegram, serve
+from tests.traces import every_stored_value, everything_logged
 
 BOT_TOKEN = "123456789:AAHtest-ONLY-not-a-real-bot-token_xyz"
 WEBHOOK_SECRET = "webhook-secret_0123456789"
@@ -639,18 +640,10 @@ async def test_no_telegram_user_id_in_any_table_or_log_line(
     assert len(fake_telegram.sent()) == 3
 
     secrets = {str(USER_ID), str(PRIVATE_CHAT_ID), BOT_TOKEN, BOT_TOKEN.split(":")[1]}
-    for table in t.TABLES:
-        for row in await table.select():
-            for column, value in row.items():
-                for secret in secrets:
-                    assert secret not in str(value), f"{table._meta.tablename}.{column}"
-    captured = capsys.readouterr()
-    logs = (
-        caplog.text
-        + "\n".join(r.getMessage() for r in caplog.records)
-        + captured.out
-        + captured.err
-    )
+    for table, column, value in await every_stored_value():
+        for secret in secrets:
+            assert secret not in value, f"{table}.{column}"
+    logs = everything_logged(caplog, capsys)
     assert "sendMessage" in logs
     for secret in secrets:
         assert secret not in logs

@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.fake_http import serving
 
 METHODS = {"getme", "sendmessage", "sendphoto", "setwebhook", "getwebhookinfo", "deletewebhook"}
 UPDATE_TYPES = {
@@ -330,39 +331,13 @@ def _params(content_type: str, body: bytes, query: str) -> dict[str, Any]:
 
 
 def serve(fake: FakeTelegram) -> Iterator[FakeTelegram]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self._answer()
+    def answer(method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+        path, _, query = target.partition("?")
+        try:
+            params = _params(headers.get("content-type", ""), body, query)
+        except ValueError:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request"}
+        return fake.handle(path, params)
 
-        def do_GET(self) -> None:
-            self._answer()
-
-        def _answer(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
-            path, _, query = self.path.partition("?")
-            try:
-                params = _params(self.headers.get("Content-Type", ""), body, query)
-            except ValueError:
-                status, reply = 400, {"ok": False, "error_code": 400, "description": "Bad Request"}
-            else:
-                status, reply = fake.handle(path, params)
-            data = json.dumps(reply).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # quiet: the tests read ``fake.calls``
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(answer) as fake.url:
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -23,6 +23,7 @@ from polls.services import zalo
 from tests.conftest import World, add_placement, create_draft_poll, create_open_poll
 from tests.messengers.fake_zalo import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo, serve
 from tests.messengers.test_zalo import Z1_BODY, Z1_MAC
+from tests.traces import every_stored_value, everything_logged
 
 BASE_URL = "https://polls.example.vn"
 FOLLOWER = "246845883529197922"
@@ -466,18 +467,10 @@ async def test_no_messenger_user_id_or_token_in_any_table_or_log_line(
         BOT_TOKEN,
         *(token for pair in fake_zalo.issued for token in pair),
     }
-    for table in t.TABLES:
-        for row in await table.select():
-            for column, value in row.items():
-                for secret in secrets:
-                    assert secret not in str(value), f"{table._meta.tablename}.{column}"
-    captured = capsys.readouterr()
-    logs = (
-        caplog.text
-        + "\n".join(r.getMessage() for r in caplog.records)
-        + captured.out
-        + captured.err
-    )
+    for table, column, value in await every_stored_value():
+        for secret in secrets:
+            assert secret not in value, f"{table}.{column}"
+    logs = everything_logged(caplog, capsys)
     assert "/v3.0/oa/message/cs" in logs
     assert "/v2.0/me" in logs
     for secret in secrets:
