@@ -16,6 +16,7 @@ from litestar.template import TemplateConfig
 from piccolo.engine.base import Engine
 
 from polls import db
+from polls.api.controllers.accounts import MeController, TokenController
 from polls.api.controllers.forms import FormsController
 from polls.api.controllers.health import HealthController
 from polls.api.controllers.placements import PlacementController
@@ -32,7 +33,7 @@ from polls.links import UppercaseLinks
 from polls.messengers.bot import TelegramBot
 from polls.messengers.scheduler import scheduler_for
 from polls.privacy import derived_key
-from polls.ratelimit import RateLimiter, counter_for
+from polls.ratelimit import RateLimiter, SignInThrottle, counter_for, throttle_store_for
 from polls.services import placements, zalo
 from polls.settings import Settings
 from polls.templating import environment
@@ -88,6 +89,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         secret=settings.secret_key,
     )
 
+    throttle = SignInThrottle(
+        throttle_store_for(settings.redis_url),
+        secret=derived_key(settings.secret_key, "sign-in").hex(),
+    )
+
     bot = (
         TelegramBot(
             settings.telegram_bot_token,
@@ -111,6 +117,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         finally:
             await placements.visit_counter.close()
             await counter.close()
+            await throttle.close()
             if bot is not None:
                 await bot.aclose()
             if zalo_api is not None:
@@ -141,6 +148,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             ZaloWebhookController,
             UnitController,
             OfficerController,
+            TokenController,
+            MeController,
             FormPages,
             UppercaseLinks,
             *CONSOLE_ROUTES,
@@ -179,6 +188,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.limiter = limiter
+    app.state.throttle = throttle
     app.state.telegram = bot
     app.state.zalo = zalo.setup_for(settings, zalo_api) if zalo_api is not None else None
     return app

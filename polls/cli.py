@@ -62,6 +62,16 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from polls.settings import secret_key_problem
+
+    problem = None if settings.secret_key_generated else secret_key_problem(settings.secret_key)
+    if problem and not args.demo:
+        return _fail(
+            f"{problem}. Generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    if problem:
+        print(f"warning: {problem} (accepted for --demo only)", file=sys.stderr)
+
     if "BASE_URL" not in os.environ:
         # links and QR codes point at this server unless the deployment names its address
         os.environ["BASE_URL"] = f"http://{args.host}:{args.port}"
@@ -115,18 +125,73 @@ def cmd_create_officer(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _domain_error(error: Any) -> int:
+    """A refusal of the services, printed in English, exit status 2."""
+    detail = getattr(error, "errors", None)
+    text = error.message % error.params if error.params else error.message
+    if detail:
+        text = f"{text} {' '.join(detail.values())}"
+    print(f"error: {text}", file=sys.stderr)
+    return 2
+
+
 def cmd_issue_token(settings: Settings, args: argparse.Namespace) -> int:
     from polls.errors import DomainError
     from polls.services import accounts
 
     try:
-        print(_run(settings, lambda: accounts.issue_token(args.username, args.label)))
-    except DomainError as error:
-        print(
-            f"error: {error.message % error.params if error.params else error.message}",
-            file=sys.stderr,
+        token = _run(
+            settings, lambda: accounts.issue_token(args.username, args.name, days=args.days)
         )
-        return 2
+    except DomainError as error:
+        return _domain_error(error)
+    print(token)
+    return 0
+
+
+def _when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "-"
+
+
+def cmd_tokens(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.errors import DomainError
+    from polls.services import accounts
+
+    try:
+        infos = _run(settings, lambda: accounts.tokens_of(args.username))
+    except DomainError as error:
+        return _domain_error(error)
+    at = accounts.now()
+    print("id\tstate\tcreated\texpires\tname")
+    for info in infos:
+        print(
+            f"{info.id}\t{info.state(at)}\t{_when(info.created_at)}\t"
+            f"{_when(info.expires_at)}\t{info.name}"
+        )
+    return 0
+
+
+def cmd_revoke_token(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.errors import DomainError
+    from polls.services import accounts
+
+    try:
+        info = _run(settings, lambda: accounts.revoke_token(args.token_id))
+    except DomainError as error:
+        return _domain_error(error)
+    print(f"token {info.id} of {info.officer} revoked")
+    return 0
+
+
+def cmd_deactivate_officer(settings: Settings, args: argparse.Namespace) -> int:
+    from polls.errors import DomainError
+    from polls.services import accounts
+
+    try:
+        _run(settings, lambda: accounts.deactivate(args.username))
+    except DomainError as error:
+        return _domain_error(error)
+    print(f"{args.username} deactivated; their sessions and API tokens have ended")
     return 0
 
 
@@ -367,8 +432,20 @@ def parser() -> argparse.ArgumentParser:
     officer.set_defaults(func=cmd_create_officer)
     token = commands.add_parser("issue-token", help="print a new API token for an officer")
     token.add_argument("username")
-    token.add_argument("--label", default="")
+    token.add_argument("--name", "--label", dest="name", default="", help="what it is for")
+    token.add_argument("--days", type=int, default=90, help="days until it expires (90)")
     token.set_defaults(func=cmd_issue_token)
+    tokens = commands.add_parser("tokens", help="list an officer's API tokens (never the token)")
+    tokens.add_argument("username")
+    tokens.set_defaults(func=cmd_tokens)
+    revoke = commands.add_parser("revoke-token", help="revoke an API token by its id")
+    revoke.add_argument("token_id", type=int)
+    revoke.set_defaults(func=cmd_revoke_token)
+    deactivate = commands.add_parser(
+        "deactivate-officer", help="stop an officer signing in; ends their sessions and tokens"
+    )
+    deactivate.add_argument("username")
+    deactivate.set_defaults(func=cmd_deactivate_officer)
     zalo = commands.add_parser("zalo", help="authorize the Zalo Official Account")
     zalo_commands = zalo.add_subparsers(dest="zalo_command", required=True)
     zalo_commands.add_parser(
@@ -403,7 +480,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(Settings.from_env(), args))
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        return _fail(str(error))
+    return int(args.func(settings, args))
 
 
 if __name__ == "__main__":

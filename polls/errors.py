@@ -13,8 +13,10 @@ JSON and ``polls/web.py`` into pages; nothing else maps errors to responses.
     ├── PollNotAccepting      410  draft, not yet open, or closed
     ├── PayloadTooLarge       413
     ├── InvalidInput          422  field errors (officer input)
-    │   └── InvalidAnswers    422  answer errors, one per question (worker input)
+    │   ├── InvalidAnswers    422  answer errors, one per question (worker input)
+    │   └── WrongCurrentPassword 422  changing a password: the current one is wrong
     ├── RateLimited           429
+    │   └── SignInThrottled   429  too many wrong passwords from here: says when to retry
     ├── Unavailable           503  the database cannot be reached
     └── NotConfigured         503  a feature whose settings are missing (a messenger)
 """
@@ -95,6 +97,13 @@ class InvalidAnswers(InvalidInput):
         self.answer_errors = dict(errors)
 
 
+class WrongCurrentPassword(InvalidInput):
+    """Counted by the sign-in throttle like a wrong password at sign-in."""
+
+    def __init__(self) -> None:
+        super().__init__({"current_password": N_("The current password is wrong.")})
+
+
 class RateLimited(DomainError):
     status_code = 429
     default_message = N_("Too many attempts. Please wait a minute and try again.")
@@ -102,6 +111,19 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int = 60) -> None:
         super().__init__()
         self.retry_after = retry_after
+
+
+class SignInThrottled(RateLimited):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        if retry_after < 120:
+            self.message = N_("Too many failed sign-ins. Please wait %(seconds)s s and try again.")
+            self.params = {"seconds": retry_after}
+        else:
+            self.message = N_(
+                "Too many failed sign-ins. Please wait %(minutes)s minutes and try again."
+            )
+            self.params = {"minutes": -(-retry_after // 60)}
 
 
 class Unavailable(DomainError):

@@ -64,6 +64,13 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     max_text_answer_chars: int = 5000
     session_max_age: int = 12 * 3600
+    """A console session ends this many seconds after signing in, however busy
+    (``POLLS_SESSION_HOURS``, default 12 hours)."""
+    session_idle_seconds: int = 2 * 3600
+    """... or after this long without a request (``POLLS_SESSION_IDLE_MINUTES``, 120: more
+    than a live view's stream, which reconnects every hour)."""
+    secret_key_generated: bool = False
+    """The secret was generated and kept beside the SQLite database (no ``SECRET_KEY``)."""
     secure_cookies: bool = False
     sqlite_synchronous: str = "FULL"
     debug: bool = False
@@ -120,7 +127,7 @@ class Settings:
 
     @property
     def sqlite_path(self) -> Path:
-        return Path(self.database_url.removeprefix("sqlite:///"))
+        return sqlite_path(self.database_url)
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -130,6 +137,17 @@ class Settings:
         env = os.environ if env is None else env
         base_url = env.get("BASE_URL", cls.base_url).rstrip("/")
         secret = env.get("SECRET_KEY", "").strip()
+        database_url = env.get("DATABASE_URL", cls.database_url)
+        if not secret and not database_url.startswith("sqlite"):
+            raise ValueError(
+                "SECRET_KEY must be set with PostgreSQL: a generated one would differ between "
+                "machines and restarts (generate one: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        session_hours = _int(env, "POLLS_SESSION_HOURS", cls.session_max_age // 3600)
+        idle_minutes = _int(env, "POLLS_SESSION_IDLE_MINUTES", cls.session_idle_seconds // 60)
+        if session_hours < 1 or idle_minutes < 1:
+            raise ValueError("POLLS_SESSION_HOURS and POLLS_SESSION_IDLE_MINUTES must be >= 1")
         live_check = _seconds(env, "LIVE_CHECK_SECONDS", cls.live_check_seconds)
         live_stream = _seconds(env, "LIVE_STREAM_SECONDS", cls.live_max_seconds)
         if live_check > live_stream:
@@ -138,8 +156,11 @@ class Settings:
                 f"LIVE_STREAM_SECONDS ({live_stream:g})"
             )
         return cls(
-            database_url=env.get("DATABASE_URL", cls.database_url),
-            secret_key=secret or _dev_secret(),
+            database_url=database_url,
+            secret_key=secret or dev_secret(sqlite_path(database_url)),
+            secret_key_generated=not secret,
+            session_max_age=session_hours * 3600,
+            session_idle_seconds=idle_minutes * 60,
             base_url=base_url,
             redis_url=env.get("REDIS_URL", ""),
             default_locale=env.get("POLLS_DEFAULT_LOCALE", cls.default_locale),
@@ -180,19 +201,65 @@ def _base(env: Mapping[str, str], name: str, default: str) -> str:
     return (env.get(name, "").strip() or default).rstrip("/")
 
 
-def _dev_secret() -> str:
-    """A stable secret for a developer machine, kept beside the default database.
+def sqlite_path(database_url: str) -> Path:
+    return Path(database_url.removeprefix("sqlite:///"))
+
+
+LEGACY_SECRET_FILE = Path(".polls-secret")
+"""Where earlier versions kept the generated secret: the working directory."""
+
+
+def secret_file_for(database: Path) -> Path:
+    """The generated secret's file: beside the database, named after it."""
+    return database.with_name(database.name + ".secret")
+
+
+def dev_secret(database: Path) -> str:
+    """A stable secret for a developer machine, kept beside the SQLite database.
 
     Production sets ``SECRET_KEY``; without it, sessions and duplicate keys would change on
-    every restart, so a local file keeps them stable.
+    every restart, so a file beside the database keeps them stable: started from any
+    directory, the same database gets the same secret. A database that already exists with
+    the secret of an earlier version (``.polls-secret`` in the working directory) keeps it.
     """
-    path = Path(".polls-secret")
+    path = secret_file_for(database)
     if path.exists():
         return path.read_text().strip()
-    value = secrets.token_urlsafe(32)
+    legacy = LEGACY_SECRET_FILE.read_text().strip() if LEGACY_SECRET_FILE.exists() else ""
+    value = legacy if legacy and database.exists() else secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
     path.write_text(value)
-    path.chmod(0o600)
     return value
+
+
+MIN_SECRET_BYTES = 32
+MIN_SECRET_BITS = 128
+
+
+def secret_key_problem(secret: str) -> str | None:
+    """Why ``secret`` is too weak to serve with, or None.
+
+    A practical judge, not a proof: at least 32 bytes; not a short piece repeated
+    (``abcabc…``); and at least 128 bits by a simple estimate, its length times the Shannon
+    entropy of its own characters (``secrets.token_urlsafe(32)`` scores about 215, 32 hex
+    digits about 120, ``"x" * 40`` nothing). A sentence of dictionary words can pass; do
+    not use one.
+    """
+    raw = secret.encode()
+    if len(raw) < MIN_SECRET_BYTES:
+        return f"SECRET_KEY is {len(raw)} bytes long; it needs at least {MIN_SECRET_BYTES}"
+    for size in range(1, len(raw) // 2 + 1):
+        if len(raw) % size == 0 and raw[:size] * (len(raw) // size) == raw:
+            return "SECRET_KEY is one short piece repeated"
+    counts = [raw.count(byte) for byte in set(raw)]
+    bits = -sum(c * math.log2(c / len(raw)) for c in counts)
+    if bits < MIN_SECRET_BITS:
+        return (
+            f"SECRET_KEY looks guessable (about {bits:.0f} bits by its characters; at least "
+            f"{MIN_SECRET_BITS} needed)"
+        )
+    return None
 
 
 def database_url_from_env(env: Mapping[str, str] | None = None) -> str:

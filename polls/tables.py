@@ -53,16 +53,22 @@ class Officer(Table):
     role = Varchar(length=10)
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    session_version = Integer(default=1)
+    """Written into every session cookie; signing out, a password change or deactivation
+    moves it on, so every cookie of the officer stops working at once."""
 
 
 class ApiToken(Table):
-    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    """A bearer token for the JSON API; only its SHA-256 is stored. ``label`` is its name.
+    No last use is recorded. A token without ``expires_at`` counts as expired."""
 
     id: Serial
     token_hash = Varchar(length=64, unique=True, index=True)
     officer = ForeignKey(Officer, null=False)
     label = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
 
 
 class Poll(Table):

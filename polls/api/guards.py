@@ -29,10 +29,54 @@ async def requires_token(connection: ASGIConnection, _: BaseRouteHandler) -> Non
     connection.state.principal = principal
 
 
-async def requires_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+SEEN_EVERY = 60
+"""Seconds between refreshes of a session's last-seen time (each one re-sets the cookie)."""
+
+
+def new_session(signed: accounts.SignedIn) -> dict[str, int]:
+    """What the session cookie holds after signing in: who, the officer's session version,
+    when it was issued and last seen (epoch seconds)."""
+    moment = int(accounts.now().timestamp())
+    return {
+        "officer_id": signed.principal.officer_id,
+        "sv": signed.session_version,
+        "iat": moment,
+        "seen": moment,
+    }
+
+
+async def session_principal(connection: ASGIConnection) -> Principal | None:
+    """The officer of this request's session cookie, if it is still valid: of the officer's
+    current session version, within its lifetime and not idle too long. A session that is
+    no longer valid is cleared; a valid one has its last-seen time refreshed."""
     session = connection.scope.get("session") or {}
-    officer_id = session.get("officer_id") if isinstance(session, dict) else None
-    principal = await accounts.principal_by_id(officer_id) if isinstance(officer_id, int) else None
+    if not isinstance(session, dict):
+        return None
+    fields = [session.get(name) for name in ("officer_id", "sv", "iat", "seen")]
+    numbers = [value for value in fields if isinstance(value, int) and not isinstance(value, bool)]
+    if len(numbers) != len(fields):
+        return None
+    officer_id, version, issued, seen = numbers
+    settings = connection.app.state.settings
+    at = int(accounts.now().timestamp())
+    expired = accounts.session_expired(
+        issued=issued,
+        seen=seen,
+        at=at,
+        max_age=settings.session_max_age,
+        idle=settings.session_idle_seconds,
+    )
+    principal = None if expired else await accounts.principal_for_session(officer_id, version)
+    if principal is None:
+        connection.clear_session()
+        return None
+    if at - seen >= SEEN_EVERY:
+        connection.set_session({**session, "seen": at})
+    return principal
+
+
+async def requires_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    principal = await session_principal(connection)
     if principal is None:
         raise Unauthorized()
     connection.state.principal = principal

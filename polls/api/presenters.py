@@ -9,6 +9,7 @@ from polls.api import schemas as s
 from polls.forms.kinds import QuestionTally
 from polls.i18n import gettext
 from polls.models import Placement, Poll, Principal, Question, Unit
+from polls.services.accounts import TokenInfo
 
 
 def question(q: Question) -> s.QuestionRead:
@@ -93,6 +94,18 @@ def officer(p: Principal, slugs: dict[int, str]) -> s.OfficerRead:
         display_name=p.display_name,
         role=str(p.role),
         unit=slugs.get(p.unit_id, ""),
+    )
+
+
+def token(info: TokenInfo, at: datetime) -> s.TokenRead:
+    return s.TokenRead(
+        id=info.id,
+        officer=info.officer,
+        name=info.name,
+        state=info.state(at),  # type: ignore[arg-type]
+        created_at=info.created_at,
+        expires_at=info.expires_at,
+        revoked_at=info.revoked_at,
     )
 
 

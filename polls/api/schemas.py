@@ -191,6 +191,23 @@ class OfficerRead(Struct):
     unit: str
 
 
+class TokenRead(Struct):
+    """An API token's record; the token itself is shown once, when it is issued."""
+
+    id: int
+    officer: str
+    name: str
+    state: Literal["active", "expired", "revoked"]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class PasswordChange(Struct, forbid_unknown_fields=True):
+    current_password: Annotated[str, Meta(max_length=500)]
+    new_password: Annotated[str, Meta(max_length=500)]
+
+
 class FormRead(Struct):
     code: str
     poll: int

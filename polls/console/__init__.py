@@ -1,4 +1,4 @@
-"""The officer's and leadership's pages: sign in, polls, placements, results."""
+"""The officer's and leadership's pages: sign in, password, polls, placements, results."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ from litestar.types import ControllerRouterHandler
 
 from polls.console.live import LivePages
 from polls.console.polls import PollPages
-from polls.console.session import SessionPages
+from polls.console.session import PasswordPages, SessionPages
 from polls.console.sharing import SharingPages
 
-ROUTES: list[ControllerRouterHandler] = [SessionPages, PollPages, LivePages, SharingPages]
+ROUTES: list[ControllerRouterHandler] = [
+    SessionPages,
+    PasswordPages,
+    PollPages,
+    LivePages,
+    SharingPages,
+]

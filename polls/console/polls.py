@@ -83,8 +83,14 @@ class PollPages(Controller):
     dependencies = {"principal": Provide(provide_principal)}
 
     @get("/")
-    async def index(self, principal: CurrentPrincipal) -> Response:
-        return page("list.html", principal, polls=await polls.list_polls(principal), now=now())
+    async def index(self, request: Request, principal: CurrentPrincipal) -> Response:
+        return page(
+            "list.html",
+            principal,
+            polls=await polls.list_polls(principal),
+            now=now(),
+            flash=take_flash(request),
+        )
 
     @get("/polls")
     async def list_alias(self) -> Response:

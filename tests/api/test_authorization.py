@@ -20,8 +20,10 @@ import pytest
 from litestar.routes import HTTPRoute
 
 from polls.app import create_app
+from polls.services import accounts
 from polls.settings import Settings
 from tests.conftest import (
+    PASSWORD,
     SAMPLE_POLL,
     SECRET,
     OpenPoll,
@@ -43,6 +45,8 @@ class Scene:
     open: OpenPoll
     placement: int
     series: str
+    token: int
+    """A spare API token of the officer (not the one the officer's requests use)."""
 
     def url(self, template: str) -> str:
         return template.format(
@@ -52,6 +56,7 @@ class Scene:
             placement=self.placement,
             question=self.open.questions[0]["id"],
             series=self.series,
+            token=self.token,
         )
 
 
@@ -244,6 +249,32 @@ ENDPOINTS = (
         "/api/v1/polls/{poll}/posters.pdf",
         READ_POLL,
     ),
+    Endpoint("GET", "/api/v1/tokens", "/api/v1/tokens", READ_OWN_SUBTREE),
+    Endpoint(
+        "POST",
+        "/api/v1/tokens/{token_id:int}/revoke",
+        "/api/v1/tokens/{token}/revoke",
+        expect(401, 404, 404, 200, 200),  # its owner, or an admin above the owner's unit
+    ),
+    Endpoint(
+        "GET",
+        "/api/v1/officers/{username:str}/tokens",
+        "/api/v1/officers/officer/tokens",
+        ADMIN_ONLY,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/officers/{username:str}/deactivate",
+        "/api/v1/officers/mk-viewer/deactivate",
+        expect(401, 403, 403, 403, 204),
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/me/password",
+        "/api/v1/me/password",
+        expect(401, 204, 204, 204, 204),
+        body=lambda _: {"current_password": PASSWORD, "new_password": "another-password-1"},
+    ),
     Endpoint("GET", "/api/v1/forms/{code:str}", "/api/v1/forms/{code}", PUBLIC),
     Endpoint(
         "POST",
@@ -264,7 +295,9 @@ async def scene(client: httpx.AsyncClient, world: World) -> Scene:
         f"/api/v1/polls/{opened.id}/placements", headers=world.auth("officer")
     )
     read = await client.get(f"/api/v1/polls/{opened.id}", headers=world.auth("officer"))
-    return Scene(draft["id"], opened, placements.json()[0]["id"], read.json()["series"])
+    await accounts.issue_token("officer", "spare")
+    spare = (await accounts.tokens_of("officer"))[-1].id
+    return Scene(draft["id"], opened, placements.json()[0]["id"], read.json()["series"], spare)
 
 
 @pytest.mark.parametrize("role", ROLES)

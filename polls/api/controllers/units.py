@@ -8,7 +8,14 @@ from litestar.params import FromPath, JSONBody
 
 from polls.api import presenters
 from polls.api.guards import CurrentPrincipal, provide_principal, requires_admin, requires_token
-from polls.api.schemas import OfficerCreate, OfficerRead, UnitCreate, UnitRead, UnitUpdate
+from polls.api.schemas import (
+    OfficerCreate,
+    OfficerRead,
+    TokenRead,
+    UnitCreate,
+    UnitRead,
+    UnitUpdate,
+)
 from polls.services import accounts, units
 
 
@@ -73,3 +80,17 @@ class OfficerController(Controller):
             display_name=data.display_name,
         )
         return presenters.officer(officer, await _slugs())
+
+    @get("/{username:str}/tokens")
+    async def list_tokens(
+        self, principal: CurrentPrincipal, username: FromPath[str]
+    ) -> list[TokenRead]:
+        """The API tokens of an officer of the admin's subtree."""
+        at = accounts.now()
+        infos = await accounts.tokens_for(principal, username)
+        return [presenters.token(i, at) for i in infos]
+
+    @post("/{username:str}/deactivate", status_code=204)
+    async def deactivate(self, principal: CurrentPrincipal, username: FromPath[str]) -> None:
+        """The officer can no longer sign in; their sessions and tokens end at once."""
+        await accounts.deactivate_as(principal, username)
