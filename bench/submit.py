@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -44,7 +45,7 @@ def start_server(
     env = {
         **os.environ,
         "DATABASE_URL": database,
-        "SECRET_KEY": "bench-secret-key-bench-secret-key",
+        "SECRET_KEY": secrets.token_urlsafe(32),  # serve refuses a guessable one
         "POLLS_RATE_LIMIT_PER_DEVICE": "0",
         "POLLS_RATE_LIMIT_PER_IP": "0",
     }
