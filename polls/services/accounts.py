@@ -148,7 +148,11 @@ class SignedIn:
 
 async def authenticate(username: str, password: str) -> SignedIn:
     row = await _officer_query().where(t.Officer.username == username.strip().lower()).first()
-    encoded = row["password_hash"] if row else _dummy_hash(SCRYPT_N)
+    if row is None:
+        loop = asyncio.get_running_loop()
+        encoded = await loop.run_in_executor(_HASHER, _dummy_hash, SCRYPT_N)
+    else:
+        encoded = row["password_hash"]
     ok = await _verify(password, encoded)
     if row is None or not ok:
         raise Unauthorized(N_("The username or password is wrong."))
