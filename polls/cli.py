@@ -150,7 +150,9 @@ def cmd_issue_token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _when(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "-"
+    from datetime import UTC
+
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "-"
 
 
 def cmd_tokens(settings: Settings, args: argparse.Namespace) -> int:
