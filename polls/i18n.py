@@ -120,7 +120,14 @@ def number(value: float | int, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=get_locale())
 
 
-def percent(fraction: float, digits: int = 1) -> str:
+def approx(value: float | int) -> str:
+    """A perturbed count (``polls.disclosure``), said to be one: "≈ 12", "khoảng 12"."""
+    return gettext("≈ %(n)s", n=number(value))
+
+
+def percent(fraction: float, digits: int = 0) -> str:
+    """Whole percents unless told: released counts are perturbed, and a tenth of a percent
+    would pretend to a precision they do not have."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + " %"
     if get_locale() == "en":
         pattern = pattern.replace(" %", "%")

@@ -162,14 +162,15 @@ class Placement:
     chat_id: str | None = None
     chat_unreachable: bool = False
     """The bot was blocked or removed there, the last time it tried to post."""
-    visits: int = 0
+    visits: int | None = 0
+    """Released openings of its link (perturbed); None below ``MIN_VISITS_FOR_RATE``."""
     responses: int | None = 0
-    """None when the placement's respondents are a group too small to show."""
+    """Released respondents (perturbed); None when disclosure control hides them."""
 
     @property
     def conversion(self) -> float | None:
-        """Responses per opening of the link; None when the responses are hidden (the rate
-        would give their count away) or the link was never opened."""
+        """Responses per opening of the link; None unless both are released (the rate
+        would give a hidden count away)."""
         if self.responses is None or not self.visits:
             return None
         return self.responses / self.visits

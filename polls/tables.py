@@ -166,6 +166,24 @@ class Answer(Table):
     channel = Varchar(length=10, null=True, default=None)
 
 
+class ResultRelease(Table):
+    """A released state of a poll's answers (``polls.services.releases``): what every page,
+    chart, export and share shows, until the next one. ``seq`` counts a poll's releases
+    (unique per poll: two processes releasing at once, one wins); ``snapshot`` holds the
+    counts per combination of placement, unit and channel, the free texts (shuffled) and the
+    placements' visits, as JSON; ``released_hour`` is the hour it was made (the only time the
+    timeline shows); ``salt`` keys the released figures' noise (``polls.disclosure``)."""
+
+    id: Serial
+    poll = ForeignKey(Poll, null=False, index=False)
+    seq = Integer()
+    released_hour = Timestamptz()
+    respondents = Integer(default=0)
+    salt = Varchar(length=64)
+    snapshot = Text()
+    # unique (poll, seq): an index made by its migration
+
+
 class DuplicateKey(Table):
     """One row per (poll, subject) that has answered; the hash is the primary key."""
 
@@ -218,6 +236,7 @@ TABLES: tuple[type[Table], ...] = (
     Response,
     Answer,
     DuplicateKey,
+    ResultRelease,
     ZaloToken,
     ZaloEvent,
     TelegramUpdate,

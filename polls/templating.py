@@ -34,6 +34,7 @@ def environment() -> Environment:
         local_datetime=i18n.local_datetime,
         local_date=i18n.local_date,
         number=i18n.number,
+        approx=i18n.approx,
         percent=i18n.percent,
     )
     return env

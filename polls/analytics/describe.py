@@ -50,7 +50,9 @@ def caption(poll_title: str, period_text: str, responses: int) -> str:
 
 
 def suppressed(min_group_size: int) -> str:
-    return gettext("hidden: group too small (under %(k)s people)", k=number(min_group_size))
+    """Why a group is hidden, in words true of every hidden group: it may itself be large
+    and hidden so that a smaller neighbour cannot be worked out by subtraction."""
+    return gettext("hidden to protect a small group")
 
 
 def not_yet_visible(min_group_size: int) -> str:

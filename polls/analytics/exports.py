@@ -1,17 +1,17 @@
 """Exports of a poll's results as tables: anonymized responses and the aggregated counts, as
 CSV (UTF-8 with a byte-order mark, so Excel reads Vietnamese right) or XLSX.
 
-The responses table has one row per response, shuffled, with no internal id or receipt; the
-answers are labels. Its segment columns (day, placement, unit, channel) together could single
-a respondent out even where each column alone could not, so they are released in classes of
-at least the minimum group size: a row keeps all four columns if at least ``k`` rows share
-them; otherwise it tries again without the day, then without the placement, then with the
-channel only, and at last with none. If the rows left with no segment at all are fewer than
-``k`` (but some), the smallest released classes are blanked too, so the blank rows are never
-a small group either (complementary suppression, as ``polls.privacy.suppress`` does).
-The time is the day in Vietnam time: the stored hour would make nearly every class small.
-Free-text answers are exported only once the poll has at least ``k`` responses, and nothing
-at all before it has.
+The responses table (made only after the poll closed, from ``disclosure.export_threshold``
+respondents: see ``services.renders.export``) has one row per response, shuffled, with no
+internal id, no time and no free text (a text answer on the same row as its author's choices
+would tie the two together; texts are released only in the results, shuffled). Its segment
+columns (placement, unit, channel) together could single a respondent out where each column
+alone could not, so they are released in classes of at least ``export_threshold`` rows (with
+``k - 1`` answers of his own, an officer still faces ``k`` others in a class): a row keeps all
+three columns if enough rows share them; otherwise it tries again without the placement, then
+with the channel only, and at last with none. If the rows left with no segment at all are
+fewer than the threshold (but some), the smallest released classes are blanked too, so the
+blank rows are never a small group either (complementary suppression).
 """
 
 from __future__ import annotations
@@ -28,16 +28,15 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from polls import privacy
+from polls import disclosure
 from polls.analytics import describe
 from polls.analytics.tally import PollResults
-from polls.i18n import TIMEZONE, gettext, number
+from polls.i18n import gettext, number
 from polls.models import Poll, Question
 
 Cell = str | int | float | date | None
-SEGMENTS = ("day", "placement", "unit", "channel")
+SEGMENTS = ("placement", "unit", "channel")
 LEVELS: tuple[tuple[str, ...], ...] = (
-    ("day", "placement", "unit", "channel"),
     ("placement", "unit", "channel"),
     ("unit", "channel"),
     ("channel",),
@@ -114,34 +113,27 @@ def _question_header(question: Question) -> str:
 def responses_table(
     poll: Poll, rows: Sequence[ResponseRow], rng: random.Random | None = None
 ) -> Table:
+    """One row per response, shuffled; no time, no free text; segments in classes of at
+    least ``disclosure.export_threshold`` rows. Empty below that many responses."""
+    questions = [q for q in poll.questions if q.kind != "text"]
     header = (
-        gettext("Day"),
         gettext("Placement"),
         gettext("Unit"),
         gettext("Channel"),
-        *(_question_header(q) for q in poll.questions),
+        *(_question_header(q) for q in questions),
     )
     title = gettext("Responses")
-    k = poll.min_group_size
-    if len(rows) < k:
+    threshold = disclosure.export_threshold(poll.min_group_size)
+    if len(rows) < threshold:
         return Table(title, header, ())
-    texts_visible = privacy.text_answers_visible(len(rows), k)
     order = list(rows)
     (rng or random.SystemRandom()).shuffle(order)
-    segments = released_segments(
-        [{"day": row.submitted_hour.astimezone(TIMEZONE).date(), **row.segments} for row in order],
-        k,
-    )
+    segments = released_segments([dict(row.segments) for row in order], threshold)
     table = []
     for row, shown in zip(order, segments, strict=True):
-        answers = [
-            None
-            if q.kind == "text" and not texts_visible
-            else _answer(q, row.answers.get(q.id, []))
-            for q in poll.questions
-        ]
+        answers = [_answer(q, row.answers.get(q.id, [])) for q in questions]
         table.append((*(shown[c] or None for c in SEGMENTS), *answers))
-    return Table(title, header, tuple(table), date_columns=(0,))
+    return Table(title, header, tuple(table))
 
 
 def summary_table(poll: Poll, results: PollResults) -> Table:

@@ -1,7 +1,9 @@
 """What the live meeting view shows of a poll at one moment, as plain JSON-ready values.
 
-Built from suppressed results (``analytics.tally``): below the minimum group size it holds
-the response count and the message when results will appear, never a question's counts.
+Built from released results (``analytics.tally``): below the minimum group size it holds only
+the message when results will appear, never a count. It moves in release steps; between
+them it says how many new answers are waiting for the next one (that number, shown only once
+results are, tells when answers arrive and nothing of what they say).
 Free-text answers are not shown on a projector. Every number comes formatted for the
 current locale, so the page's script only puts text in place.
 """
@@ -13,7 +15,7 @@ from dataclasses import asdict, dataclass
 from polls.analytics import describe
 from polls.analytics.tally import PollResults
 from polls.analytics.trend import CHARTED_KINDS
-from polls.i18n import gettext, ngettext, number, percent
+from polls.i18n import approx, gettext, ngettext, number, percent
 from polls.models import Poll
 
 
@@ -44,19 +46,25 @@ class LiveSnapshot:
     message: str
     """Why nothing is shown yet (empty once results are visible)."""
     questions: tuple[LiveQuestion, ...]
+    waiting_text: str = ""
+    """How many new answers wait for the next release (empty when none, or below k)."""
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
 
 
-def build_snapshot(poll: Poll, results: PollResults) -> LiveSnapshot:
+def build_snapshot(
+    poll: Poll, results: PollResults, waiting: int = 0, step: int = 0
+) -> LiveSnapshot:
+    """The view at one release; ``waiting`` answers stored since, ``step`` needed for the
+    next release."""
     responses_text = ngettext(
         "%(n)s response", "%(n)s responses", results.responses, n=number(results.responses)
     )
     if not results.questions_visible:
         return LiveSnapshot(
-            results.responses,
-            responses_text,
+            0,
+            "",
             False,
             describe.not_yet_visible(poll.min_group_size),
             (),
@@ -69,13 +77,24 @@ def build_snapshot(poll: Poll, results: PollResults) -> LiveSnapshot:
             LiveOption(
                 describe.share_label(share),
                 share.count,
-                number(share.count),
+                approx(share.count),
                 percent(share.fraction, 0),
                 share.fraction,
             )
             for share in tally.shares
         )
         mean = gettext("Mean: %(mean)s", mean=number(tally.mean, 2)) if tally.mean else ""
-        answered = gettext("%(n)s answered", n=number(tally.answered))
+        answered = gettext("%(n)s answered", n=approx(tally.answered))
         questions.append(LiveQuestion(position, tally.text, answered, options, mean))
-    return LiveSnapshot(results.responses, responses_text, True, "", tuple(questions))
+    waiting_text = (
+        ngettext(
+            "%(n)s new answer is waiting; the results move when %(step)s have come in.",
+            "%(n)s new answers are waiting; the results move when %(step)s have come in.",
+            waiting,
+            n=number(waiting),
+            step=number(step),
+        )
+        if waiting
+        else ""
+    )
+    return LiveSnapshot(results.responses, responses_text, True, "", tuple(questions), waiting_text)

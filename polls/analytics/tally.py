@@ -1,16 +1,19 @@
-"""Count a poll's answers, overall and per breakdown segment, under the anonymity rules.
+"""Count a poll's released answers, overall and per breakdown segment, under disclosure control.
 
-Input is plain aggregate counts (from ``polls.services.results``); output is frozen values
-that already respect suppression, so a page, chart or export cannot show what it must not.
+Input is a release's aggregate counts (``polls.services.releases``) and the decision of
+``polls.disclosure.protect``; output is frozen values that already respect it, so a page,
+chart or export cannot show what it must not: a hidden cell has no numbers, a shown one has
+its figures perturbed by their cell keys (``disclosure.noisy``), and the hidden cells of a
+breakdown are shown together as one group. Only the released total is exact.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from polls import privacy
+from polls import disclosure
 from polls.forms.kinds import QuestionTally, kind_of
 from polls.models import Poll
 
@@ -34,7 +37,7 @@ class Segment:
     responses: int | None
     questions: tuple[QuestionTally, ...] | None
     members: tuple[str, ...] = ()
-    """For the merged "other" group: the labels of the segments it holds."""
+    """For the "hidden groups together" group: the labels of the segments it holds."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,26 @@ class PollResults:
     questions: tuple[QuestionTally, ...]
     breakdown_by: str | None
     segments: tuple[Segment, ...]
+    text_threshold: int = 10
+    """Answers a free-text question needs before its texts are shown."""
+
+
+def _noisy(
+    salt: str, cell: str, counts: QuestionCounts, answered: Mapping[int, int]
+) -> tuple[QuestionCounts, dict[int, int]]:
+    """A cell's counts as released: each perturbed by its own key, none above its question's
+    (perturbed) number of answers."""
+    shown_answered = {
+        q: disclosure.noisy(salt, f"{cell}|answered|{q}", n) for q, n in answered.items()
+    }
+    shown: dict[int, dict[tuple[int | None, int | None], int]] = {}
+    for q, by_value in counts.items():
+        top = shown_answered.get(q, 0)
+        shown[q] = {
+            value: min(top, disclosure.noisy(salt, f"{cell}|count|{q}|{value[0]}|{value[1]}", n))
+            for value, n in by_value.items()
+        }
+    return shown, shown_answered
 
 
 def _tallies(
@@ -82,57 +105,79 @@ def _merge(segments: Sequence[SegmentCounts]) -> tuple[QuestionCounts, dict[int,
 
 def build_results(
     poll: Poll,
-    segments: Sequence[SegmentCounts],
+    overall: SegmentCounts,
     texts: Mapping[int, Sequence[str]],
     *,
+    salt: str,
     breakdown_by: str | None,
-    other_label: str,
+    segments: Sequence[SegmentCounts] = (),
+    released: frozenset[str] = frozenset(),
+    other_label: str = "",
 ) -> PollResults:
-    """Overall tallies and, when ``breakdown_by`` is given, its segments, suppressed."""
-    total = sum(s.responses for s in segments)
+    """Overall tallies and, when ``breakdown_by`` is given, its segments: those in
+    ``released`` shown, the others hidden and, together, shown as one group."""
+    total = overall.responses
     k = poll.min_group_size
     visible = total >= k
-    texts_visible = privacy.text_answers_visible(total, k)
-    counts, answered = _merge(segments)
-    overall = _tallies(poll, counts, answered, texts if texts_visible else None) if visible else ()
+    threshold = disclosure.text_threshold(k)
+    shown_texts = {
+        q: values
+        for q, values in texts.items()
+        if overall.answered.get(q, 0) >= threshold and len(values) >= threshold
+    }
+    overall_counts, overall_answered = _noisy(salt, "all", overall.counts, overall.answered)
+    questions = _tallies(poll, overall_counts, overall_answered, shown_texts) if visible else ()
+    if visible:
+        questions = tuple(
+            replace(tally, texts=None)
+            if tally.kind == "text" and tally.question_id not in shown_texts
+            else tally
+            for tally in questions
+        )
     shown: list[Segment] = []
-    if breakdown_by is not None:
-        decision = privacy.suppress([(s.key, s.responses) for s in segments], k)
-        by_key = {s.key: s for s in segments}
-        for d in decision.segments:
-            segment = by_key[d.key]
-            if d.shown:
+    if breakdown_by is not None and visible:
+        hidden: list[SegmentCounts] = []
+        for segment in segments:
+            if segment.key in released:
+                cell = f"{breakdown_by}:{segment.key}"
+                counts, answered = _noisy(salt, cell, segment.counts, segment.answered)
                 shown.append(
                     Segment(
                         segment.key,
                         segment.label,
                         False,
-                        segment.responses,
-                        _tallies(poll, segment.counts, segment.answered, None),
+                        disclosure.noisy(salt, f"{cell}|responses", segment.responses),
+                        _tallies(poll, counts, answered, None),
                     )
                 )
             else:
+                hidden.append(segment)
                 shown.append(Segment(segment.key, segment.label, True, None, None))
-        if decision.other:
-            members = [by_key[key] for key in decision.other]
-            merged_counts, merged_answered = _merge(members)
+        together = sum(s.responses for s in hidden)
+        if hidden and together >= k:
+            merged_counts, merged_answered = _merge(hidden)
+            cell = f"{breakdown_by}:rest"
+            counts, answered = _noisy(salt, cell, merged_counts, merged_answered)
             shown.append(
                 Segment(
                     "other",
                     other_label,
                     False,
-                    sum(m.responses for m in members),
-                    _tallies(poll, merged_counts, merged_answered, None),
-                    members=tuple(m.label for m in members),
+                    disclosure.noisy(salt, f"{cell}|responses", together),
+                    _tallies(poll, counts, answered, None),
+                    members=tuple(m.label for m in hidden),
                 )
             )
+    elif breakdown_by is not None:
+        shown = [Segment(s.key, s.label, True, None, None) for s in segments]
     return PollResults(
         poll_id=poll.id,
         responses=total,
         min_group_size=k,
         questions_visible=visible,
-        texts_visible=texts_visible,
-        questions=overall,
+        texts_visible=bool(shown_texts) and visible,
+        questions=questions,
         breakdown_by=breakdown_by,
         segments=tuple(shown),
+        text_threshold=threshold,
     )

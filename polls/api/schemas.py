@@ -116,9 +116,11 @@ class PlacementRead(Struct):
     label: str
     kind: str
     unit: str | None
-    visits: int = 0
+    visits: int | None = 0
+    """Openings of the link in the latest release, perturbed; null below 10."""
     responses: int | None = 0
-    """Null when the placement's respondents are fewer than the poll's minimum group size."""
+    """Respondents from it in the latest release, perturbed; null when disclosure control
+    hides them (a small group, or one a smaller neighbour could be worked out from)."""
     chat_id: str | None = None
     """The Telegram chat a ``telegram`` placement is published to."""
     chat_unreachable: bool = False

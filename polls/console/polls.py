@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 
+from polls import disclosure
 from polls.api.guards import (
     CurrentPrincipal,
     RowId,
@@ -250,4 +251,5 @@ async def _poll_page(
         errors=_translated(errors or {}),
         flash=take_flash(request),
         telegram=telegram_actions(request),
+        min_visits=disclosure.MIN_VISITS_FOR_RATE,
     )

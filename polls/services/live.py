@@ -1,9 +1,10 @@
-"""The live meeting view: a poll's suppressed results now, and again whenever they change.
+"""The live meeting view: a poll's released results now, and again whenever they change.
 
 Works with any number of app processes and no shared channel between them: each open
-stream asks the database every few seconds for the poll's response state (one indexed
-read, ``results.results_state``) and counts the results anew only when it changed. A new
-response stored by any process shows on every screen within one interval.
+stream asks the database every few seconds for the poll's latest release (made first if a
+step of new answers has arrived: ``releases.current``) and sends it anew only when the
+release, or the number of answers waiting for the next one, changed. Results move in
+release steps, never by one answer.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import anyio
 from polls.analytics.live import LiveSnapshot, build_snapshot
 from polls.i18n import using_locale
 from polls.models import Poll, Principal
-from polls.services import polls, results
+from polls.services import polls, releases, results
 
 
 async def watched(principal: Principal, poll_id: int) -> Poll:
@@ -26,7 +27,13 @@ async def watched(principal: Principal, poll_id: int) -> Poll:
 
 async def snapshot(principal: Principal, poll_id: int) -> tuple[Poll, LiveSnapshot]:
     poll = await polls.get(principal, poll_id)
-    return poll, build_snapshot(poll, await results.results_for(poll, None))
+    return poll, await _snapshot(poll)
+
+
+async def _snapshot(poll: Poll) -> LiveSnapshot:
+    release = await releases.current(poll)
+    tallied = await results.results_for(poll, None)
+    return build_snapshot(poll, tallied, release.waiting, release.step)
 
 
 async def updates(
@@ -44,12 +51,12 @@ async def updates(
     last_state: tuple[int, int] | None = None
     last_sent = started
     while time.monotonic() - started < lifetime:
-        state = await results.results_state(poll.id)
+        release = await releases.current(poll)
+        state = (release.seq, release.waiting if release.seq else 0)
         if state != last_state:
             last_state = state
-            tallied = await results.results_for(poll, None)
             with using_locale(locale):
-                now = build_snapshot(poll, tallied)
+                now = await _snapshot(poll)
             yield now
             last_sent = time.monotonic()
         elif time.monotonic() - last_sent >= keep_alive:

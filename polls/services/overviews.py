@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from polls import disclosure
 from polls.analytics.tally import PollResults
 from polls.models import Placement, Poll, Principal, Unit
 from polls.services import placements, polls, renders, results, units
@@ -18,6 +19,8 @@ class PollOverview:
     placements: tuple[Placement, ...]
     units: tuple[Unit, ...]
     """The poll's unit and those below it: where a placement may be."""
+    placements_at_risk: bool = False
+    """More placements than its respondents can protect (``disclosure.placements_at_risk``)."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,14 @@ class ResultsOverview:
 
 async def poll_overview(principal: Principal, poll_id: int) -> PollOverview:
     poll = await polls.get(principal, poll_id)
-    counts = await polls.response_counts([poll.id])
+    counts = await polls.released_counts([poll])
     shared = await placements.list_for_poll(principal, poll.id)
     below = await units.subtree(poll.unit_path)
-    return PollOverview(poll, counts.get(poll.id, 0), tuple(shared), tuple(below))
+    headcount = await units.subtree_headcount(await units.get(poll.unit_id))
+    at_risk = disclosure.placements_at_risk(
+        len(shared), max(headcount, counts.get(poll.id, 0)), poll.min_group_size
+    )
+    return PollOverview(poll, counts.get(poll.id, 0), tuple(shared), tuple(below), at_risk)
 
 
 async def results_overview(principal: Principal, poll_id: int, by: str | None) -> ResultsOverview:

@@ -10,15 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count, Sum
-
-from polls import db, privacy
+from polls import db, disclosure
 from polls import tables as t
 from polls.db import WriteSteps
 from polls.errors import N_, Conflict, InvalidInput, NotFound
 from polls.i18n import TIMEZONE
 from polls.models import Placement, PlacementKind, Poll, PollStatus, Principal
-from polls.services import polls, units
+from polls.services import polls, results, units
 from polls.services.cache import FreshCache, new_cache
 from polls.sharing import codes
 
@@ -43,7 +41,7 @@ COUNT_VISITS = (
 )
 
 
-def _placement(row: dict, visits: int = 0, responses: int | None = 0) -> Placement:
+def _placement(row: dict, visits: int | None = 0, responses: int | None = 0) -> Placement:
     return Placement(
         id=row["id"],
         poll_id=row["poll"],
@@ -150,37 +148,35 @@ async def by_code(code: str) -> Placement:
 
 
 async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
+    """The poll's placements with their released visits and responses: from the latest
+    release, under the same disclosure control as the placement breakdown (the same cells,
+    the same perturbed figures), so a placement made for one person tells nothing of him."""
     poll = await polls.get(principal, poll_id)
     await visit_counter.flush()
     rows = await _query().where(t.Placement.poll == poll.id).order_by(t.Placement.id)
-    visit_rows = (
-        await t.PlacementVisit.select(
-            t.PlacementVisit.placement, Sum(t.PlacementVisit.opens).as_alias("n")
+    laid_out = await results.released(poll)
+    release = laid_out.release
+    shown = laid_out.protection.released[results.PLACEMENT]
+    responses: dict[str, int] = {}
+    for atom in laid_out.atoms:
+        key = atom.cells[results.PLACEMENT]
+        responses[key] = responses.get(key, 0) + atom.respondents
+    placements = []
+    for r in rows:
+        key = str(r["id"])
+        visits = release.visits.get(r["id"], 0)
+        placements.append(
+            _placement(
+                r,
+                disclosure.noisy(release.salt, f"visits:{key}", visits)
+                if visits >= disclosure.MIN_VISITS_FOR_RATE
+                else None,
+                disclosure.noisy(release.salt, f"placement:{key}|responses", responses[key])
+                if key in shown
+                else None,
+            )
         )
-        .where(t.PlacementVisit.placement.poll == poll.id)
-        .group_by(t.PlacementVisit.placement)
-    )
-    response_rows = (
-        await t.Response.select(t.Response.placement, Count(t.Response.id).as_alias("n"))
-        .where(t.Response.poll == poll.id)
-        .group_by(t.Response.placement)
-    )
-    visits = {r["placement"]: r["n"] for r in visit_rows}
-    responses = {r["placement"]: r["n"] for r in response_rows}
-    # Respondents per placement are a breakdown like any other: small groups stay hidden,
-    # by the same decision the results make for ``by=placement``.
-    counts = [(r["id"], responses.get(r["id"], 0)) for r in rows]
-    if None in responses:
-        counts.append((None, responses[None]))
-    decision = privacy.suppress(counts, poll.min_group_size)
-    return [
-        _placement(
-            r,
-            visits.get(r["id"], 0),
-            responses.get(r["id"], 0) if decision.is_shown(r["id"]) else None,
-        )
-        for r in rows
-    ]
+    return placements
 
 
 class VisitCounter:

@@ -7,14 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from piccolo.query.functions.aggregate import Count
-
 from polls import tables as t
 from polls.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from polls.forms.kinds import KINDS
 from polls.i18n import LOCALES
 from polls.models import DuplicatePolicy, Option, Poll, PollStatus, Principal, Question
-from polls.services import units
+from polls.services import releases, units
 from polls.services.cache import forget_poll
 
 MAX_QUESTIONS = 50
@@ -153,19 +151,15 @@ async def list_polls(principal: Principal) -> list[tuple[Poll, int]]:
         .where(t.Poll.unit.path.like(principal.unit_path + "%"))
         .order_by(t.Poll.id, ascending=False)
     )
-    counts = await response_counts([r["id"] for r in rows])
-    return [(_poll(r), counts.get(r["id"], 0)) for r in rows]
+    found = [_poll(r) for r in rows]
+    counts = await released_counts(found)
+    return [(poll, counts[poll.id]) for poll in found]
 
 
-async def response_counts(poll_ids: Sequence[int]) -> dict[int, int]:
-    if not poll_ids:
-        return {}
-    rows = (
-        await t.Response.select(t.Response.poll, Count(t.Response.id).as_alias("n"))
-        .where(t.Response.poll.is_in(list(poll_ids)))
-        .group_by(t.Response.poll)
-    )
-    return {r["poll"]: r["n"] for r in rows}
+async def released_counts(found: Sequence[Poll]) -> dict[int, int]:
+    """Each poll's released total (``services.releases``; 0 while below its minimum), the
+    only response count that is shown: it moves in release steps, never by one answer."""
+    return {poll.id: (await releases.current(poll)).respondents for poll in found}
 
 
 # --- validating a definition ------------------------------------------------------------

@@ -6,7 +6,7 @@ drawing, never with the app (the imports of ``polls.analytics.charts`` and ``.re
 inside the functions that draw, on purpose).
 
 What is made is kept in this process, keyed by everything it depends on: the poll and its
-version, the results state (``results.results_state``: how many responses, the newest id),
+version, the poll's latest release (``results.state_key``: it changes only with a new release),
 the locale, the format and the options. A new response or a changed poll changes the key, so
 a cached file is never stale in any process; nothing needs to be invalidated. Placement and
 unit names are not in the key: a renamed placement shows in a heatmap with the next response.
@@ -22,14 +22,15 @@ from typing import Literal
 
 from anyio import to_thread
 
+from polls import disclosure
 from polls.analytics import describe
 from polls.analytics.exports import responses_table, summary_table, to_csv, to_xlsx
 from polls.analytics.timeline import build_timeline
 from polls.analytics.trend import CHARTED_KINDS, Trend
-from polls.errors import N_, InvalidInput, NotFound
+from polls.errors import N_, Conflict, InvalidInput, NotFound
 from polls.i18n import get_locale, gettext, number
 from polls.models import Poll, Principal
-from polls.services import polls, results, trends, units
+from polls.services import polls, releases, results, trends, units
 from polls.services.cache import FreshCache, new_cache
 from polls.services.polls import now
 
@@ -122,7 +123,7 @@ async def chart(principal: Principal, poll_id: int, name: str, by: str | None = 
 async def _timeline(poll: Poll, fmt: ImageFormat) -> bytes:
     from polls.analytics import charts
 
-    timeline = build_timeline(await results.responses_per_hour(poll.id), poll.min_group_size)
+    timeline = build_timeline(await results.responses_per_hour(poll), poll.min_group_size)
     draw = partial(
         charts.timeline_chart,
         timeline,
@@ -174,7 +175,7 @@ def chart_alt_texts(poll: Poll, tallied: results.PollResults) -> dict[int, str]:
 
 
 async def timeline_alt_text(poll: Poll) -> str:
-    timeline = build_timeline(await results.responses_per_hour(poll.id), poll.min_group_size)
+    timeline = build_timeline(await results.responses_per_hour(poll), poll.min_group_size)
     return describe.timeline_alt(timeline, poll.min_group_size)
 
 
@@ -190,7 +191,7 @@ async def report(principal: Principal, poll_id: int, by: str | None = "placement
 
         overall = await results.results_for(poll, None, state=state)
         breakdown = await results.results_for(poll, by, state=state) if by else None
-        timeline = build_timeline(await results.responses_per_hour(poll.id), poll.min_group_size)
+        timeline = build_timeline(await results.responses_per_hour(poll), poll.min_group_size)
         headcount = await units.subtree_headcount(await units.get(poll.unit_id))
         data = ReportInput(
             poll=poll,
@@ -222,6 +223,7 @@ async def export(
     write = to_csv if fmt == "csv" else to_xlsx
     filename = f"poll-{poll.id}-{kind}.{fmt}"
     if kind == "responses":
+        await _check_rows_releasable(poll)
         table = responses_table(poll, await results.response_rows(poll))
         return Rendered(await to_thread.run_sync(write, table), MEDIA_TYPES[fmt], filename)
     state = await results.state_key(poll)
@@ -233,6 +235,22 @@ async def export(
         return poll.id, Rendered(content, MEDIA_TYPES[fmt], filename)
 
     return await _rendered.get_or_load(key, load)
+
+
+async def _check_rows_releasable(poll: Poll) -> None:
+    """The per-response export moves with every answer and is exact, so it is made only
+    once the poll has closed (its final release made, nothing more to come) and only with
+    ``disclosure.export_threshold`` respondents."""
+    release = await releases.current(poll)
+    threshold = disclosure.export_threshold(poll.min_group_size)
+    if not releases.is_closed(poll) or release.respondents < threshold:
+        raise Conflict(
+            N_(
+                "The per-response export is made once the poll has closed with at least "
+                "%(n)s responses."
+            ),
+            n=threshold,
+        )
 
 
 TREND_NAME = re.compile(r"^(?P<position>\d{1,4})\.(?P<fmt>png|svg)$")
@@ -257,7 +275,7 @@ async def trend_chart(
     if not found:
         raise NotFound(N_("There is no such trend."))
     reference = next((p for p in found if p.id == reference_poll_id), found[-1])
-    states = [(p.id, p.version, *await results.results_state(p.id)) for p in found]
+    states = [(p.id, p.version, *await results.results_state(p)) for p in found]
     key = "|".join(map(str, ("trend", series, position, reference.id, get_locale(), fmt, states)))
 
     async def load() -> tuple[int, Rendered]:

@@ -1,100 +1,35 @@
-"""Results queries: aggregate counts per breakdown segment, handed to ``analytics.tally``."""
+"""Results: a poll's latest release (``services.releases``) laid out per breakdown, decided by
+``disclosure.protect`` and counted by ``analytics.tally``. Nothing here reads live answers
+for display; only the per-response export, made after the poll closed, reads rows."""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from piccolo.query.functions.aggregate import Count
-
-from polls import db
+from polls import disclosure
 from polls import tables as t
 from polls.analytics.exports import ResponseRow
 from polls.analytics.tally import PollResults, SegmentCounts, build_results
 from polls.errors import N_, InvalidInput
 from polls.i18n import get_locale, gettext
 from polls.models import Channel, Poll, Principal
-from polls.services import polls, units
+from polls.services import polls, releases, units
 from polls.services.cache import FreshCache, new_cache
 
 Breakdown = Literal["placement", "unit", "channel"]
 BREAKDOWNS: tuple[str, ...] = ("placement", "unit", "channel")
-_COLUMN = {"placement": "placement", "unit": "unit", "channel": "channel"}
 
 
-SEGMENTS = '"placement", "unit", "channel"'
-SEGMENT_RESPONSES = (
-    f'SELECT {SEGMENTS}, COUNT(*) AS n FROM "response" WHERE "poll" = {{}} GROUP BY {SEGMENTS}'
-)
-SEGMENT_COUNTS = (
-    f'SELECT {SEGMENTS}, "question" AS q, "option" AS o, "value_int" AS v, COUNT(*) AS n '
-    f'FROM "answer" WHERE "poll" = {{}} '
-    f'GROUP BY {SEGMENTS}, "question", "option", "value_int"'
-)
-SEGMENT_ANSWERED = (
-    f'SELECT {SEGMENTS}, "question" AS q, COUNT(DISTINCT "response") AS n '
-    f'FROM "answer" WHERE "poll" = {{}} GROUP BY {SEGMENTS}, "question"'
-)
-SEGMENT_ANSWERED_POSTGRES = (
-    f'SELECT {SEGMENTS}, "question" AS q, COUNT(*) AS n FROM (SELECT DISTINCT {SEGMENTS}, '
-    f'"question", "response" FROM "answer" WHERE "poll" = {{}}) AS answered '
-    f'GROUP BY {SEGMENTS}, "question"'
-)
-"""The three aggregates behind every result, per combination of placement, unit and channel
-(a poll has a handful: its placements, each on a channel or two), each read in the order
-of an index made for it (``response(poll, placement, unit, channel)``, ``answer(poll,
-placement, unit, channel, question, option, value_int)``, ``answer(poll, placement, unit,
-channel, question, response)``): answers carry their response's segments, so no join and
-no sort. Any breakdown, and the whole poll, is a sum of combinations: each response has
-exactly one. On PostgreSQL "answered" is spelled as a ``DISTINCT`` over whole index rows:
-it then needs the order only the ``response`` index gives (an index-only scan, 2.3 s at
-1,000,000 responses) instead of walking the much smaller (deduplicated) tally index and
-fetching every heap row for ``response`` (16 s). SQLite would sort that form again, and
-walks the ``response`` index for ``COUNT(DISTINCT ...)`` already."""
-
-
-async def _grouped(poll_id: int, column: str | None) -> tuple[dict, dict, dict]:
-    """Per value of ``column`` (or, without one, for the whole poll under the key ``None``):
-    responses, counts per (question, option, value), and answered per question."""
-    assert column is None or column in _COLUMN.values()
-    responses = await t.Response.raw(SEGMENT_RESPONSES, poll_id)
-    counts = await t.Answer.raw(SEGMENT_COUNTS, poll_id)
-    postgres = db.is_postgres(t.Answer._meta.db)
-    answered = await t.Answer.raw(
-        SEGMENT_ANSWERED_POSTGRES if postgres else SEGMENT_ANSWERED, poll_id
-    )
-    by_segment: dict = defaultdict(int)
-    for row in responses:
-        by_segment[row[column] if column else None] += row["n"]
-    segment_counts: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    for row in counts:
-        segment_counts[row[column] if column else None][row["q"]][(row["o"], row["v"])] += row["n"]
-    segment_answered: dict = defaultdict(lambda: defaultdict(int))
-    for row in answered:
-        segment_answered[row[column] if column else None][row["q"]] += row["n"]
-    return by_segment, segment_counts, segment_answered
-
-
-async def _overall(poll_id: int) -> SegmentCounts:
-    """The whole poll as one segment: the sum of its combinations of segments."""
-    by_segment, counts, answered = await _grouped(poll_id, None)
-    return SegmentCounts("all", "", by_segment.get(None, 0), counts[None], answered[None])
-
-
-async def _texts(poll: Poll) -> dict[int, list[str]]:
-    text_ids = [q.id for q in poll.questions if q.kind == "text"]
-    if not text_ids:
-        return {}
-    rows = await t.Answer.select(t.Answer.question, t.Answer.value_text).where(
-        t.Answer.question.is_in(text_ids), t.Answer.value_text.is_not_null()
-    )
-    texts: dict[int, list[str]] = defaultdict(list)
-    for row in rows:
-        texts[row["question"]].append(row["value_text"])
-    # Sorted, not in arrival order: two text answers of one person must not line up.
-    return {q: sorted(values, key=str.casefold) for q, values in texts.items()}
+UNIT, PLACEMENT, CHANNEL = 0, 1, 2
+WEIGHTS = (2, 4, 1)
+"""What keeping each breakdown whole is worth when ``disclosure.protect`` must merge a small
+group (by position of a cell in an atom: unit, placement, channel): a placement first, so a
+merge rather costs a channel than a placement, then a unit."""
+_DIMENSION = {"unit": UNIT, "placement": PLACEMENT, "channel": CHANNEL}
 
 
 async def _segment_labels(
@@ -113,8 +48,8 @@ async def _segment_labels(
         return segments, {}
     if by == "channel":
         labels = {Channel.WEB: gettext("Web"), Channel.TELEGRAM: "Telegram", Channel.ZALO: "Zalo"}
-        present = [c for c in Channel if c == Channel.WEB or str(c) in keys]
-        return [(str(c), str(c), labels[c]) for c in present], {}
+        # every channel, answered through or not: a missing row would say "none came by it"
+        return [(str(c), str(c), labels[c]) for c in Channel], {}
     # by unit: the poll's unit itself, then each child rolled up with its whole subtree
     root = await units.get(poll.unit_id)
     tree = await units.subtree(root.path)
@@ -137,18 +72,18 @@ _counted: FreshCache[PollResults] = new_cache(size=128, fresh_for=math.inf)
 
 
 async def state_key(poll: Poll) -> str:
-    """What counted and rendered results depend on: the poll, its version, the results state
-    and the locale. Caches add what else they depend on (breakdown, format...)."""
-    count, last = await results_state(poll.id)
-    return "|".join(map(str, (poll.id, poll.version, count, last, get_locale())))
+    """What counted and rendered results depend on: the poll, its version, its latest
+    release (made first if one is due) and the locale. Caches add what else they depend on
+    (breakdown, format...). It changes only with a new release, never with one answer."""
+    release = await releases.current(poll)
+    return "|".join(map(str, (poll.id, poll.version, release.seq, get_locale())))
 
 
 async def results_for(poll: Poll, by: str | None, *, state: str | None = None) -> PollResults:
-    """The poll's results, counted once per state: kept in this process keyed by the poll and
-    its version, the results state (a new response changes it, in every process), the
-    breakdown and the locale (labels), the way rendered charts are. Everyone asking for the
-    same state at once waits on one count (a leadership page, the live view's screens and a
-    chart's drawing share it). ``state`` is ``state_key(poll)`` when the caller read it."""
+    """The poll's released results, counted once per release: kept in this process keyed by
+    the poll and its version, the release, the breakdown and the locale (labels), the way
+    rendered charts are. Everyone asking for the same state at once waits on one count.
+    ``state`` is ``state_key(poll)`` when the caller read it."""
     if by is not None and by not in BREAKDOWNS:
         raise InvalidInput({"by": N_("Break down by placement, unit or channel.")})
     key = f"{state or await state_key(poll)}|{by}"
@@ -159,88 +94,125 @@ async def results_for(poll: Poll, by: str | None, *, state: str | None = None) -
     return await _counted.get_or_load(key, count_them)
 
 
+@dataclass(frozen=True)
+class Released:
+    """A release laid out for disclosure control: its atoms as ``disclosure`` sees them (one
+    cell key per breakdown), the counts behind each, and the cells of each breakdown."""
+
+    release: releases.Release
+    atoms: tuple[disclosure.Atom, ...]
+    counts: tuple[releases.AtomCounts | None, ...]
+    """None for a structural atom of 0: a placement or unit nobody answered from."""
+    segments: dict[str, list[tuple[str, str]]]
+    """Breakdown -> (cell key, label) of each of its cells, in display order."""
+    protection: disclosure.Protection
+
+
+async def released(poll: Poll) -> Released:
+    """The poll's latest release, and what ``disclosure.protect`` lets each breakdown show."""
+    release = await releases.current(poll)
+    stored_placements = {a.placement for a in release.atoms}
+    definitions = {
+        by: await _segment_labels(poll, by, stored_placements if by == "placement" else set())
+        for by in BREAKDOWNS
+    }
+    placement_keys = {stored: key for key, stored, _ in definitions["placement"][0]}
+    _, owners = definitions["unit"]
+    placement_units = {
+        r["id"]: owners.get(r["unit"] or poll.unit_id, poll.unit_id)
+        for r in await t.Placement.select(t.Placement.id, t.Placement.unit).where(
+            t.Placement.poll == poll.id
+        )
+    }
+    atoms: list[disclosure.Atom] = []
+    counts: list[releases.AtomCounts | None] = []
+    for atom in release.atoms:
+        unit = str(owners.get(atom.unit, poll.unit_id))
+        placement = placement_keys.get(atom.placement, "none")
+        cells = (unit, placement, str(atom.channel))
+        atoms.append(disclosure.Atom(cells, atom.responses))
+        counts.append(atom)
+    answered_from = {a.cells[PLACEMENT] for a in atoms} | {a.cells[UNIT] for a in atoms}
+    for placement_id, unit_id in placement_units.items():
+        key = placement_keys[placement_id]
+        if key not in answered_from:  # nobody answered from it: a 0 that must look small
+            atoms.append(disclosure.Atom((str(unit_id), key, str(Channel.WEB)), 0))
+            counts.append(None)
+            answered_from |= {key, str(unit_id)}
+    for key, _, _ in definitions["unit"][0]:
+        if key not in answered_from:
+            atoms.append(disclosure.Atom((key, "none", str(Channel.WEB)), 0))
+            counts.append(None)
+    protection = disclosure.protect(atoms, poll.min_group_size, WEIGHTS)
+    segments = {
+        by: [(key, label) for key, _, label in definition[0]]
+        for by, definition in definitions.items()
+    }
+    listed = {by: {key for key, _ in cells} for by, cells in segments.items()}
+    for by, dimension in _DIMENSION.items():
+        for cell in (a.cells[dimension] for a in atoms):
+            if cell not in listed[by]:  # still counted, say, a channel unknown to this version
+                segments[by].append((cell, cell))
+                listed[by].add(cell)
+    return Released(release, tuple(atoms), tuple(counts), segments, protection)
+
+
+def _segment_counts(key: str, label: str, members: list[releases.AtomCounts]) -> SegmentCounts:
+    counts: dict[int, dict[tuple[int | None, int | None], int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    answered: dict[int, int] = defaultdict(int)
+    for atom in members:
+        for q, by_value in atom.counts.items():
+            for value, n in by_value.items():
+                counts[q][value] += n
+        for q, n in atom.answered.items():
+            answered[q] += n
+    return SegmentCounts(key, label, sum(a.responses for a in members), counts, answered)
+
+
 async def _count(poll: Poll, by: str | None) -> PollResults:
-    if by is None:
-        return build_results(
-            poll,
-            [await _overall(poll.id)],
-            await _texts(poll),
-            breakdown_by=None,
-            other_label=gettext("Other (small groups merged)"),
-        )
-    column = _COLUMN[by]
-    by_segment, counts, answered = await _grouped(poll.id, column)
-    if by == "unit":
-        segments_def, mapping = await _segment_labels(poll, by, set(by_segment))
-        rolled: dict = defaultdict(
-            lambda: [0, defaultdict(lambda: defaultdict(int)), defaultdict(int)]
-        )
-        for stored, n in by_segment.items():
-            owner = mapping.get(stored, poll.unit_id)
-            rolled[owner][0] += n
-            for q, values in counts.get(stored, {}).items():
-                for value, count in values.items():
-                    rolled[owner][1][q][value] += count
-            for q, count in answered.get(stored, {}).items():
-                rolled[owner][2][q] += count
+    laid_out = await released(poll)
+    release = laid_out.release
+    stored = [c for c in laid_out.counts if c is not None]
+    overall = _segment_counts("all", "", stored)
+    segments: list[SegmentCounts] = []
+    shown: frozenset[str] = frozenset()
+    if by is not None:
+        dimension = _DIMENSION[by]
+        members: dict[str, list[releases.AtomCounts]] = defaultdict(list)
+        for atom, counts in zip(laid_out.atoms, laid_out.counts, strict=True):
+            if counts is not None:
+                members[atom.cells[dimension]].append(counts)
         segments = [
-            SegmentCounts(key, label, rolled[stored][0], rolled[stored][1], rolled[stored][2])
-            if stored in rolled
-            else SegmentCounts(key, label, 0, {}, {})
-            for key, stored, label in segments_def
+            _segment_counts(key, label, members.get(key, []))
+            for key, label in laid_out.segments[by]
         ]
-    else:
-        keys = {None if k is None else (str(k) if by == "channel" else k) for k in by_segment}
-        segments_def, _ = await _segment_labels(poll, by or "channel", keys)
-        segments = [
-            SegmentCounts(
-                key,
-                label,
-                by_segment.get(stored, 0),
-                counts.get(stored, {}),
-                answered.get(stored, {}),
-            )
-            for key, stored, label in segments_def
-        ]
-        listed = {stored for _, stored, _ in segments_def}
-        stray = [k for k in by_segment if k not in listed]
-        for key in stray:  # channels unknown to this version still count in the total
-            segments.append(
-                SegmentCounts(
-                    str(key), str(key), by_segment[key], counts.get(key, {}), answered.get(key, {})
-                )
-            )
-    texts = await _texts(poll)
+        shown = laid_out.protection.released[dimension]
     return build_results(
-        poll, segments, texts, breakdown_by=by, other_label=gettext("Other (small groups merged)")
+        poll,
+        overall,
+        release.texts,
+        salt=release.salt,
+        breakdown_by=by,
+        segments=segments,
+        released=shown,
+        other_label=gettext("Hidden groups together"),
     )
 
 
-async def results_state(poll_id: int) -> tuple[int, int]:
-    """What changes whenever a response arrives: (how many, the newest id). Responses are
-    never deleted one by one, so the pair changes with every new response, in every process;
-    a rendered chart keyed on it (with the poll's version) is never stale. One index range
-    read (``response.poll``)."""
-    rows = await t.Response.raw(
-        'SELECT COUNT(*) AS n, MAX("id") AS last FROM "response" WHERE "poll" = {}', poll_id
-    )
-    return int(rows[0]["n"] or 0), int(rows[0]["last"] or 0)
+async def results_state(poll: Poll) -> tuple[int, int]:
+    """What released results depend on: (the released total, the release's number). It
+    changes only with a new release (made first if one is due), never with one answer."""
+    release = await releases.current(poll)
+    return release.respondents, release.seq
 
 
-async def responses_per_hour(poll_id: int) -> dict[datetime, int]:
-    """How many responses came in each (stored, coarsened) hour."""
-    rows = (
-        await t.Response.select(t.Response.submitted_hour, Count(t.Response.id).as_alias("n"))
-        .where(t.Response.poll == poll_id)
-        .group_by(t.Response.submitted_hour)
-    )
-    hours: dict[datetime, int] = defaultdict(int)
-    for row in rows:
-        hour = row["submitted_hour"]
-        if isinstance(hour, str):
-            hour = datetime.fromisoformat(hour)
-        hours[hour if hour.tzinfo else hour.replace(tzinfo=UTC)] += row["n"]
-    return dict(hours)
+async def responses_per_hour(poll: Poll) -> dict[datetime, int]:
+    """New respondents per release, by the hour the release was made: a timeline moves in
+    release steps and tells nothing of when any one person answered."""
+    await releases.current(poll)
+    return await releases.history(poll.id)
 
 
 async def response_rows(poll: Poll) -> list[ResponseRow]:

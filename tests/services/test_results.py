@@ -12,7 +12,7 @@ from piccolo.querystring import QueryString
 from polls import tables as t
 from polls.models import Channel
 from polls.services import placements, polls, results
-from polls.services.results import SEGMENT_ANSWERED, SEGMENT_COUNTS, SEGMENT_RESPONSES
+from polls.services.releases import SEGMENT_ANSWERED, SEGMENT_COUNTS, SEGMENT_RESPONSES
 from polls.services.submission import Submission, submit_response
 from tests.conftest import SECRET, Database, OpenPoll
 

@@ -57,7 +57,7 @@ class PollController(Controller):
     @get("/{poll_id:int}")
     async def show(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         poll = await polls.get(principal, poll_id)
-        counts = await polls.response_counts([poll.id])
+        counts = await polls.released_counts([poll])
         return presenters.poll(poll, now(), counts.get(poll.id, 0))
 
     @patch("/{poll_id:int}", guards=[requires_runner])

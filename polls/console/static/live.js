@@ -12,6 +12,7 @@
   }
   function render(s) {
     document.getElementById("live-count").textContent = s.responses_text;
+    document.getElementById("live-waiting").textContent = s.waiting_text || "";
     var box = document.getElementById("live-results");
     box.textContent = "";
     if (!s.visible) { box.appendChild(el("p", "waiting", s.message)); return; }
