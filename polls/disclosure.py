@@ -93,8 +93,8 @@ def export_threshold(min_group_size: int) -> int:
 def placements_at_risk(placements: int, respondents: int, min_group_size: int) -> bool:
     """Whether a poll has more placements than its (expected) respondents can protect: with
     fewer than ``k`` people behind each, placements become personal links whose figures must
-    all be hidden. ``respondents`` is the unit's headcount or the released total, the larger;
-    unknown (0) says nothing."""
+    all be hidden. ``respondents`` is the released total once there is one, the unit's
+    headcount before; unknown (0) says nothing."""
     return placements > 1 and respondents > 0 and placements * max(1, min_group_size) > respondents
 
 

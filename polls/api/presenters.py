@@ -137,7 +137,7 @@ def _question_result(t: QuestionTally, texts: bool) -> s.QuestionResultRead:
                 key=share.key,
                 label=gettext(share.label) if share.option_id is None else share.label,
                 count=share.count,
-                percent=round(share.fraction * 100, 1),
+                percent=round(share.fraction * 100),
             )
             for share in t.shares
         ],

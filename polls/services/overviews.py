@@ -47,9 +47,8 @@ async def poll_overview(principal: Principal, poll_id: int) -> PollOverview:
     shared = await placements.list_for_poll(principal, poll.id)
     below = await units.subtree(poll.unit_path)
     headcount = await units.subtree_headcount(await units.get(poll.unit_id))
-    at_risk = disclosure.placements_at_risk(
-        len(shared), max(headcount, counts.get(poll.id, 0)), poll.min_group_size
-    )
+    released = counts.get(poll.id, 0)
+    at_risk = disclosure.placements_at_risk(len(shared), released or headcount, poll.min_group_size)
     return PollOverview(poll, counts.get(poll.id, 0), tuple(shared), tuple(below), at_risk)
 
 

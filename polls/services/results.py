@@ -135,14 +135,12 @@ async def released(poll: Poll) -> Released:
     answered_from = {a.cells[PLACEMENT] for a in atoms} | {a.cells[UNIT] for a in atoms}
     for placement_id, unit_id in placement_units.items():
         key = placement_keys[placement_id]
-        if key not in answered_from:  # nobody answered from it: a 0 that must look small
+        # Nobody answered from it: a 0 that must look like a small group (a unit with no
+        # placement in it is known to be empty, and needs none).
+        if key not in answered_from:
             atoms.append(disclosure.Atom((str(unit_id), key, str(Channel.WEB)), 0))
             counts.append(None)
             answered_from |= {key, str(unit_id)}
-    for key, _, _ in definitions["unit"][0]:
-        if key not in answered_from:
-            atoms.append(disclosure.Atom((key, "none", str(Channel.WEB)), 0))
-            counts.append(None)
     protection = disclosure.protect(atoms, poll.min_group_size, WEIGHTS)
     segments = {
         by: [(key, label) for key, _, label in definition[0]]
