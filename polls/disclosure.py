@@ -164,9 +164,12 @@ def protect(
 ) -> Protection:
     """Classes of at least ``k`` respondents, and the cells that are unions of them.
 
-    ``weights`` say how much keeping each breakdown whole is worth when a small class must
-    merge (placement before unit before channel, by the caller's order); a merge keeps a
-    breakdown whole when both classes lie in one and the same cell of it.
+    A class under ``k`` (the smallest first) merges with the class whose merge hides the
+    fewest respondents from cells still shown: merging two classes that lie in different
+    cells of a breakdown hides those cells. ``weights`` (one per breakdown, in the atoms'
+    order) scale what a hidden cell of each breakdown costs, so that, at equal cost, a
+    placement is kept before a unit before a channel. Only *which* cells are shown depends
+    on this choice; that no small group can be derived does not (see the module doc).
     """
     k = max(1, min_group_size)
     dimensions = len(atoms[0].cells) if atoms else 0
@@ -174,6 +177,13 @@ def protect(
     total = sum(a.respondents for a in atoms)
     if total < k:
         return Protection((), tuple(frozenset() for _ in range(dimensions)), ())
+    size_of: list[dict[str, int]] = [{} for _ in range(dimensions)]
+    for a in atoms:
+        for d in range(dimensions):
+            size_of[d][a.cells[d]] = size_of[d].get(a.cells[d], 0) + a.respondents
+    broken: list[set[str]] = [
+        {c for c, n in size_of[d].items() if n < k} for d in range(dimensions)
+    ]
     classes: list[list[int]] = [[i] for i in range(len(atoms))]
     sizes = [a.respondents for a in atoms]
     while len(classes) > 1:
@@ -183,15 +193,20 @@ def protect(
         c = min(small, key=lambda c: (sizes[c], classes[c][0]))
         own = [_cells(atoms, classes[c], d) for d in range(dimensions)]
 
-        def score(o: int, own: list[set[str]] = own) -> tuple[int, bool, int, int]:
-            kept = sum(
-                weight[d]
-                for d in range(dimensions)
-                if len(own[d]) == 1 and _cells(atoms, classes[o], d) == own[d]
-            )
-            return (kept, sizes[o] < k, -sizes[o], -classes[o][0])
+        def spanned(o: int, own: list[set[str]] = own) -> list[set[str]]:
+            joined = [own[d] | _cells(atoms, classes[o], d) for d in range(dimensions)]
+            return [cells if len(cells) > 1 else set() for cells in joined]
 
-        partner = max((o for o in range(len(classes)) if o != c), key=score)
+        def cost(o: int) -> tuple[int, bool, int, int]:
+            lost = sum(
+                weight[d] * sum(size_of[d][cell] for cell in cells - broken[d])
+                for d, cells in enumerate(spanned(o))
+            )
+            return (lost, sizes[o] >= k, sizes[o], classes[o][0])
+
+        partner = min((o for o in range(len(classes)) if o != c), key=cost)
+        for d, cells in enumerate(spanned(partner)):
+            broken[d] |= cells
         classes[partner].extend(classes[c])
         sizes[partner] += sizes[c]
         del classes[c], sizes[c]
@@ -212,14 +227,17 @@ def protect(
 
 
 def derivable_small_groups(
-    atoms: Sequence[Atom], released: Sequence[Mapping[str, bool]] | Protection, k: int
+    atoms: Sequence[Atom],
+    released: Sequence[Mapping[str, bool]] | Protection,
+    k: int,
+    most_atoms: int | None = None,
 ) -> list[frozenset[int]]:
     """Every set of atoms (by index) of fewer than k respondents, an empty one included, that
     adding and subtracting the released cells (and the total) gives exactly, found by linear
     algebra over the rationals.
 
     Used by tests and benches to check ``protect``; exponential in the number of small atoms
-    and meant for small polls only.
+    and meant for small polls only (``most_atoms`` bounds the groups tried).
     """
     from fractions import Fraction
     from itertools import combinations
@@ -236,7 +254,7 @@ def derivable_small_groups(
     basis = _row_reduce(rows)
     candidates = [i for i, a in enumerate(atoms) if a.respondents < k]
     found = []
-    for size in range(1, k):
+    for size in range(1, min(k, (most_atoms or k - 1) + 1)):
         for group in combinations(candidates, size):
             if sum(atoms[i].respondents for i in group) >= k:
                 continue

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from polls import i18n
+from polls import disclosure, i18n
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -35,6 +35,7 @@ def environment() -> Environment:
         local_date=i18n.local_date,
         number=i18n.number,
         approx=i18n.approx,
+        text_threshold=disclosure.text_threshold,
         percent=i18n.percent,
     )
     return env
