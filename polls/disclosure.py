@@ -172,7 +172,7 @@ def protect(
     on this choice; that no small group can be derived does not (see the module doc).
     """
     k = max(1, min_group_size)
-    dimensions = len(atoms[0].cells) if atoms else 0
+    dimensions = len(weights) if weights else len(atoms[0].cells) if atoms else 0
     weight = list(weights or [1] * dimensions)
     total = sum(a.respondents for a in atoms)
     if total < k:

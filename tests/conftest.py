@@ -21,6 +21,7 @@ import pytest
 from litestar import Litestar
 
 from polls import db as polls_db
+from polls import disclosure
 from polls import tables as t
 from polls.app import create_app
 from polls.models import Principal
@@ -303,3 +304,19 @@ async def answer_as_new_device(
     sent = await answer(client, code, answers, **fields)
     client.cookies.clear()
     return sent
+
+
+# --- released figures are perturbed (polls.disclosure) --------------------------------
+
+
+def near(value: int | float | None, expected: int | float, tolerance: int | float = 10) -> bool:
+    """Whether a perturbed figure is within ``tolerance`` of the truth. The noise is two-sided
+    geometric with ratio 3: beyond 10 with a chance of about 1 in 40,000 per figure."""
+    return value is not None and abs(value - expected) <= tolerance
+
+
+@pytest.fixture
+def without_noise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Released figures exact, for tests of how answers are tallied (what a figure counts);
+    the noise itself is tested in tests/privacy."""
+    monkeypatch.setattr(disclosure, "noisy", lambda salt, identity, count: count)

@@ -43,7 +43,7 @@ from polls.analytics.tally import Segment
 from polls.analytics.timeline import Timeline
 from polls.analytics.trend import Trend, TrendPoint
 from polls.forms.kinds import QuestionTally
-from polls.i18n import get_locale, gettext, number, percent
+from polls.i18n import approx, get_locale, gettext, number, percent
 from polls.models import Question
 
 ImageFormat = Literal["png", "svg"]
@@ -143,7 +143,7 @@ def draw_scale(ax: Axes, question: Question, tally: QuestionTally) -> None:
         ax.text(
             point,
             value + top * 0.02,
-            f"{number(share.count)}\n{percent(share.fraction)}",
+            f"{approx(share.count)}\n{percent(share.fraction)}",
             ha="center",
             va="bottom",
             fontsize=8.5,

@@ -14,7 +14,7 @@ from polls.analytics.tally import Segment
 from polls.analytics.timeline import Timeline
 from polls.analytics.trend import Trend, TrendPoint
 from polls.forms.kinds import QuestionTally, Share
-from polls.i18n import gettext, local_date, number, percent
+from polls.i18n import approx, gettext, local_date, number, percent
 
 
 def share_label(share: Share) -> str:
@@ -23,7 +23,7 @@ def share_label(share: Share) -> str:
 
 
 def count_and_percent(share: Share) -> str:
-    return f"{number(share.count)} · {percent(share.fraction)}"
+    return f"{approx(share.count)} · {percent(share.fraction)}"
 
 
 def sample_size(n: int) -> str:
@@ -70,7 +70,7 @@ def question_alt(tally: QuestionTally, caption_text: str) -> str:
     parts = [_sentence(tally.text), _sentence(caption_text)]
     if tally.shares:
         answers = "; ".join(
-            f"{share_label(s)}: {number(s.count)} ({percent(s.fraction)})" for s in tally.shares
+            f"{share_label(s)}: {approx(s.count)} ({percent(s.fraction)})" for s in tally.shares
         )
         parts.append(gettext("Answers: %(answers)s.", answers=answers))
     if tally.mean is not None:

@@ -195,7 +195,7 @@ def _csv_cell(value: Cell, percent: bool) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return number(value * 100, 1) if percent else number(value, 2)
+        return number(value * 100, 0) if percent else number(value, 2)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -203,7 +203,7 @@ def _csv_cell(value: Cell, percent: bool) -> str:
 
 def to_csv(table: Table) -> bytes:
     """UTF-8 with a byte-order mark; numbers in the viewer's locale (Vietnamese Excel reads
-    ``45,2`` as a number); percents as numbers of percent."""
+    ``45,2`` as a number); percents as whole numbers of percent (the counts are perturbed)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.header)
@@ -229,7 +229,7 @@ def to_xlsx(table: Table) -> bytes:
         cell.font = Font(bold=True)
     for row in table.rows:
         sheet.append([_xlsx_cell(value) for value in row])
-    formats = dict.fromkeys(table.percent_columns, "0.0%") | dict.fromkeys(
+    formats = dict.fromkeys(table.percent_columns, "0%") | dict.fromkeys(
         table.date_columns, "yyyy-mm-dd"
     )
     for column, number_format in formats.items():

@@ -22,7 +22,7 @@ from polls.analytics.charts import MUTED, TEXT, wrap
 from polls.analytics.tally import PollResults
 from polls.analytics.timeline import Timeline
 from polls.forms.kinds import QuestionTally
-from polls.i18n import gettext, local_datetime, number, percent
+from polls.i18n import approx, gettext, local_datetime, number, percent
 from polls.models import Poll
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every font it subsets
@@ -100,7 +100,7 @@ def _table(sub: SubFigure, tally: QuestionTally) -> None:
     ax = sub.add_subplot()
     ax.axis("off")
     rows = [
-        [wrap(describe.share_label(s), 60), number(s.count), percent(s.fraction)]
+        [wrap(describe.share_label(s), 60), approx(s.count), percent(s.fraction)]
         for s in tally.shares
     ]
     if tally.mean is not None:

@@ -171,7 +171,7 @@ async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
                 disclosure.noisy(release.salt, f"visits:{key}", visits)
                 if visits >= disclosure.MIN_VISITS_FOR_RATE
                 else None,
-                disclosure.noisy(release.salt, f"placement:{key}|responses", responses[key])
+                disclosure.noisy(release.salt, f"placement:{key}|responses", responses.get(key, 0))
                 if key in shown
                 else None,
             )

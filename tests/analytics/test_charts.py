@@ -46,7 +46,7 @@ def test_a_rendered_chart_reads_back_in_vietnamese_with_its_diacritics(
     text = ocr(image, tmp_path)
     assert "truyền thanh" in text
     assert "Bảng tin" in text
-    assert "42,9 %" in text  # 530 of 1,234, formatted the Vietnamese way
+    assert "43 %" in text  # 530 of 1,234, whole and formatted the Vietnamese way
 
 
 def test_every_kind_draws_as_png_and_svg(vi: None) -> None:
@@ -72,14 +72,14 @@ def test_text_questions_are_not_charted(vi: None) -> None:
 
 def test_alt_text_is_localized(vi: None) -> None:
     alt = describe.question_alt(single_tally([530, 412, 200, 92]), CAPTION)
-    assert "Hệ thống loa truyền thanh: 530 (42,9 %)" in alt
+    assert "Hệ thống loa truyền thanh: khoảng 530 (43 %)" in alt
     assert "n = 1.234" in alt
 
 
 def test_alt_text_in_english(en: None) -> None:
     alt = describe.question_alt(single_tally([530, 412, 200, 92]), "n = 1,234")
-    assert "Hệ thống loa truyền thanh: 530 (42.9%)" in alt
-    assert describe.question_alt(yes_no_tally(1000, 234), "").count("Yes: 1,000 (81.0%)") == 1
+    assert "Hệ thống loa truyền thanh: ≈ 530 (43%)" in alt
+    assert describe.question_alt(yes_no_tally(1000, 234), "").count("Yes: ≈ 1,000 (81%)") == 1
 
 
 def test_the_heatmap_marks_hidden_groups_and_carries_none_of_their_numbers(
@@ -87,12 +87,12 @@ def test_the_heatmap_marks_hidden_groups_and_carries_none_of_their_numbers(
 ) -> None:
     overall = single_tally([9, 5, 9, 3])
     alt = describe.heatmap_alt(overall, SEGMENTS, 0, 5)
-    assert "Bảng tin cửa lò: ẩn do nhóm quá nhỏ (dưới 5 người)" in alt
-    assert "Nhóm Telegram: ẩn do nhóm quá nhỏ (dưới 5 người)" in alt
+    assert "Bảng tin cửa lò: ẩn để bảo vệ một nhóm nhỏ" in alt
+    assert "Nhóm Telegram: ẩn để bảo vệ một nhóm nhỏ" in alt
     assert "Nhà ăn Khai thác 3 (n = 12)" in alt
     image = charts.heatmap_chart(overall, SEGMENTS, 0, 5, CAPTION, "png")
     text = ocr(image, tmp_path)
-    assert "ẩn do nhóm quá nhỏ" in text
+    assert "bảo vệ một nhóm nhỏ" in text
     svg = charts.heatmap_chart(overall, SEGMENTS, 0, 5, CAPTION, "svg").decode()
     assert "hatch" in svg.lower() or "pattern" in svg.lower()
 

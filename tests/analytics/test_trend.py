@@ -65,7 +65,7 @@ def test_another_kind_at_the_position_differs() -> None:
 def test_alt_text_and_chart_in_vietnamese(vi: None) -> None:
     trend = build_trend(SINGLE, 1, _series())
     alt = describe.trend_alt(trend)
-    assert "2 thg 8, 2026 (n = 10): Hệ thống loa truyền thanh 50,0 %" in alt
+    assert "2 thg 8, 2026 (n = 10): Hệ thống loa truyền thanh 50 %" in alt
     assert "2 thg 9, 2026: ẩn" in alt
     assert "n = 3" not in alt
     png = charts.trend_chart(trend, "Xu hướng", "chú thích", "png")
@@ -76,4 +76,4 @@ def test_alt_text_and_chart_in_vietnamese(vi: None) -> None:
 
 def test_alt_text_in_english(en: None) -> None:
     alt = describe.trend_alt(build_trend(YES_NO, 3, [SeriesPoll(POLL, 30, yes_no_tally(21, 9))]))
-    assert "Nov 2, 2026 (n = 30): Yes 70.0%, No 30.0%" in alt
+    assert "Nov 2, 2026 (n = 30): Yes 70%, No 30%" in alt

@@ -175,7 +175,7 @@ ENDPOINTS = (
     Endpoint(
         "GET",
         "/api/v1/polls/{poll_id:int}/export.csv",
-        "/api/v1/polls/{poll}/export.csv?kind=responses",
+        "/api/v1/polls/{poll}/export.csv?kind=summary",
         READ_POLL,
     ),
     Endpoint(

@@ -19,7 +19,7 @@ from tests.conftest import World
 from tests.tools import require
 
 PNG = b"\x89PNG\r\n\x1a\n"
-HIDDEN_VI = "ẩn do nhóm quá nhỏ (dưới 5 người)"
+HIDDEN_VI = "ẩn để bảo vệ một nhóm nhỏ"
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def unlimited(make_client: Callable[..., Awaitable[httpx.AsyncClient]]) ->
 
 
 @pytest.fixture
-async def scene(unlimited: httpx.AsyncClient, world: World) -> Scene:
+async def scene(unlimited: httpx.AsyncClient, world: World, without_noise: None) -> Scene:
     """A 10, B 6, C 3: C is a small group alone, so B is hidden with it."""
     scene = await make_scene(unlimited, world, {"A": None, "B": None, "C": None})
     await scene.respond("A", 10)
@@ -37,13 +37,13 @@ async def scene(unlimited: httpx.AsyncClient, world: World) -> Scene:
     return scene
 
 
-async def fetch(scene: Scene, path: str, **params: Any) -> httpx.Response:
+async def fetch(scene: Scene, path: str, expected: int = 200, **params: Any) -> httpx.Response:
     got = await scene.client.get(
         f"/api/v1/polls/{scene.poll['id']}/{path}",
         params=params,
         headers=scene.world.auth("viewer"),
     )
-    assert got.status_code == 200, got.text
+    assert got.status_code == expected, got.text
     return got
 
 
@@ -109,7 +109,7 @@ async def test_the_report_holds_the_title_and_localized_percentages(
     text = pdf_text(vi.content, tmp_path)
     assert scene.poll["title"] in text
     assert "Kênh nhanh nhất?" in text
-    assert "52,6 %" in text  # 10 of 19 chose Zalo
+    assert "53 %" in text  # 10 of 19 chose Zalo
     assert "Phương pháp và bảo đảm ẩn danh" in text
     assert "Ý kiến của C" in text  # 19 responses: free text may show
     # the breakdown by placement: B and C are hidden, never with their numbers
@@ -117,7 +117,7 @@ async def test_the_report_holds_the_title_and_localized_percentages(
     assert "n = 6" not in text
     assert "n = 3" not in text
     en = pdf_text((await fetch(scene, "report.pdf", lang="en")).content, tmp_path)
-    assert "52.6%" in en
+    assert "53%" in en
     assert "Method and anonymity" in en
 
 
@@ -159,31 +159,40 @@ async def test_hidden_groups_stay_hidden_in_the_summary_export(scene: Scene) -> 
         assert row[1] == row[4] == row[5] == ""
         assert row[2] == HIDDEN_VI
     assert not [r for r in rows if r[0] in ("B", "C") and r[4]]
-    shown = {r[0]: int(r[1]) for r in rows[1:] if r[1] and r[0] != "Tất cả phiếu trả lời"}
+    groups = ("Tất cả phiếu trả lời", "Các nhóm được ẩn, gộp lại")
+    shown = {r[0]: int(r[1]) for r in rows[1:] if r[1] and r[0] not in groups}
     assert shown == {"A": 10}
+    assert {int(r[1]) for r in rows if r[0] == groups[1]} == {9}  # shown together
     assert 19 - sum(shown.values()) >= 5  # what is hidden cannot be split by subtraction
 
 
 async def test_the_responses_export_is_anonymized(scene: Scene) -> None:
+    early = await fetch(scene, "export.csv", kind="responses", lang="en", expected=409)
+    assert "closed" in early.json()["detail"]
+    closed = await scene.client.post(
+        f"/api/v1/polls/{scene.poll['id']}/close", headers=scene.world.auth("officer")
+    )
+    assert closed.status_code == 200
     got = await fetch(scene, "export.csv", kind="responses", lang="en")
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
-    assert header[:4] == ["Day", "Placement", "Unit", "Channel"]
+    assert header[:3] == ["Placement", "Unit", "Channel"]  # no time
     assert len(body) == 19
     assert not any(h.lower() == "id" or "receipt" in h.lower() for h in header)
+    assert not any("Góp ý" in h for h in header)  # free text never beside its author's choices
+    assert "Ý kiến của C" not in got.content.decode("utf-8-sig")
     placement = header.index("Placement")
     by_placement: dict[str, int] = {}
     for row in body:
         by_placement[row[placement]] = by_placement.get(row[placement], 0) + 1
-    # B (6) would be shown alone, but C (3) would not: each class of rows that share their
-    # segment columns has at least 5 rows, blanks included
+    # B (6) and C (3) are both under 2k - 1 = 9 rows: each class of rows that share their
+    # segment columns has at least 9 rows, blanks included
     classes: dict[tuple[str, ...], int] = {}
     for row in body:
-        classes[tuple(row[:4])] = classes.get(tuple(row[:4]), 0) + 1
-    assert min(classes.values()) >= 5
+        classes[tuple(row[:3])] = classes.get(tuple(row[:3]), 0) + 1
+    assert min(classes.values()) >= 9
     assert "C" not in by_placement
-    texts = [row[-1] for row in body if row[-1]]
-    assert sorted(texts).count("Ý kiến của C") == 3
+    assert "B" not in by_placement
     single = header.index("1. Kênh nhanh nhất?")
     assert sorted({row[single] for row in body}) == ["Bảng tin", "Loa", "Zalo"]
     yes_no = header.index("4. Muốn nhận tin qua Zalo?")
@@ -195,14 +204,12 @@ async def test_exports_of_a_poll_below_the_minimum_hold_no_answers(
 ) -> None:
     scene = await make_scene(unlimited, world, {"A": None})
     await scene.respond("A", 3)
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                (await fetch(scene, "export.csv", kind="responses")).content.decode("utf-8-sig")
-            )
-        )
+    await fetch(scene, "export.csv", kind="responses", expected=409)
+    closed = await scene.client.post(
+        f"/api/v1/polls/{scene.poll['id']}/close", headers=scene.world.auth("officer")
     )
-    assert len(rows) == 1  # the header only
+    assert closed.status_code == 200
+    await fetch(scene, "export.csv", kind="responses", expected=409)  # too few to export
     xlsx = await fetch(scene, "export.xlsx", kind="summary", lang="en")
     values = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert values[1][2] == "Results appear once the poll has at least 5 responses."

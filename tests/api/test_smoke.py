@@ -17,4 +17,5 @@ async def test_answer_through_the_api_is_counted(
         f"/api/v1/polls/{open_poll.id}/results", headers=world.auth("officer")
     )
     assert results.status_code == 200
-    assert results.json()["responses"] == 1
+    assert results.json()["responses"] == 0  # stored, but nothing is released below 5
+    assert results.json()["questions_visible"] is False
