@@ -43,8 +43,8 @@ class ResultsOverview:
 
 async def poll_overview(principal: Principal, poll_id: int) -> PollOverview:
     poll = await polls.get(principal, poll_id)
+    shared = await placements.list_for_poll(principal, poll.id)  # visits written first
     counts = await polls.released_counts([poll])
-    shared = await placements.list_for_poll(principal, poll.id)
     below = await units.subtree(poll.unit_path)
     headcount = await units.subtree_headcount(await units.get(poll.unit_id))
     released = counts.get(poll.id, 0)

@@ -32,7 +32,7 @@ async def add_placement(client: httpx.AsyncClient, world: World, poll_id: int, l
 
 
 async def test_results_show_counts_rate_and_merge_small_groups(
-    english: httpx.AsyncClient, world: World, open_poll: OpenPoll
+    english: httpx.AsyncClient, world: World, open_poll: OpenPoll, without_noise: None
 ) -> None:
     client = english
     zalo = await add_placement(client, world, open_poll.id, "Zalo OA")
@@ -46,27 +46,27 @@ async def test_results_show_counts_rate_and_merge_small_groups(
     assert overall.status_code == 200
     text = overall.text
     assert "<b>10</b> responses" in text
-    assert "<b>1.7%</b> response rate (of 600 workers)" in text
-    assert '<td>Zalo</td><td class="num">10</td><td class="num">100.0%</td>' in text
-    assert '<td>Yes</td><td class="num">10</td><td class="num">100.0%</td>' in text
+    assert "<b>2%</b> response rate (of 600 workers)" in text
+    assert '<td>Zalo</td><td class="num">≈ 10</td><td class="num">100%</td>' in text
+    assert '<td>Yes</td><td class="num">≈ 10</td><td class="num">100%</td>' in text
     assert "Mean: 4.00" in text
-    assert "Ý kiến &lt;b&gt;" in text
+    assert "Ý kiến &lt;b&gt;" in text  # 10 written answers: released, escaped
     assert "Ý kiến <b>" not in text
 
     by_placement = await client.get(f"/console/polls/{open_poll.id}/results?by=placement")
     assert by_placement.status_code == 200
     rows = segment_rows(by_placement.text)
-    assert rows["Nhà ăn Khai thác 3"] == "5"
-    assert rows["Zalo OA"] == "hidden: group too small"
-    assert rows["Bảng tin"] == "hidden: group too small"
-    assert rows["Other (small groups merged)"] == "5"
-    assert "Merged: Zalo OA, Bảng tin" in by_placement.text
+    assert rows["Nhà ăn Khai thác 3"] == "≈ 5"
+    assert rows["Zalo OA"] == "hidden to protect a small group"
+    assert rows["Bảng tin"] == "hidden to protect a small group"
+    assert rows["Hidden groups together"] == "≈ 5"
+    assert "Together: Zalo OA, Bảng tin" in by_placement.text
     assert "Free-text answers are not broken down by group." in by_placement.text
 
     by_unit = await client.get(f"/console/polls/{open_poll.id}/results?by=unit")
     assert by_unit.status_code == 200
     by_channel = await client.get(f"/console/polls/{open_poll.id}/results?by=channel")
-    assert segment_rows(by_channel.text)["Web"] == "10"
+    assert segment_rows(by_channel.text)["Web"] == "≈ 10"
 
 
 async def test_a_lone_small_group_hides_a_second_one(
@@ -81,9 +81,9 @@ async def test_a_lone_small_group_hides_a_second_one(
     page = await client.get(f"/console/polls/{open_poll.id}/results?by=placement")
     assert page.status_code == 200
     rows = segment_rows(page.text)
-    assert rows == {
-        "Nhà ăn Khai thác 3": "hidden: group too small",
-        "Zalo OA": "hidden: group too small",
+    assert {label: rows[label] for label in ("Nhà ăn Khai thác 3", "Zalo OA")} == {
+        "Nhà ăn Khai thác 3": "hidden to protect a small group",
+        "Zalo OA": "hidden to protect a small group",
     }
     assert ">6<" not in page.text.split("<th>Group</th>")[1]
 
@@ -105,7 +105,7 @@ async def test_results_stay_hidden_below_the_minimum(
 
 
 async def test_the_poll_page_counts_visits_and_responses(
-    english: httpx.AsyncClient, world: World, open_poll: OpenPoll
+    english: httpx.AsyncClient, world: World, open_poll: OpenPoll, without_noise: None
 ) -> None:
     client = english
     assert (await client.get(f"/p/{open_poll.code}")).status_code == 200
@@ -114,16 +114,20 @@ async def test_the_poll_page_counts_visits_and_responses(
     page = await client.get(f"/console/polls/{open_poll.id}")
     assert page.status_code == 200
     row = page.text[page.text.index("Nhà ăn Khai thác 3") :]
-    # one respondent is a group below the minimum: its count is not shown
+    # one respondent is a group below the minimum: its count is not shown, nor one visit
     assert re.search(
-        r'data-label="Visits">1</td>\s*<td class="num" data-label="Responses">'
-        r'<span class="suppressed">hidden: group too small</span></td>',
+        r'data-label="Visits"><span class="suppressed">fewer than 10</span></td>\s*'
+        r'<td class="num" data-label="Responses">'
+        r'<span class="suppressed">hidden to protect a small group</span></td>',
         row,
     )
+    assert "fewer than 5 responses" in page.text
     for _ in range(4):
         await answer(client, open_poll.code, open_poll.answers())
     page = await client.get(f"/console/polls/{open_poll.id}")
     row = page.text[page.text.index("Nhà ăn Khai thác 3") :]
     assert re.search(
-        r'data-label="Visits">1</td>\s*<td class="num" data-label="Responses">5</td>', row
+        r'data-label="Visits"><span class="suppressed">fewer than 10</span></td>\s*'
+        r'<td class="num" data-label="Responses">≈ 5</td>',
+        row,
     )
