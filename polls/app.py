@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Response
@@ -37,7 +37,13 @@ from polls.ratelimit import RateLimiter, SignInThrottle, counter_for, throttle_s
 from polls.services import placements, zalo
 from polls.settings import Settings
 from polls.templating import environment
-from polls.web import SECURITY_HEADERS, handle_error, remember_locale, set_request_locale
+from polls.web import (
+    SECURITY_HEADERS,
+    handle_error,
+    remember_locale,
+    set_request_locale,
+    transport_headers,
+)
 
 UNPROTECTED = [
     "/p/",
@@ -52,11 +58,17 @@ UNPROTECTED = [
 ]
 
 
-async def _after_request(response: Response) -> Response:
-    """Security headers on every response that has not set its own (the form does)."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+def _after_request(settings: Settings) -> Callable[[Response], Awaitable[Response]]:
+    """Security headers on every response that has not set its own (the form does), and HSTS
+    on every response of an https site."""
+    headers = {**SECURITY_HEADERS, **transport_headers(settings)}
+
+    async def add_headers(response: Response) -> Response:
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return add_headers
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
@@ -156,7 +168,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ],
         lifespan=[lifespan],
         before_request=set_request_locale,
-        after_request=_after_request,
+        after_request=_after_request(settings),
         exception_handlers={Exception: handle_error},
         middleware=[remember_locale, session.middleware],
         csrf_config=CSRFConfig(

@@ -55,9 +55,7 @@ async def test_an_address_over_its_limit_gets_429(make_client: MakeClient, world
 async def test_the_address_comes_from_the_proxy_only_when_trusted(
     make_client: MakeClient, world: World
 ) -> None:
-    trusting = await make_client(
-        rate_limit_per_device=0, rate_limit_per_ip=1, trust_forwarded_for=True
-    )
+    trusting = await make_client(rate_limit_per_device=0, rate_limit_per_ip=1, trusted_proxies=1)
     poll = await create_open_poll(trusting, world, duplicate_policy="none")
     for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
         sent = await trusting.post(
