@@ -502,15 +502,3 @@ async def migrate(engine: Engine, *, quiet: bool = False) -> None:
         result = await run_forwards(app_name="polls")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}\n{output.getvalue()}")
-
-
-async def ping(engine: Engine) -> bool:
-    """True when the database answers a trivial query."""
-    try:
-        # a "select" on SQLite goes to a reader, never waiting behind the writer
-        await asyncio.wait_for(
-            engine.run_querystring(QueryString("SELECT 1", query_type="select")), 3
-        )
-    except Exception:  # any failure to answer means not ready
-        return False
-    return True
