@@ -26,6 +26,7 @@ from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.telegram import TelegramPublishController, TelegramWebhookController
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.api.controllers.zalo import ZaloWebhookController
+from polls.api.docs_page import PlainDocsPlugin
 from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             version="1",
             description="Anonymous opinion polls of the Coal and Mining Trade Union of Vietnam.",
             path="/schema",
+            render_plugins=[PlainDocsPlugin()],
         ),
         cors_config=_cors(settings),
         request_max_body_size=settings.max_body_bytes,
