@@ -163,12 +163,16 @@ def wants_json(request: Request) -> bool:
 
 
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
+    OSError,  # with TimeoutError: a pool that hands out no connection in time
     sqlite3.OperationalError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
+    # the server shutting down, restarting after a crash, or cancelling the statement
+    asyncpg.exceptions.OperatorInterventionError,
+    # too many connections, a full disk, out of memory
+    asyncpg.exceptions.InsufficientResourcesError,
+    # a failover that left the app on a read-only standby
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )
