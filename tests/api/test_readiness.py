@@ -18,6 +18,7 @@ import redis
 
 from polls import tables as t
 from tests.conftest import Database, World, create_open_poll
+from tests.tools import require
 
 MakeClient = Callable[..., Awaitable[httpx.AsyncClient]]
 
@@ -76,8 +77,7 @@ class OwnRedis:
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is missing: apt-get install redis-server")
+    require("redis-server")
     server = OwnRedis(tmp_path)
     server.start()
     yield server
