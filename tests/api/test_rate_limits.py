@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
+from polls import privacy
 from polls import tables as t
 from tests.conftest import World, answer, answer_as_new_device, create_open_poll
 
@@ -116,7 +117,7 @@ async def test_limits_hold_across_processes_through_redis(
     first = await make_client(**shared)
     second = await make_client(**shared)
     poll = await create_open_poll(first, world, duplicate_policy="none")
-    device = {"polls_device": "d" + secrets.token_hex(16)}
+    device = {"polls_device": privacy.new_device_token(str(shared["secret_key"]))}
     for client in (first, second):
         client.cookies.update(device)
     assert (await answer(first, poll.code, poll.answers())).status_code == 201
