@@ -210,7 +210,7 @@ async def test_the_live_view_moves_in_steps_and_says_what_waits(
     _, second = await live.snapshot(officer, poll.id)
     assert [q.options for q in second.questions] == [q.options for q in first.questions]
     assert second.responses == 7
-    assert "2 new answers are waiting" in second.waiting_text
+    assert second.waiting_text.startswith("2 câu trả lời mới đang chờ")
 
 
 async def test_the_timeline_says_nothing_of_when_one_person_answered(
