@@ -11,19 +11,30 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import itertools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from polls import disclosure
 from polls import tables as t
 from polls.disclosure import Atom
 from polls.services import live, releases
+from polls.services import placements as placement_service
 from polls.services import polls as poll_service
-from tests.conftest import World, add_placement, answer_as_new_device, create_draft_poll
+from polls.services.submission import Submission, submit_response
+from tests.conftest import (
+    SECRET,
+    World,
+    add_placement,
+    answer_as_new_device,
+    create_draft_poll,
+)
 from tests.console.conftest import login
 
 K = 5
@@ -401,3 +412,57 @@ async def test_two_processes_releasing_at_once_store_one_release(
     rows = await t.ResultRelease.select().where(t.ResultRelease.poll == poll.id)
     assert len(rows) == 1
     assert json.loads(rows[0]["snapshot"])["atoms"]
+
+
+# --- property 2 through the service, over random arrivals and readings ----------------
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    k=st.integers(3, 6),
+    arrivals=st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 2), st.booleans()), min_size=1, max_size=30
+    ),
+)
+async def test_any_two_readings_differ_by_k_respondents_or_not_at_all(
+    unlimited: httpx.AsyncClient,
+    world: World,
+    k: int,
+    arrivals: list[tuple[int, int, bool]],
+) -> None:
+    """Answers arrive from three placements in a random order; the officer reads the
+    results, a breakdown and the placement list at random moments. Any two readings are the
+    same, or the released total moved by at least k."""
+    poll = await make_poll(
+        unlimited, world, {"A": "mk-kt3", "B": "mk-kt3", "C": "mk-cd"}, min_group_size=k
+    )
+    loaded = await poll_service.load(poll.id)
+    by_label = {
+        p.label: p
+        for p in await placement_service.list_for_poll(world.principals["officer"], poll.id)
+    }
+    readings = []
+    for where, option, read in arrivals:
+        placement = by_label["ABC"[where]]
+        await submit_response(
+            loaded,
+            Submission(answers=poll.choices(option), placement=placement),
+            secret=SECRET,
+        )
+        if read:
+            readings.append(
+                (
+                    await poll.results(),
+                    await poll.results("placement"),
+                    await poll.placements(),
+                )
+            )
+    for before, after in itertools.pairwise(readings):
+        moved = after[0]["responses"] - before[0]["responses"]
+        assert moved == 0 or moved >= k
+        if moved == 0:
+            assert after == before
