@@ -17,6 +17,7 @@ from datetime import datetime
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure, SubFigure
 
+from polls import disclosure
 from polls.analytics import charts, describe
 from polls.analytics.charts import MUTED, TEXT, wrap
 from polls.analytics.tally import PollResults
@@ -201,13 +202,18 @@ def _method_page(pdf: PdfPages, data: ReportInput, footer: str) -> None:
             "than 100."
         ),
         gettext(
-            "Groups of fewer than %(k)s people are hidden so that no one can be recognised. "
-            'Small groups are merged into an "other" group, or a second group is hidden too, '
-            "so that a hidden group cannot be worked out from the totals.",
+            "No group of fewer than %(k)s people is shown, nor can one be worked out by adding "
+            "or subtracting the figures of all breakdowns together: groups that would allow it "
+            "are hidden too, and shown together. Counts marked ≈ are slightly perturbed, so "
+            "that not even someone who answered many times himself can read another person's "
+            "answer; the total is exact and percents are whole. Results move only once at "
+            "least %(k)s new people have answered, and at the close.",
             k=k,
         ),
         gettext(
-            "Free-text answers are shown only once the poll has at least %(k)s responses.", k=k
+            "Written answers are shown only once at least %(n)s people have written one to the "
+            "question, in shuffled order, with no group or time beside them.",
+            n=number(disclosure.text_threshold(data.poll.min_group_size)),
         ),
     ]
     figure = _page(pdf, gettext("Method and anonymity"), footer)
