@@ -3,9 +3,11 @@
 - duplicate and idempotency keys: ``HMAC(per-poll key, subject)``, the per-poll key derived
   from the server secret, so a key means nothing outside its poll or without the secret;
 - submission time coarsened to the hour;
-- small groups suppressed, with complementary suppression so totals and siblings never let a
-  hidden group be derived by subtraction;
-- free text shown only once a poll has at least its minimum group size of responses.
+- ``merge_consecutive``: a timeline's small days joined with their neighbours.
+
+What may be *released* (joint suppression across breakdowns, release steps, perturbation,
+free-text and export thresholds) is ``polls.disclosure``'s. ``suppress`` below is the
+earlier rule, one breakdown at a time, kept only as the "before" of bench/disclosure.py.
 """
 
 from __future__ import annotations
