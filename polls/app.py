@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,7 +36,7 @@ from polls.messengers.bot import TelegramBot
 from polls.messengers.scheduler import scheduler_for
 from polls.privacy import derived_key
 from polls.ratelimit import RateLimiter, SignInThrottle, counter_for, throttle_store_for
-from polls.services import placements, zalo
+from polls.services import placements, unlinking, zalo
 from polls.settings import Settings
 from polls.templating import environment
 from polls.web import SECURITY_HEADERS, handle_error, remember_locale, set_request_locale
@@ -86,7 +88,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         counter,
         per_device=settings.rate_limit_per_device,
         per_ip=settings.rate_limit_per_ip,
-        secret=settings.secret_key,
     )
 
     throttle = SignInThrottle(
@@ -112,9 +113,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         db.activate(engine)
         if owns_engine:
             await db.start(engine)
+        await db.warn_if_statements_logged(engine)
+        hourly = asyncio.create_task(unlinking.run_hourly())
         try:
             yield
         finally:
+            hourly.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await hourly
             await placements.visit_counter.close()
             await counter.close()
             await throttle.close()

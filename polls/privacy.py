@@ -2,7 +2,8 @@
 
 - duplicate and idempotency keys: ``HMAC(per-poll key, subject)``, the per-poll key derived
   from the server secret, so a key means nothing outside its poll or without the secret;
-- submission time coarsened to the hour;
+- submission time coarsened to the hour; response and answer ids random
+  (``new_row_id``), their rows rewritten every hour by ``services.unlinking``; no receipt;
 - small groups suppressed, with complementary suppression so totals and siblings never let a
   hidden group be derived by subtraction;
 - free text shown only once a poll has at least its minimum group size of responses.
@@ -57,9 +58,13 @@ def is_device_token(value: str | None) -> bool:
     )
 
 
-def new_receipt() -> str:
-    """A receipt the worker may keep; random, so it says nothing about order or person."""
-    return secrets.token_hex(8).upper()
+ROW_ID_BITS = 63
+
+
+def new_row_id() -> int:
+    """A response's or answer's id: random, so ids give neither order nor count. 63 bits
+    fit a signed BIGINT; 0 is avoided only so that an id is always truthy."""
+    return secrets.randbits(ROW_ID_BITS) or 1
 
 
 def coarsen_to_hour(moment: datetime) -> datetime:

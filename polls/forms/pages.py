@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
@@ -233,7 +233,7 @@ class FormPages(Controller):
                 answers[key[1:]] = values
                 kept[int(key[1:])] = values
         try:
-            receipt, token = await submit(request, found, answers)
+            _, token = await submit(request, found, answers)
         except InvalidAnswers as error:
             messages = {
                 int(k): gettext(m, p)
@@ -248,20 +248,20 @@ class FormPages(Controller):
             response.status_code = 410
             return response
         redirect = Redirect(
-            path=f"/p/{found.placement.code}/thanks",
-            query_params={"r": receipt.receipt},
-            status_code=HTTP_303_SEE_OTHER,
+            path=f"/p/{found.placement.code}/thanks", status_code=HTTP_303_SEE_OTHER
         )
         remember_device(request, redirect, token)
         return redirect
 
     @get("/p/{code:str}/thanks")
-    async def thanks(self, code: FromPath[str], r: FromQuery[str | None] = None) -> Template:
+    async def thanks(self, code: FromPath[str]) -> Template:
+        """The same page for everyone: the address carries nothing about the response."""
         found = await target(code)
-        lines = [gettext("Your answers were received.")]
-        if r and r.isalnum() and len(r) <= 32:
-            lines.append(gettext("Receipt: %(receipt)s", receipt=r))
-        return _message(found.poll, gettext("Thank you for taking part in the poll!"), *lines)
+        return _message(
+            found.poll,
+            gettext("Thank you for taking part in the poll!"),
+            gettext("Your answers were received."),
+        )
 
     @get("/privacy")
     async def privacy(self) -> Template:

@@ -12,9 +12,9 @@ from litestar import Request, Response
 from polls import privacy
 from polls.errors import N_, DomainError, NotConfigured, Unauthorized
 from polls.messengers import telegram, zalo
-from polls.models import Channel, Placement, PlacementKind, Receipt
+from polls.models import Channel, Placement, PlacementKind, Stored
 from polls.ratelimit import RateLimiter
-from polls.services import placements
+from polls.services import placements, unlinking
 from polls.services import zalo as zalo_service
 from polls.services.submission import Submission, submit_response
 from polls.web import client_address, settings_of
@@ -23,7 +23,16 @@ DEVICE_COOKIE_AGE = 2 * 365 * 24 * 3600
 
 
 Target = placements.FormTarget
-target = placements.form_target
+
+
+async def target(code: str) -> Target:
+    """The placement and poll of a form read or answered. Reading is also where a process
+    notices that the hour has changed (the unlinking step runs, once per hour and process)
+    or that the poll has closed (its keys are destroyed, once)."""
+    found = await placements.form_target(code)
+    await unlinking.unlink_if_new_hour()
+    await unlinking.destroy_keys_if_closed(found.poll)
+    return found
 
 
 def device_token(request: Request) -> str | None:
@@ -91,14 +100,14 @@ async def submit(
     *,
     submission_id: str | None = None,
     channel: Channel = Channel.WEB,
-) -> tuple[Receipt, str]:
-    """Rate-limit, then store through the one submission path. Returns the receipt and the
-    device token the response should carry (a new one for a first-time device)."""
+) -> tuple[Stored, str]:
+    """Rate-limit, then store through the one submission path. Returns what was stored and
+    the device token the response should carry (a new one for a first-time device)."""
     token = device_token(request) or privacy.new_device_token()
     launch = telegram_launch(request)
     zalo_user_token = zalo_token(request) if launch is None else None
     limiter: RateLimiter = request.app.state.limiter
-    await limiter.check(device=token, address=client_address(request))
+    await limiter.check(found.poll.id, device=token, address=client_address(request))
     placement = found.placement
     subject, vouched = token, False
     if channel == Channel.WEB and placement.kind == PlacementKind.ZALO:
@@ -110,7 +119,7 @@ async def submit(
     elif zalo_user_token is not None:
         subject = await zalo_service.mini_app_subject(request.app.state.zalo, zalo_user_token)
         channel, vouched = Channel.ZALO, True
-    receipt = await submit_response(
+    stored = await submit_response(
         found.poll,
         Submission(
             answers=answers,
@@ -122,4 +131,4 @@ async def submit(
         ),
         secret=settings_of(request).secret_key,
     )
-    return receipt, token
+    return stored, token

@@ -6,7 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from polls.api import presenters
-from polls.api.schemas import FormRead, ReceiptRead, ResponseCreate
+from polls.api.schemas import FormRead, ResponseCreate, StoredRead
 from polls.forms.submitting import remember_device, submit, target
 from polls.services.polls import now
 
@@ -23,14 +23,13 @@ class FormsController(Controller):
     @post("/{code:str}/responses", status_code=201)
     async def answer(
         self, request: Request, code: FromPath[str], data: JSONBody[ResponseCreate]
-    ) -> Response[ReceiptRead]:
-        """Store one anonymous response. The same ``submission_id`` sent again returns the
-        first receipt and is never counted twice."""
+    ) -> Response[StoredRead]:
+        """Store one anonymous response. The same ``submission_id`` sent again answers
+        ``replayed: true`` (200) and is never counted twice. There is no receipt: nothing
+        the phone keeps leads to the response."""
         found = await target(code)
-        receipt, token = await submit(
-            request, found, data.answers, submission_id=data.submission_id
-        )
-        status = 200 if receipt.replayed else 201
-        response = Response(ReceiptRead(receipt=receipt.receipt), status_code=status)
+        stored, token = await submit(request, found, data.answers, submission_id=data.submission_id)
+        status = 200 if stored.replayed else 201
+        response = Response(StoredRead(stored=True, replayed=stored.replayed), status_code=status)
         remember_device(request, response, token)
         return response
