@@ -105,6 +105,24 @@ def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unlink(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the unlinking step now, this hour's responses included, and destroy the keys of
+    closed polls: afterwards a copy (a backup) pairs no key with any response."""
+    from polls.services import unlinking
+
+    async def work() -> tuple[Any, int]:
+        done = await unlinking.unlink_ended_hours(unlinking.next_hour())
+        return done, await unlinking.destroy_keys_of_closed_polls()
+
+    _migrate(settings)
+    done, closed = _run(settings, work)
+    print(
+        f"unlinked {done.responses} responses ({done.answers} answers); "
+        f"keys destroyed for {closed} closed polls"
+    )
+    return 0
+
+
 def cmd_create_officer(settings: Settings, args: argparse.Namespace) -> int:
     from polls.errors import DomainError
     from polls.services import accounts
@@ -426,6 +444,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("units", help="list units, one a line, slug first").set_defaults(
         func=cmd_units
     )
+    commands.add_parser(
+        "unlink",
+        help="remove the link between keys and responses now (run it before a backup)",
+    ).set_defaults(func=cmd_unlink)
     officer = commands.add_parser("create-officer", help="password from stdin or POLLS_PASSWORD")
     officer.add_argument("username")
     officer.add_argument("--unit", required=True)

@@ -195,7 +195,8 @@ async def test_responses_stored_before_unlinkable_storage_lose_receipts_and_get_
     rows = await _sql(engine, 'SELECT * FROM "response"')
     assert {r["id"] for r in rows} == set(texts)
     assert all(r["fresh"] for r in rows)  # the next step rewrites them
-    assert "receipt" not in rows[0] and "idempotency_key" not in rows[0]
+    assert "receipt" not in rows[0]
+    assert "idempotency_key" not in rows[0]
     assert sorted(r["key"] for r in await t.IdempotencyKey.select()) == ["idem-1", "idem-2"]
     answers = await t.Answer.select(t.Answer.response, t.Answer.value_text)
     assert {a["response"]: a["value_text"] for a in answers} == texts
@@ -203,7 +204,7 @@ async def test_responses_stored_before_unlinkable_storage_lose_receipts_and_get_
     done = await unlinking.unlink_ended_hours()
     assert (done.responses, done.answers) == (3, 3)
     rows = await _sql(engine, 'SELECT * FROM "response"')
-    assert not set(r["id"] for r in rows) & set(texts)
+    assert not {r["id"] for r in rows} & set(texts)
     assert not any(r["fresh"] for r in rows)
     answers = await t.Answer.select(t.Answer.response, t.Answer.value_text)
     assert sorted(a["value_text"] for a in answers) == sorted(texts.values())

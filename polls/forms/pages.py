@@ -263,6 +263,17 @@ class FormPages(Controller):
             gettext("Your answers were received."),
         )
 
+    @get("/p/{code:str}/privacy")
+    async def poll_privacy(self, code: FromPath[str]) -> Template:
+        """What is stored for this poll and for how long, claim by claim (each marked with
+        ``data-claim``, checked against the stored data by tests/privacy/test_notice.py)."""
+        found = await target(code)
+        return Template(
+            template_name="form/poll_privacy.html",
+            context={"poll": found.poll, "code": found.placement.code},
+            headers=FORM_HEADERS,
+        )
+
     @get("/privacy")
     async def privacy(self) -> Template:
         return Template(template_name="form/privacy.html")

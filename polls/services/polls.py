@@ -14,7 +14,7 @@ from polls.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from polls.forms.kinds import KINDS
 from polls.i18n import LOCALES
 from polls.models import DuplicatePolicy, Option, Poll, PollStatus, Principal, Question
-from polls.services import units
+from polls.services import units, unlinking
 from polls.services.cache import forget_poll
 
 MAX_QUESTIONS = 50
@@ -379,7 +379,11 @@ async def close_poll(principal: Principal, poll_id: int) -> Poll:
     poll = await get_for_change(principal, poll_id)
     if poll.status != PollStatus.OPEN:
         raise Conflict(N_("Only an open poll can be closed."))
-    return await _set_status(poll, PollStatus.CLOSED)
+    closed = await _set_status(poll, PollStatus.CLOSED)
+    # its keys go now, and this hour's responses are unlinked without waiting for the hour
+    await unlinking.destroy_keys(poll.id)
+    await unlinking.unlink_ended_hours(unlinking.next_hour())
+    return closed
 
 
 async def duplicate(principal: Principal, poll_id: int) -> Poll:

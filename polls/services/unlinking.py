@@ -31,7 +31,7 @@ import random
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -41,7 +41,6 @@ from polls import db, privacy
 from polls import tables as t
 from polls.models import Poll, PollStatus
 from polls.services.cache import forget_poll
-from polls.services.polls import now
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +64,12 @@ ANSWER_COLUMNS = (
 ANSWER_SELECT = ", ".join('a."' + column + '"' for column in ANSWER_COLUMNS)
 
 _shuffle = random.SystemRandom().shuffle
+
+
+def now() -> datetime:
+    """This module's clock (``services.polls`` calls into this module, so it keeps its own;
+    tests move it to play an hour ending)."""
+    return datetime.now(UTC)
 
 
 _checked_hour: datetime | None = None
@@ -163,9 +168,15 @@ async def reclaim(engine: Engine, *tables: str) -> None:
         log.warning("could not reclaim the space of %s", ", ".join(tables), exc_info=True)
 
 
+def next_hour() -> datetime:
+    """The end of the current hour: ``unlink_ended_hours(next_hour())`` rewrites this
+    hour's responses too (at close, and by ``polls unlink`` before a backup)."""
+    return privacy.coarsen_to_hour(now()) + timedelta(hours=1)
+
+
 async def unlink_ended_hours(moment: datetime | None = None) -> Unlinked:
-    """Rewrite every fresh response of an hour that has ended (see the module docstring)."""
-    global _checked_hour
+    """Rewrite every fresh response of an hour that has ended before ``moment`` (default
+    now; see the module docstring)."""
     engine = _engine()
     before = privacy.coarsen_to_hour(moment or now())
     async with engine.transaction():
@@ -176,7 +187,6 @@ async def unlink_ended_hours(moment: datetime | None = None) -> Unlinked:
         done = await _rewrite(engine, before)
     if done.responses:
         await reclaim(engine, "response", "answer")
-    _checked_hour = max(_checked_hour or before, before)
     return done
 
 

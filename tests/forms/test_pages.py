@@ -97,7 +97,8 @@ async def test_a_valid_post_stores_one_response_and_redirects_to_thanks(
     assert text == [{"value_text": "Cần thêm loa ở nhà ăn"}]
     thanks = await client.get(location)
     assert thanks.status_code == 200
-    assert "Receipt" not in thanks.text and "Mã xác nhận" not in thanks.text
+    assert "Receipt" not in thanks.text
+    assert "Mã xác nhận" not in thanks.text
 
 
 async def test_an_optional_question_may_stay_empty(
