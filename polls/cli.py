@@ -18,6 +18,7 @@ def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
     async def main() -> Any:
         engine = db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
         db.activate(engine)
+        await db.start(engine)
         try:
             return await work()
         finally:
@@ -29,6 +30,7 @@ def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
 def _migrate(settings: Settings) -> None:
     async def main() -> None:
         engine = db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
+        await db.start(engine)
         try:
             await db.migrate(engine, quiet=True)
         finally:
