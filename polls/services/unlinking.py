@@ -110,35 +110,38 @@ async def _insert(
 
 
 async def _rewrite(engine: Engine, before: datetime) -> Unlinked:
-    """The rewrite itself, inside the caller's transaction."""
+    """The rewrite itself, inside the caller's transaction. The rows are chosen once and
+    locked (PostgreSQL; SQLite's writer lock does it there), and everything after names them
+    by id: a response of the ended hour committed meanwhile is left alone, fresh, for the
+    next run, never deleted unseen."""
+    lock = " FOR UPDATE" if db.is_postgres(engine) else ""
     responses = await _sql(
         engine,
         f'SELECT "id", {_quoted(RESPONSE_COLUMNS)} FROM "response" '  # noqa: S608
-        'WHERE "fresh" AND "submitted_hour" < {}',
+        'WHERE "fresh" AND "submitted_hour" < {}' + lock,
         before,
     )
     if not responses:
         return Unlinked(0, 0)
-    answers = await _sql(
-        engine,
-        f'SELECT a."response", {ANSWER_SELECT} '  # noqa: S608
-        'FROM "answer" a JOIN "response" r ON r."id" = a."response" '
-        'WHERE r."fresh" AND r."submitted_hour" < {}',
-        before,
-    )
-    await _sql(
-        engine,
-        'DELETE FROM "answer" WHERE "response" IN '
-        '(SELECT "id" FROM "response" WHERE "fresh" AND "submitted_hour" < {})',
-        before,
-    )
-    await _sql(engine, 'DELETE FROM "response" WHERE "fresh" AND "submitted_hour" < {}', before)
+    ids = [row["id"] for row in responses]
+    answers: list[dict[str, Any]] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        marks = ", ".join(["{}"] * len(chunk))
+        answers += await _sql(
+            engine,
+            f'SELECT a."response", {ANSWER_SELECT} FROM "answer" a '  # noqa: S608
+            f'WHERE a."response" IN ({marks})',
+            *chunk,
+        )
+        await _sql(engine, f'DELETE FROM "answer" WHERE "response" IN ({marks})', *chunk)  # noqa: S608
+        await _sql(engine, f'DELETE FROM "response" WHERE "id" IN ({marks})', *chunk)  # noqa: S608
     new_ids: dict[int, int] = {}
     used: set[int] = set()
     for row in responses:
         new_id = privacy.new_row_id()
-        while new_id in used:  # the database holds none of these ids any more, only this set
-            new_id = privacy.new_row_id()
+        while new_id in used:  # an id of another hour drawn again fails the whole rewrite,
+            new_id = privacy.new_row_id()  # which the next run repeats with new draws
         used.add(new_id)
         new_ids[row["id"]] = new_id
     response_rows = [
