@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
+from polls import privacy
 from polls import tables as t
 from polls.services import unlinking
 from tests.conftest import Database, OpenPoll, World, create_open_poll
@@ -159,3 +161,54 @@ async def test_the_background_loop_destroys_keys_of_polls_closed_by_time(
     assert destroyed == 1
     assert await t.DuplicateKey.count() == 0
     assert (await unlinking.run_once())[1] == 0  # once only
+
+
+async def test_a_response_committed_during_the_rewrite_is_kept_for_the_next_run(
+    site: httpx.AsyncClient, world: World, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads each statement afresh: a late answer of the ended hour that commits
+    between the rewrite's first read and its deletes must not be deleted unseen."""
+    if db.backend != "postgres":
+        pytest.skip("SQLite's writer lock keeps every other write out of the rewrite")
+    poll, _ = await _answered_poll(site, world)
+    question = poll.questions[4]["id"]
+    late = privacy.new_row_id()
+    reads = 0
+    real_sql = unlinking._sql
+
+    async def sql_with_a_late_commit(engine: object, query: str, *args: object) -> list:
+        nonlocal reads
+        rows = await real_sql(engine, query, *args)  # type: ignore[arg-type]
+        reads += 1
+        if reads == 2:  # the lock, then the choice of rows: now another process commits
+            other = await asyncpg.connect(db.url)
+            try:
+                hour = await other.fetchval('SELECT MIN("submitted_hour") FROM "response"')
+                await other.execute(
+                    'INSERT INTO "response" ("id", "poll", "channel", "submitted_hour", "fresh") '
+                    "VALUES ($1, $2, 'web', $3, true)",
+                    late,
+                    poll.id,
+                    hour,
+                )
+                await other.execute(
+                    'INSERT INTO "answer" ("id", "response", "question", "value_text", "poll") '
+                    "VALUES ($1, $2, $3, 'late', $4)",
+                    privacy.new_row_id(),
+                    late,
+                    question,
+                    poll.id,
+                )
+            finally:
+                await other.close()
+        return rows
+
+    monkeypatch.setattr(unlinking, "_sql", sql_with_a_late_commit)
+    done = await unlinking.unlink_ended_hours(unlinking.next_hour())
+    monkeypatch.undo()
+
+    assert done.responses == RESPONSES
+    kept = await t.Response.select(t.Response.fresh).where(t.Response.id == late).first()
+    assert kept == {"fresh": True}
+    assert await t.Answer.count().where(t.Answer.response == late) == 1
+    assert (await unlinking.unlink_ended_hours(unlinking.next_hour())).responses == 1
