@@ -52,7 +52,7 @@ segments again (``tables.Answer``), so tallies and breakdowns read ``answer`` al
 
 STORE_IN_ONE_STATEMENT = """
 WITH taking AS (
-    SELECT "id" FROM "poll" WHERE "id" = {{}}::integer AND NOT "keys_destroyed" FOR SHARE
+    SELECT "id" FROM "poll" WHERE "id" = {{}}::integer AND NOT "keys_destroyed" FOR KEY SHARE
 ), {claim}{idempotency}stored AS (
     INSERT INTO "response" ("id", "poll", "placement", "unit", "channel", "submitted_hour",
         "fresh")
@@ -70,8 +70,10 @@ WITH taking AS (
 SELECT "id" FROM stored
 """
 """The whole write as one PostgreSQL statement (data-modifying CTEs), one round trip instead
-of a transaction's six: lock the poll row against its keys being destroyed meanwhile (a
-concurrent close waits for this write, then deletes its key too), claim the duplicate key
+of a transaction's six: lock the poll row against its keys being destroyed meanwhile (the
+key-share lock every foreign key to the poll takes anyway; ``unlinking.destroy_keys`` locks
+the row for update, so a close waits for this write and then deletes its key too, and this
+write waits for a close and then stores nothing), claim the duplicate key
 (if any) and the idempotency key (if any), insert the response only if the claim took,
 and its answers (as arrays, so the text is the same for any number of answers and stays
 prepared) carrying the response's poll and segments from its ``RETURNING``. A statement is

@@ -229,6 +229,8 @@ async def destroy_keys(poll_id: int) -> bool:
     this call did it."""
     engine = _engine()
     async with engine.transaction():
+        if db.is_postgres(engine):  # waits for submissions in flight (their key-share lock)
+            await _sql(engine, 'SELECT 1 FROM "poll" WHERE "id" = {} FOR UPDATE', poll_id)
         claimed = await _sql(
             engine,
             'UPDATE "poll" SET "keys_destroyed" = {} WHERE "id" = {} AND NOT "keys_destroyed" '
