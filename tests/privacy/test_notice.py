@@ -74,9 +74,9 @@ async def _submit(site: httpx.AsyncClient, story: Story, n: int = 6) -> None:
             story.subjects.append(f"telegram:{user_id}")
             story.secrets_sent.append(str(user_id))
         else:
-            token = f"device{i:02d}" + marker(i)
+            token = privacy.new_device_token(SECRET)
             site.cookies.set(privacy.DEVICE_COOKIE, token)
-            story.subjects.append(token)
+            story.subjects.append(privacy.device_subject(token))
             story.secrets_sent.append(token)
         sent = await site.post(
             f"/api/v1/forms/{story.poll.code}/responses",
@@ -87,11 +87,11 @@ async def _submit(site: httpx.AsyncClient, story: Story, n: int = 6) -> None:
         story.submission_ids.append(submission_id)
     site.cookies.clear()
     if story.policy != "messenger":  # and once through the plain form, to see where it leads
-        token = "formdevice" + marker(99)
+        token = privacy.new_device_token(SECRET)
         site.cookies.set(privacy.DEVICE_COOKIE, token)
         form = await site.post(f"/p/{story.poll.code}", data=form_data(story.poll))
         assert form.status_code == 303, form.text
-        story.subjects.append(token)
+        story.subjects.append(privacy.device_subject(token))
         story.secrets_sent.append(token)
         story.thanks.append(form.headers["location"])
         site.cookies.clear()

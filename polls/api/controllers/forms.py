@@ -7,6 +7,7 @@ from litestar.params import FromPath, JSONBody
 
 from polls.api import presenters
 from polls.api.schemas import FormRead, ResponseCreate, StoredRead
+from polls.forms.guards import requires_json_submission
 from polls.forms.submitting import remember_device, submit, target
 from polls.services.polls import now
 
@@ -20,13 +21,17 @@ class FormsController(Controller):
         found = await target(code)
         return presenters.form(found.placement.code, found.poll, now())
 
-    @post("/{code:str}/responses", status_code=201)
+    @post("/{code:str}/responses", status_code=201, guards=[requires_json_submission])
     async def answer(
         self, request: Request, code: FromPath[str], data: JSONBody[ResponseCreate]
     ) -> Response[StoredRead]:
         """Store one anonymous response. The same ``submission_id`` sent again answers
-        ``replayed: true`` (200) and is never counted twice. There is no receipt: nothing
-        the phone keeps leads to the response."""
+        ``replayed: true`` (200) and is never counted twice; there is no receipt: nothing
+        the phone keeps leads to the response. ``application/json`` only, never from
+        another site's page (415, 403). On a poll of one answer per phone, an answer without
+        the device token of a page this server served (cookie ``polls_device`` or header
+        ``X-Polls-Device``) is refused with 428 and a fresh token (``device_token`` in the
+        body, ``X-Polls-Device`` header, and the cookie): send it again with it."""
         found = await target(code)
         stored, token = await submit(request, found, data.answers, submission_id=data.submission_id)
         status = 200 if stored.replayed else 201
