@@ -26,6 +26,7 @@ from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.telegram import TelegramPublishController, TelegramWebhookController
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.api.controllers.zalo import ZaloWebhookController
+from polls.api.guards import TYPE_DECODERS
 from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
@@ -37,7 +38,13 @@ from polls.ratelimit import RateLimiter, SignInThrottle, counter_for, throttle_s
 from polls.services import placements, zalo
 from polls.settings import Settings
 from polls.templating import environment
-from polls.web import SECURITY_HEADERS, handle_error, remember_locale, set_request_locale
+from polls.web import (
+    SECURITY_HEADERS,
+    handle_error,
+    refuse_unstorable_text,
+    remember_locale,
+    set_request_locale,
+)
 
 UNPROTECTED = [
     "/p/",
@@ -158,7 +165,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         before_request=set_request_locale,
         after_request=_after_request,
         exception_handlers={Exception: handle_error},
-        middleware=[remember_locale, session.middleware],
+        middleware=[remember_locale, refuse_unstorable_text, session.middleware],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="polls_csrf",
@@ -177,6 +184,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             path="/schema",
         ),
         cors_config=_cors(settings),
+        type_decoders=TYPE_DECODERS,
         request_max_body_size=settings.max_body_bytes,
         # the worker's form is served already compressed (polls/forms/pages.py)
         compression_config=CompressionConfig(

@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from polls import inputs
 from polls.errors import AlreadyAnswered, InvalidAnswers, PollNotAccepting
 from polls.forms.assets import FORM_SCRIPT
 from polls.forms.submitting import Target, device_token, remember_device, submit, target
@@ -228,10 +229,11 @@ class FormPages(Controller):
         kept: dict[int, list[str]] = {}
         answers: dict[str, Any] = {}
         for key in form:
-            if key.startswith("q") and key[1:].isdigit():
+            question_id = inputs.row_id(key[1:]) if key.startswith("q") else None
+            if question_id is not None:
                 values = [v for v in form.getall(key) if isinstance(v, str)]
-                answers[key[1:]] = values
-                kept[int(key[1:])] = values
+                answers[str(question_id)] = values
+                kept[question_id] = values
         try:
             receipt, token = await submit(request, found, answers)
         except InvalidAnswers as error:
