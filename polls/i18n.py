@@ -146,7 +146,7 @@ def local_date(day: date | datetime | None) -> str:
     if day is None:
         return ""
     if isinstance(day, datetime):
-        day = day.astimezone(TIMEZONE).date()
+        day = in_vietnam(day).date()
     return format_date(day, format="medium", locale=get_locale())
 
 

@@ -86,7 +86,10 @@ def row_id(value: object) -> int | None:
 def in_window(moment: datetime) -> bool:
     """Whether a date lies in the years a poll can use (``YEARS``), in UTC or as given."""
     low, high = YEARS
-    year = moment.astimezone(UTC).year if moment.tzinfo else moment.year
+    try:
+        year = moment.astimezone(UTC).year if moment.tzinfo else moment.year
+    except OverflowError:  # the first or last hours of the calendar
+        return False
     return low <= year <= high
 
 
