@@ -229,11 +229,12 @@ class FormPages(Controller):
         kept: dict[int, list[str]] = {}
         answers: dict[str, Any] = {}
         for key in form:
-            question_id = inputs.row_id(key[1:]) if key.startswith("q") else None
-            if question_id is not None:
+            number = inputs.decimal(key[1:]) if key.startswith("q") else None
+            if number is not None and key[1:].isdigit():
+                # a field named like a question is an answer; an unknown one is refused
                 values = [v for v in form.getall(key) if isinstance(v, str)]
-                answers[str(question_id)] = values
-                kept[question_id] = values
+                answers[key[1:]] = values
+                kept[number] = values
         try:
             receipt, token = await submit(request, found, answers)
         except InvalidAnswers as error:
