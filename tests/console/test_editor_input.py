@@ -135,3 +135,21 @@ async def test_the_sign_in_form_refuses_a_nul_before_any_query(client: httpx.Asy
         )
         assert got.status_code == 400, got.text[:300]
         assert "cannot be stored" in got.text
+
+
+async def test_placement_labels_and_unit_names_refuse_control_characters(
+    client: httpx.AsyncClient, world: World, open_poll: OpenPoll
+) -> None:
+    headers = {**world.auth("officer"), **EN}
+    placed = await client.post(
+        f"/api/v1/polls/{open_poll.id}/placements", json={"label": "Nhà ăn\x1b"}, headers=headers
+    )
+    assert placed.status_code == 422, placed.text
+    assert "label" in placed.json()["errors"]
+    unit = await client.post(
+        "/api/v1/units",
+        json={"slug": "mk-new", "name": "Tổ\x08 mới", "kind": "workshop", "parent": "than-mao-khe"},
+        headers={**world.auth("admin"), **EN},
+    )
+    assert unit.status_code == 422, unit.text
+    assert "name" in unit.json()["errors"]
