@@ -26,10 +26,16 @@ from pathlib import Path
 
 import httpx
 
+from polls.privacy import new_device_token
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _http import run
 
 ROOT = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = secrets.token_urlsafe(32)  # serve refuses a guessable one
+"""The served app's secret: each submission signs the device token of a phone that opened
+the form, as the form page would have handed it out."""
 
 
 def free_port() -> int:
@@ -45,7 +51,7 @@ def start_server(
     env = {
         **os.environ,
         "DATABASE_URL": database,
-        "SECRET_KEY": secrets.token_urlsafe(32),  # serve refuses a guessable one
+        "SECRET_KEY": SECRET_KEY,
         "POLLS_RATE_LIMIT_PER_DEVICE": "0",
         "POLLS_RATE_LIMIT_PER_IP": "0",
     }
@@ -106,7 +112,8 @@ async def measure(
     json_headers = {"Content-Type": "application/json"}
 
     def submit(_: int) -> tuple[str, str, bytes, dict[str, str]]:
-        return "POST", f"/api/v1/forms/{code}/responses", body, json_headers
+        headers = {**json_headers, "X-Polls-Device": new_device_token(SECRET_KEY)}
+        return "POST", f"/api/v1/forms/{code}/responses", body, headers
 
     def livez(_: int) -> tuple[str, str, bytes, dict[str, str]]:
         return "GET", "/livez", b"", {}

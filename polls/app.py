@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Response
@@ -26,6 +26,7 @@ from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.telegram import TelegramPublishController, TelegramWebhookController
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.api.controllers.zalo import ZaloWebhookController
+from polls.api.docs_page import PlainDocsPlugin
 from polls.api.guards import TYPE_DECODERS
 from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
@@ -44,6 +45,7 @@ from polls.web import (
     refuse_unstorable_text,
     remember_locale,
     set_request_locale,
+    transport_headers,
 )
 
 UNPROTECTED = [
@@ -59,11 +61,17 @@ UNPROTECTED = [
 ]
 
 
-async def _after_request(response: Response) -> Response:
-    """Security headers on every response that has not set its own (the form does)."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+def _after_request(settings: Settings) -> Callable[[Response], Awaitable[Response]]:
+    """Security headers on every response that has not set its own (the form does), and HSTS
+    on every response of an https site."""
+    headers = {**SECURITY_HEADERS, **transport_headers(settings)}
+
+    async def add_headers(response: Response) -> Response:
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return add_headers
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
@@ -163,7 +171,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ],
         lifespan=[lifespan],
         before_request=set_request_locale,
-        after_request=_after_request,
+        after_request=_after_request(settings),
         exception_handlers={Exception: handle_error},
         middleware=[remember_locale, refuse_unstorable_text, session.middleware],
         csrf_config=CSRFConfig(
@@ -182,6 +190,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             version="1",
             description="Anonymous opinion polls of the Coal and Mining Trade Union of Vietnam.",
             path="/schema",
+            render_plugins=[PlainDocsPlugin()],
         ),
         cors_config=_cors(settings),
         type_decoders=TYPE_DECODERS,

@@ -91,7 +91,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,  # an access log would write client addresses; we keep none
-        proxy_headers=settings.trust_forwarded_for,
+        # the client's address is read by the app (POLLS_TRUSTED_PROXIES), not by uvicorn
+        proxy_headers=False,
+        server_header=False,  # no banner naming the server and its version
         log_level="warning",
     )
     return 0

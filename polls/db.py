@@ -11,6 +11,12 @@ Responses go through a group commit on SQLite (``BatchWriter``): submissions tha
 while a commit is on disk are written together in the next transaction, each in its own
 savepoint (so one failing leaves the others whole), with one fsync for all. Nobody is told
 "stored" before the commit that holds their response has returned.
+
+The write-ahead log is kept small (``WalLimit``): under steady load a passive checkpoint
+rarely reaches the end of the log (readers keep older snapshots), SQLite then appends
+forever and the file never shrinks (a 6 MB database was seen with a 98 MB log). So the
+writer truncates the log once it passes a few MB, between two batches, and every
+connection caps the file it leaves behind (``journal_size_limit``).
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -37,6 +46,8 @@ from polls.tables import TABLES
 
 T = TypeVar("T")
 
+BUSY_TIMEOUT_MS = 30_000
+
 Statement = tuple[str, list[Any]]
 """SQL with ``{}`` placeholders, and its arguments."""
 
@@ -46,13 +57,60 @@ same steps run on SQLite's batch writer (synchronously, in its thread) and on an
 engine (asynchronously, in a transaction)."""
 
 
+class WalLimit:
+    """Truncate the WAL, from the writer's thread, once it is larger than ``limit`` bytes.
+
+    ``wal_checkpoint(TRUNCATE)`` copies the log into the database, waits for the readers
+    still on older snapshots, and empties the file. It runs after a batch whose commit left
+    the log past the limit, on the writer's own connection, so no write is in the way (the
+    log exceeds the limit by one batch at most). It waits at most ``wait_ms`` for readers (a
+    long results query); if they are still there, it is tried again only after
+    ``retry_seconds``, not after every batch, so writes never stall behind it."""
+
+    def __init__(
+        self, wal: Path, limit: int, *, wait_ms: int = 200, retry_seconds: float = 0.1
+    ) -> None:
+        self.wal = wal
+        self.limit = limit
+        self.wait_ms = wait_ms
+        self.retry_seconds = retry_seconds
+        self._retry_at = 0.0
+
+    def size(self) -> int:
+        try:
+            return os.stat(self.wal).st_size
+        except FileNotFoundError:
+            return 0
+
+    def enforce(self, connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
+        if self.size() <= self.limit or time.monotonic() < self._retry_at:
+            return
+        began = time.monotonic()
+        connection.execute(f"PRAGMA busy_timeout = {self.wait_ms}")
+        try:
+            busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            done = not (busy["busy"] if isinstance(busy, dict) else busy[0])
+        except sqlite3.Error:  # locked: the next try will do it
+            done = False
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        waited = time.monotonic() - began
+        # refused at once: the passive checkpoint of a reader was running, try after the
+        # next batch; refused after waiting: a long read, leave the writes alone a while
+        slow = not done and waited * 1000 >= self.wait_ms / 2
+        self._retry_at = time.monotonic() + self.retry_seconds if slow else 0.0
+
+
 class BatchWriter:
     """Group commit on one SQLite connection, in one thread of its own."""
 
     MAX_BATCH = 256
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], wal_limit: WalLimit | None = None
+    ) -> None:
         self._connect = connect
+        self._wal_limit = wal_limit
         self._connection: sqlite3.Connection | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polls-writer")
         self._pending: list[tuple[Callable[[], WriteSteps[Any]], asyncio.Future[Any]]] = []
@@ -106,7 +164,23 @@ class BatchWriter:
             with contextlib.suppress(sqlite3.Error):
                 connection.execute("ROLLBACK")
             raise
+        if self._wal_limit is not None:
+            self._wal_limit.enforce(connection, BUSY_TIMEOUT_MS)
         return outcomes
+
+    async def keep_wal_small(self) -> None:
+        """The same check outside a batch (when writes have stopped), in the writer's
+        thread so it never runs beside a batch."""
+        if self._wal_limit is None:
+            return
+
+        def check() -> None:
+            if self._connection is None:
+                self._connection = self._connect()
+            assert self._wal_limit is not None
+            self._wal_limit.enforce(self._connection, BUSY_TIMEOUT_MS)
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, check)
 
     def close(self) -> None:
         def _close() -> None:
@@ -197,10 +271,23 @@ class FairPool:
 
 class FastSQLiteEngine(SQLiteEngine):
     CHECKPOINT_EVERY = 1.0
+    WAL_LIMIT_BYTES = 4 * 1024 * 1024
+    """The log is truncated past this, and no connection leaves a larger file behind."""
 
-    def __init__(self, path: str, synchronous: str = "FULL", readers: int = 2) -> None:
+    def __init__(
+        self,
+        path: str,
+        synchronous: str = "FULL",
+        readers: int = 2,
+        wal_limit_bytes: int | None = WAL_LIMIT_BYTES,
+    ) -> None:
         super().__init__(path=path, timeout=30)
-        self.batch_writer = BatchWriter(self._connect_sync)
+        self.wal_limit_bytes = wal_limit_bytes
+        """None: no limit (SQLite's own behaviour, for the WAL bench's comparison)."""
+        self.batch_writer = BatchWriter(
+            self._connect_sync,
+            WalLimit(Path(path + "-wal"), wal_limit_bytes) if wal_limit_bytes else None,
+        )
         self.synchronous = synchronous
         self.reader_count = readers
         self._writer: aiosqlite.Connection | None = None
@@ -211,11 +298,13 @@ class FastSQLiteEngine(SQLiteEngine):
         self._checkpointer: asyncio.Task[None] | None = None
 
     def _pragmas(self) -> list[str]:
+        limit = [f"PRAGMA journal_size_limit = {self.wal_limit_bytes}"]
         return [
             "PRAGMA journal_mode = WAL",
             f"PRAGMA synchronous = {self.synchronous}",
             "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 30000",
+            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+            *(limit if self.wal_limit_bytes else []),
         ]
 
     def _connect_sync(self) -> sqlite3.Connection:
@@ -228,9 +317,17 @@ class FastSQLiteEngine(SQLiteEngine):
         return connection
 
     async def _checkpoint_forever(self) -> None:
-        """Fold the WAL back into the database every second, without blocking writers."""
+        """Every second: with a WAL limit, the writer truncates a log past it (the load
+        may have stopped just after the batch that grew it); without one, a reader folds
+        the log back into the database without blocking writers (SQLite's way, which
+        cannot keep the file small under load). Never both: two checkpointers refuse each
+        other and the log outgrows the limit."""
         while True:
             await asyncio.sleep(self.CHECKPOINT_EVERY)
+            if self.wal_limit_bytes:
+                with contextlib.suppress(sqlite3.Error):
+                    await self.batch_writer.keep_wal_small()
+                continue
             if self._readers is None:
                 continue
             connection = await self._readers.acquire()
@@ -405,15 +502,3 @@ async def migrate(engine: Engine, *, quiet: bool = False) -> None:
         result = await run_forwards(app_name="polls")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}\n{output.getvalue()}")
-
-
-async def ping(engine: Engine) -> bool:
-    """True when the database answers a trivial query."""
-    try:
-        # a "select" on SQLite goes to a reader, never waiting behind the writer
-        await asyncio.wait_for(
-            engine.run_querystring(QueryString("SELECT 1", query_type="select")), 3
-        )
-    except Exception:  # any failure to answer means not ready
-        return False
-    return True

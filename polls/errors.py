@@ -7,14 +7,17 @@ JSON and ``polls/web.py`` into pages; nothing else maps errors to responses.
     DomainError
     ├── Unauthorized          401  no or bad credentials
     ├── Forbidden             403  signed in, but not allowed here
+    │   └── CrossSiteSubmission 403  an answer posted from another site's page
     ├── NotFound              404
     ├── Conflict              409  the request clashes with the current state
     │   └── AlreadyAnswered   409  this device or account has answered this poll
     ├── PollNotAccepting      410  draft, not yet open, or closed
     ├── PayloadTooLarge       413
+    ├── UnsupportedMediaType  415  an answer in another encoding than JSON or the form's
     ├── InvalidInput          422  field errors (officer input)
     │   ├── InvalidAnswers    422  answer errors, one per question (worker input)
     │   └── WrongCurrentPassword 422  changing a password: the current one is wrong
+    ├── DeviceTokenRequired   428  an answer without a device token this server handed out
     ├── RateLimited           429
     │   └── SignInThrottled   429  too many wrong passwords from here: says when to retry
     ├── Unavailable           503  the database cannot be reached
@@ -52,6 +55,12 @@ class Forbidden(DomainError):
     default_message = N_("You are not allowed to do this.")
 
 
+class CrossSiteSubmission(Forbidden):
+    default_message = N_(
+        "Answers are only accepted from the poll's own page. Open the poll's link and answer there."
+    )
+
+
 class NotFound(DomainError):
     status_code = 404
     default_message = N_("Not found.")
@@ -78,6 +87,26 @@ class PollNotAccepting(DomainError):
 class PayloadTooLarge(DomainError):
     status_code = 413
     default_message = N_("The request is too large.")
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+    default_message = N_("Answers are accepted only as JSON or from the poll's own form.")
+
+
+class DeviceTokenRequired(DomainError):
+    """The answer came without a device token from a page this server served. It carries a
+    fresh one: the form sends it again with it, an API client with ``X-Polls-Device``."""
+
+    status_code = 428
+    default_message = N_(
+        "Your answers were not counted yet: this phone has not opened the poll's page. "
+        "Your answers are kept; please send them again."
+    )
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
 
 
 class InvalidInput(DomainError):

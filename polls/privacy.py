@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -20,6 +21,7 @@ from typing import Generic, TypeVar
 
 DEVICE_COOKIE = "polls_device"
 DEVICE_TOKEN_BYTES = 16
+DEVICE_MAC_BYTES = 16
 
 
 def derived_key(secret: str, purpose: str) -> bytes:
@@ -45,16 +47,47 @@ def idempotency_key(secret: str, poll_id: int, submission_id: str) -> str:
     ).hexdigest()
 
 
-def new_device_token() -> str:
-    return secrets.token_urlsafe(DEVICE_TOKEN_BYTES)
+def _device_mac(secret: str, nonce: str) -> str:
+    mac = hmac.new(derived_key(secret, "device-token"), nonce.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()[:DEVICE_MAC_BYTES]).decode().rstrip("=")
 
 
-def is_device_token(value: str | None) -> bool:
+def sign_device_token(secret: str, nonce: str) -> str:
+    """``<nonce>.<MAC>``: a device token this server handed out. Only a page or a refusal
+    the server served carries one, so a script that never loads a page cannot mint a new
+    "device" for every answer; it has to come back for a token each time, under the
+    per-address limit. The nonce alone is the device's identity (``device_subject``), so a
+    cookie of an earlier version, unsigned, keeps its identity once it is signed."""
+    return f"{nonce}.{_device_mac(secret, nonce)}"
+
+
+def new_device_token(secret: str) -> str:
+    return sign_device_token(secret, secrets.token_urlsafe(DEVICE_TOKEN_BYTES))
+
+
+def is_device_nonce(value: str | None) -> bool:
+    """The random part of a device token (or a whole unsigned token of an earlier version):
+    16-64 characters of the URL-safe alphabet, nothing that could break a cookie."""
     return (
         bool(value)
         and 16 <= len(value or "") <= 64
         and (value or "").replace("-", "").replace("_", "").isalnum()
     )
+
+
+def is_device_token(value: str | None, secret: str) -> bool:
+    """A token this server signed with ``secret`` (checked in constant time)."""
+    if not value or value.count(".") != 1:
+        return False
+    nonce, mac = value.split(".")
+    return is_device_nonce(nonce) and hmac.compare_digest(
+        mac.encode(), _device_mac(secret, nonce).encode()
+    )
+
+
+def device_subject(token: str) -> str:
+    """Who answers once under the ``device`` policy: the token's nonce, never its MAC."""
+    return token.split(".", 1)[0]
 
 
 def new_receipt() -> str:

@@ -59,8 +59,14 @@ class Settings:
     """Submissions a minute per device token; 0 turns the limit off."""
     rate_limit_per_ip: int = 600
     """Submissions a minute per client address; generous because of carrier-grade NAT."""
-    trust_forwarded_for: bool = False
-    """Take the client address from ``X-Forwarded-For`` (only behind a trusted proxy)."""
+    trusted_proxies: int = 0
+    """How many proxies of one's own stand in front of the app (``POLLS_TRUSTED_PROXIES``;
+    ``POLLS_TRUST_FORWARDED_FOR=true`` means one). The client's address is read from the
+    right of ``X-Forwarded-For``, skipping that many: whatever a client wrote to the left is
+    never taken. 0: the connection's own address."""
+    ready_min_free_mb: int = 100
+    """``/readyz`` answers 503 when the SQLite database's disk has less free space than this
+    (``POLLS_READY_MIN_FREE_MB``; 0 turns the check off)."""
     max_body_bytes: int = 256 * 1024
     max_text_answer_chars: int = 5000
     session_max_age: int = 12 * 3600
@@ -166,7 +172,8 @@ class Settings:
             default_locale=env.get("POLLS_DEFAULT_LOCALE", cls.default_locale),
             rate_limit_per_device=_int(env, "POLLS_RATE_LIMIT_PER_DEVICE", 10),
             rate_limit_per_ip=_int(env, "POLLS_RATE_LIMIT_PER_IP", 600),
-            trust_forwarded_for=_bool(env, "POLLS_TRUST_FORWARDED_FOR", False),
+            trusted_proxies=_trusted_proxies(env),
+            ready_min_free_mb=_int(env, "POLLS_READY_MIN_FREE_MB", cls.ready_min_free_mb),
             max_body_bytes=_int(env, "POLLS_MAX_BODY_BYTES", 256 * 1024),
             secure_cookies=_bool(env, "POLLS_SECURE_COOKIES", base_url.startswith("https://")),
             sqlite_synchronous=env.get("POLLS_SQLITE_SYNCHRONOUS", "FULL").upper(),
@@ -195,6 +202,15 @@ class Settings:
                 if origin.strip()
             ),
         )
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> int:
+    """``POLLS_TRUSTED_PROXIES``, or 1 for the older ``POLLS_TRUST_FORWARDED_FOR=true``."""
+    legacy = 1 if _bool(env, "POLLS_TRUST_FORWARDED_FOR", False) else 0
+    count = _int(env, "POLLS_TRUSTED_PROXIES", legacy)
+    if not 0 <= count <= 10:
+        raise ValueError(f"POLLS_TRUSTED_PROXIES must be between 0 and 10, not {count}")
+    return count
 
 
 def _base(env: Mapping[str, str], name: str, default: str) -> str:

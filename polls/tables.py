@@ -206,6 +206,14 @@ class TelegramUpdate(Table):
     received = BigInt(index=True)
 
 
+class Readiness(Table):
+    """One row, written by every ``/readyz``: when the database last took a write (unix
+    seconds). Nothing else."""
+
+    id = Integer(primary_key=True)
+    checked = BigInt()
+
+
 TABLES: tuple[type[Table], ...] = (
     Unit,
     Officer,
@@ -221,4 +229,5 @@ TABLES: tuple[type[Table], ...] = (
     ZaloToken,
     ZaloEvent,
     TelegramUpdate,
+    Readiness,
 )

@@ -15,6 +15,7 @@ import asyncpg
 import msgspec
 import redis.exceptions
 from litestar import Request, Response
+from litestar.datastructures import Cookie
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -27,7 +28,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from polls import errors as e
-from polls import inputs
+from polls import inputs, privacy
 from polls.forms.assets import FORM_SCRIPT_HASH
 from polls.i18n import LOCALE_COOKIE, gettext, pick_locale, set_locale
 from polls.services.renders import Rendered
@@ -37,6 +38,29 @@ log = logging.getLogger("polls")
 
 MESSENGER_FRAMES = "https://web.telegram.org https://*.telegram.org https://*.zalo.me"
 """Where the worker's form may be framed: Telegram's web client and Zalo's webviews."""
+
+
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "browsing-topics",
+    )
+)
+"""No page of the app needs a sensor, a camera or a payment: none may ask for one."""
 
 
 def security_headers(*, frame_ancestors: str = "'none'") -> dict[str, str]:
@@ -51,7 +75,17 @@ def security_headers(*, frame_ancestors: str = "'none'") -> dict[str, str]:
         ),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
+        "Permissions-Policy": PERMISSIONS_POLICY,
     }
+
+
+def transport_headers(settings: Settings) -> dict[str, str]:
+    """HSTS when the site is served over https (``BASE_URL``): a phone that once reached it
+    never again lets a network downgrade it to plain http. Not ``includeSubDomains``: the
+    union's other hosts are not this app's to decide."""
+    if settings.base_url.startswith("https://"):
+        return {"Strict-Transport-Security": "max-age=31536000"}
+    return {}
 
 
 SECURITY_HEADERS = security_headers()
@@ -80,12 +114,50 @@ async def set_request_locale(request: Request) -> None:
 
 
 def client_address(request: Request) -> str | None:
-    """For rate limiting only; never stored, never logged."""
-    if settings_of(request).trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else None
+    """For rate limiting only; never stored, never logged. See ``forwarded_client``."""
+    peer = request.client.host if request.client else None
+    return forwarded_client(
+        request.headers.getall("x-forwarded-for", []), peer, settings_of(request).trusted_proxies
+    )
+
+
+def forwarded_client(forwarded: list[str], peer: str | None, trusted_proxies: int) -> str | None:
+    """The client's address behind ``trusted_proxies`` proxies of one's own.
+
+    Each proxy appends the address it was connected from to ``X-Forwarded-For``, so the
+    chain (the header's entries, then the connection's own address) is read from the
+    right: the right-most ``trusted_proxies`` entries are the proxies, the next one is the
+    client. Anything further left was written by the client and is never taken: behind one
+    proxy, ``X-Forwarded-For: <spoofed>, <client>`` gives ``<client>``. A chain shorter
+    than the proxies claimed (a proxy that does not append) gives its left-most entry.
+    """
+    if trusted_proxies <= 0:
+        return peer
+    chain = [hop.strip() for value in forwarded for hop in value.split(",") if hop.strip()]
+    if peer:
+        chain.append(peer)
+    if not chain:
+        return None
+    return chain[max(len(chain) - 1 - trusted_proxies, 0)]
+
+
+DEVICE_HEADER = "X-Polls-Device"
+"""The device token handed out with a 428, and where a client without cookies sends it."""
+DEVICE_COOKIE_AGE = 2 * 365 * 24 * 3600
+
+
+def device_cookie(request: Request, token: str) -> Cookie:
+    """The device cookie: only for this site's pages (``SameSite=Lax``: never sent with
+    another site's post), out of reach of scripts."""
+    return Cookie(
+        key=privacy.DEVICE_COOKIE,
+        value=token,
+        max_age=DEVICE_COOKIE_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).secure_cookies,
+        path="/",
+    )
 
 
 def wants_json(request: Request) -> bool:
@@ -93,12 +165,16 @@ def wants_json(request: Request) -> bool:
 
 
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
+    OSError,  # with TimeoutError: a pool that hands out no connection in time
     sqlite3.OperationalError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
+    # the server shutting down, restarting after a crash, or cancelling the statement
+    asyncpg.exceptions.OperatorInterventionError,
+    # too many connections, a full disk, out of memory
+    asyncpg.exceptions.InsufficientResourcesError,
+    # a failover that left the app on a read-only standby
+    asyncpg.exceptions.ReadOnlySQLTransactionError,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )
@@ -216,19 +292,27 @@ def error_body(error: e.DomainError) -> dict[str, Any]:
         body["errors"] = {str(k): gettext(m, p) for k, (m, p) in error.answer_errors.items()}
     elif isinstance(error, e.InvalidInput):
         body["errors"] = {k: gettext(v) for k, v in error.errors.items()}
+    elif isinstance(error, e.DeviceTokenRequired):
+        body["device_token"] = error.token
     return body
 
 
 def handle_error(request: Request, exc: Exception) -> Response:
     set_locale(request_locale(request))
     error = _as_domain_error(exc)
-    headers: dict[str, str] = dict(SECURITY_HEADERS)  # after_request skips error responses
+    # after_request skips error responses
+    headers: dict[str, str] = {**SECURITY_HEADERS, **transport_headers(settings_of(request))}
     if isinstance(error, e.RateLimited):
         headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, e.Unavailable):
         headers["Retry-After"] = "5"
+    if isinstance(error, e.DeviceTokenRequired):
+        headers[DEVICE_HEADER] = error.token
     if wants_json(request):
-        return Response(error_body(error), status_code=error.status_code, headers=headers)
+        response = Response(error_body(error), status_code=error.status_code, headers=headers)
+        if isinstance(error, e.DeviceTokenRequired):
+            response.set_cookie(device_cookie(request, error.token))
+        return response
     if isinstance(error, e.Unauthorized) and request.url.path.startswith("/console"):
         return Redirect(path="/console/login")
     return Template(

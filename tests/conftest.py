@@ -8,6 +8,7 @@ fails, never skips, if that server cannot be reached). Tables are emptied betwee
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import pytest
 from litestar import Litestar
 
 from polls import db as polls_db
+from polls import privacy
 from polls import tables as t
 from polls.app import create_app
 from polls.models import Principal
@@ -86,16 +88,43 @@ def make_settings(database: Database, **changes: Any) -> Settings:
     return Settings(**{"database_url": database.url, "secret_key": SECRET, **changes})
 
 
+SUBMISSION_PATH = re.compile(r"^/(p/[^/]+|api/v1/forms/[^/]+/responses)$")
+
+
+def device_giver(client: httpx.AsyncClient, secret: str) -> Callable[[httpx.Request], Any]:
+    """A request hook: an answer posted from a client with no device token gets one signed
+    with ``secret``, as if the phone had opened the form first, and keeps it in the client's
+    cookie jar (so it is the same device next time). Most tests post answers straight away;
+    the tests of the device token rule use a client without this hook."""
+
+    async def give(request: httpx.Request) -> None:
+        if request.method != "POST" or not SUBMISSION_PATH.match(request.url.path):
+            return
+        sent = request.headers.get("cookie", "")
+        if f"{privacy.DEVICE_COOKIE}=" in sent or "x-polls-device" in request.headers:
+            return
+        token = privacy.new_device_token(secret)
+        client.cookies.set(privacy.DEVICE_COOKIE, token, domain=request.url.host)
+        cookie = f"{privacy.DEVICE_COOKIE}={token}"
+        request.headers["cookie"] = f"{sent}; {cookie}" if sent else cookie
+
+    return give
+
+
 @pytest.fixture
 async def make_client(db: Database) -> AsyncIterator[Callable[..., Awaitable[httpx.AsyncClient]]]:
-    """Build a client for an app with custom settings (entered and closed by the fixture)."""
+    """Build a client for an app with custom settings (entered and closed by the fixture).
+    ``devices=False``: a client that is handed no device token (``device_giver``)."""
     opened: list[httpx.AsyncClient] = []
 
-    async def factory(**changes: Any) -> httpx.AsyncClient:
-        app = create_app(make_settings(db, **changes), engine=db.engine)
+    async def factory(*, devices: bool = True, **changes: Any) -> httpx.AsyncClient:
+        settings = make_settings(db, **changes)
+        app = create_app(settings, engine=db.engine)
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
         )
+        if devices:
+            client.event_hooks["request"].append(device_giver(client, settings.secret_key))
         client.app = app  # type: ignore[attr-defined]
         opened.append(client)
         return client

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import httpx
 
+from polls import privacy
+
 POLLS = [sys.executable, "-m", "polls"]
+SECRET_KEY = "crash-tests-secret-key-0123456789"
+
+
+def new_device() -> dict[str, str]:
+    """Headers of a phone that opened the form: a device token the deployments sign."""
+    return {"X-Polls-Device": privacy.new_device_token(SECRET_KEY)}
 
 
 def _free_port() -> int:
@@ -40,7 +48,7 @@ class Deployment:
         return {
             **os.environ,
             "DATABASE_URL": self.database_url,
-            "SECRET_KEY": "crash-tests-secret-key-0123456789",
+            "SECRET_KEY": SECRET_KEY,
             "POLLS_RATE_LIMIT_PER_DEVICE": "0",
             "POLLS_RATE_LIMIT_PER_IP": "0",
             **self.extra_env,

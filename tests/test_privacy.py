@@ -47,9 +47,14 @@ def test_idempotency_and_duplicate_keys_never_coincide() -> None:
 @pytest.mark.parametrize(
     ("value", "valid"),
     [
-        (privacy.new_device_token(), True),
-        ("a" * 16, True),
-        ("a" * 64, True),
+        (privacy.new_device_token(SECRET), True),
+        (privacy.sign_device_token(SECRET, "a" * 16), True),
+        (privacy.sign_device_token(SECRET, "a" * 64), True),
+        (privacy.sign_device_token(SECRET, "a" * 15), False),
+        (privacy.sign_device_token("another-secret-" + "y" * 20, "a" * 16), False),
+        ("b" * 16 + "." + "A" * 22, False),
+        ("a" * 16, False),
+        ("a" * 16 + ".", False),
         ("a" * 15, False),
         ("a" * 65, False),
         ("", False),
@@ -60,7 +65,15 @@ def test_idempotency_and_duplicate_keys_never_coincide() -> None:
     ],
 )
 def test_device_tokens_are_checked_before_use(value: str | None, valid: bool) -> None:
-    assert privacy.is_device_token(value) is valid
+    """Only a token this server signed counts as a device; its nonce is the device."""
+    assert privacy.is_device_token(value, SECRET) is valid
+
+
+def test_a_device_is_its_nonce_so_an_earlier_unsigned_cookie_keeps_its_identity() -> None:
+    token = privacy.sign_device_token(SECRET, "a" * 22)
+    assert privacy.device_subject(token) == "a" * 22
+    assert privacy.is_device_nonce("a" * 22)
+    assert not privacy.is_device_nonce("a" * 22 + ".x")
 
 
 def test_receipts_are_random() -> None:

@@ -17,6 +17,7 @@ PACKAGES = {
     "pdffonts": "poppler-utils",
     "tesseract": "tesseract-ocr tesseract-ocr-vie",
     "soffice": "libreoffice-calc-nogui",
+    "redis-server": "redis-server",
 }
 
 

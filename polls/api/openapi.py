@@ -31,9 +31,12 @@ BEHIND_A_TOKEN = {
 CHANGES = {409: "The change clashes with the poll's state"}
 SUBMISSION = {
     401: "Messenger credentials refused (Telegram launch data, a Zalo Mini App token)",
+    403: "Posted from another site's page (Origin, Sec-Fetch-Site or Referer)",
     404: "No poll behind this code",
     409: "This device or account has answered the poll already",
     410: "The poll is not open (draft, not yet open, or closed)",
+    428: "No device token of a page this server served: the body's `device_token` (also "
+    "the `X-Polls-Device` header and the cookie) is one; send the answers again with it",
     429: "Too many submissions; see Retry-After",
 }
 

@@ -279,9 +279,14 @@ class ErrorRead(Struct):
     extra: dict[str, Any] | None = None
 
 
-class Health(Struct):
+class Health(Struct, omit_defaults=True):
+    """``/livez`` and ``/readyz``: each dependency ``ok``, ``unreachable`` or (the SQLite
+    database's disk) ``full``; a dependency not checked is left out."""
+
     status: str
     database: str | None = None
+    redis: str | None = None
+    disk: str | None = None
 
 
 def to_builtins(value: Any) -> Any:

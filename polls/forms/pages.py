@@ -16,12 +16,20 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from polls import inputs
-from polls.errors import AlreadyAnswered, InvalidAnswers, PollNotAccepting
+from polls.errors import AlreadyAnswered, DeviceTokenRequired, InvalidAnswers, PollNotAccepting
 from polls.forms.assets import FORM_SCRIPT
-from polls.forms.submitting import Target, device_token, remember_device, submit, target
+from polls.forms.guards import requires_own_form_submission
+from polls.forms.submitting import (
+    DEVICE_FIELD,
+    Target,
+    page_device_token,
+    remember_device,
+    submit,
+    target,
+)
 from polls.i18n import get_locale, gettext, local_datetime
 from polls.models import Channel, DuplicatePolicy, Poll, PollStatus
-from polls.privacy import new_device_token
+from polls.privacy import device_subject
 from polls.services import placements
 from polls.services.polls import now
 from polls.services.results import results_for
@@ -106,6 +114,9 @@ def _form_context(
     kept: dict[int, list[str]],
     errors: dict[int, str],
     channel: str = Channel.WEB,
+    *,
+    device: str | None = None,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     return {
         "poll": found.poll,
@@ -114,16 +125,25 @@ def _form_context(
         "errors": errors,
         "channel": str(channel),
         "form_script": FORM_SCRIPT,
+        "device": device,
+        "notice": notice,
     }
 
 
 def _form(
-    found: Target, kept: dict[int, list[str]], errors: dict[int, str], status: int = 200
+    found: Target,
+    kept: dict[int, list[str]],
+    errors: dict[int, str],
+    status: int = 200,
+    *,
+    device: str | None = None,
+    notice: str | None = None,
 ) -> Template:
-    """The form with a worker's answers and the errors in them (never cached)."""
+    """The form with a worker's answers and the errors in them (never cached); ``device``
+    is a token handed out in a hidden field, for a phone that keeps no cookies."""
     return Template(
         template_name="form/page.html",
-        context=_form_context(found, kept, errors),
+        context=_form_context(found, kept, errors, device=device, notice=notice),
         status_code=status,
         headers=FORM_HEADERS,
     )
@@ -215,17 +235,19 @@ class FormPages(Controller):
             return _blank_form(request, found, channel)
         if found.poll.duplicate_policy == DuplicatePolicy.MESSENGER:
             return _only_in_messengers(found.poll, zalo=settings_of(request).zalo_configured)
-        token = device_token(request)
-        if await has_answered(found.poll, token, secret=settings_of(request).secret_key):
+        token = page_device_token(request)
+        secret = settings_of(request).secret_key
+        if await has_answered(found.poll, device_subject(token), secret=secret):
             return _already_answered(found.poll)
         response = _blank_form(request, found)
-        remember_device(request, response, token or new_device_token())
+        remember_device(request, response, token)
         return response
 
-    @post("/p/{code:str}")
+    @post("/p/{code:str}", guards=[requires_own_form_submission])
     async def answer(self, request: Request, code: FromPath[str]) -> Response:
         found = await target(code)
         form = await request.form()
+        offered = form.get(DEVICE_FIELD)
         kept: dict[int, list[str]] = {}
         answers: dict[str, Any] = {}
         for key in form:
@@ -236,7 +258,23 @@ class FormPages(Controller):
                 answers[key[1:]] = values
                 kept[number] = values
         try:
-            receipt, token = await submit(request, found, answers)
+            receipt, token = await submit(
+                request,
+                found,
+                answers,
+                offered_device=offered if isinstance(offered, str) else None,
+            )
+        except DeviceTokenRequired as refused:
+            page = _form(
+                found,
+                kept,
+                {},
+                status=refused.status_code,
+                device=refused.token,
+                notice=gettext(refused.message),
+            )
+            remember_device(request, page, refused.token)
+            return page
         except InvalidAnswers as error:
             messages = {
                 int(k): gettext(m, p)

@@ -10,38 +10,54 @@ from typing import Any
 from litestar import Request, Response
 
 from polls import privacy
-from polls.errors import N_, DomainError, NotConfigured, Unauthorized
+from polls.errors import N_, DeviceTokenRequired, DomainError, NotConfigured, Unauthorized
 from polls.messengers import telegram, zalo
-from polls.models import Channel, Placement, PlacementKind, Receipt
+from polls.models import Channel, DuplicatePolicy, Placement, PlacementKind, Receipt
 from polls.ratelimit import RateLimiter
 from polls.services import placements
 from polls.services import zalo as zalo_service
-from polls.services.submission import Submission, submit_response
-from polls.web import client_address, settings_of
-
-DEVICE_COOKIE_AGE = 2 * 365 * 24 * 3600
-
+from polls.services.submission import Submission, check_accepting, submit_response
+from polls.web import DEVICE_HEADER, client_address, device_cookie, settings_of
 
 Target = placements.FormTarget
 target = placements.form_target
 
 
-def device_token(request: Request) -> str | None:
-    token = request.cookies.get(privacy.DEVICE_COOKIE)
-    return token if privacy.is_device_token(token) else None
+DEVICE_FIELD = "device"
+"""The plain HTML form's hidden field with the token a 428 handed out (cookies off)."""
+
+
+def device_token(request: Request, offered: str | None = None) -> str | None:
+    """The signed device token the request carries: its cookie, the ``X-Polls-Device``
+    header, or (the HTML form) the hidden field ``offered``; None without a valid one."""
+    secret = settings_of(request).secret_key
+    for candidate in (
+        request.cookies.get(privacy.DEVICE_COOKIE),
+        request.headers.get(DEVICE_HEADER),
+        offered,
+    ):
+        if privacy.is_device_token(candidate, secret):
+            return candidate
+    return None
+
+
+def page_device_token(request: Request) -> str:
+    """The device token a page served to this phone carries: the one it has, or a new one.
+    A cookie of an earlier version (the bare nonce, unsigned) is signed as it is, so a phone
+    that answered before keeps its identity."""
+    secret = settings_of(request).secret_key
+    token = device_token(request)
+    if token is not None:
+        return token
+    legacy = request.cookies.get(privacy.DEVICE_COOKIE)
+    if privacy.is_device_nonce(legacy):
+        return privacy.sign_device_token(secret, legacy or "")
+    return privacy.new_device_token(secret)
 
 
 def remember_device(request: Request, response: Response, token: str) -> None:
     if request.cookies.get(privacy.DEVICE_COOKIE) != token:
-        response.set_cookie(
-            privacy.DEVICE_COOKIE,
-            token,
-            max_age=DEVICE_COOKIE_AGE,
-            httponly=True,
-            samesite="lax",
-            secure=settings_of(request).secure_cookies,
-            path="/",
-        )
+        response.set_cookie(device_cookie(request, token))
 
 
 def telegram_launch(request: Request) -> telegram.LaunchData | None:
@@ -91,16 +107,33 @@ async def submit(
     *,
     submission_id: str | None = None,
     channel: Channel = Channel.WEB,
+    offered_device: str | None = None,
 ) -> tuple[Receipt, str]:
     """Rate-limit, then store through the one submission path. Returns the receipt and the
-    device token the response should carry (a new one for a first-time device)."""
-    token = device_token(request) or privacy.new_device_token()
+    device token the response should carry.
+
+    A web answer to a poll of one answer per phone counts only with a device token this
+    server signed (``DeviceTokenRequired``, 428, hands out one): without it every answer of
+    a cookie-less script would be a "new phone". Messenger answers are vouched for by the
+    messenger's own signature instead and need none; neither do polls without a duplicate
+    policy, which get a fresh token for the per-device limit."""
+    secret = settings_of(request).secret_key
+    signed = device_token(request, offered_device)
+    token = signed or privacy.new_device_token(secret)
     launch = telegram_launch(request)
     zalo_user_token = zalo_token(request) if launch is None else None
     limiter: RateLimiter = request.app.state.limiter
-    await limiter.check(device=token, address=client_address(request))
+    await limiter.check(device=signed, address=client_address(request))
+    if (
+        signed is None
+        and launch is None
+        and zalo_user_token is None
+        and found.poll.duplicate_policy == DuplicatePolicy.DEVICE
+    ):
+        check_accepting(found.poll)
+        raise DeviceTokenRequired(token)
     placement = found.placement
-    subject, vouched = token, False
+    subject, vouched = privacy.device_subject(token), False
     if channel == Channel.WEB and placement.kind == PlacementKind.ZALO:
         channel = Channel.ZALO  # the web form in Zalo's in-app browser, from the OA's link
     if launch is not None:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
+from polls import privacy
 from polls import tables as t
 from tests.conftest import World, answer, answer_as_new_device, create_open_poll
 
@@ -55,9 +56,7 @@ async def test_an_address_over_its_limit_gets_429(make_client: MakeClient, world
 async def test_the_address_comes_from_the_proxy_only_when_trusted(
     make_client: MakeClient, world: World
 ) -> None:
-    trusting = await make_client(
-        rate_limit_per_device=0, rate_limit_per_ip=1, trust_forwarded_for=True
-    )
+    trusting = await make_client(rate_limit_per_device=0, rate_limit_per_ip=1, trusted_proxies=1)
     poll = await create_open_poll(trusting, world, duplicate_policy="none")
     for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
         sent = await trusting.post(
@@ -118,7 +117,7 @@ async def test_limits_hold_across_processes_through_redis(
     first = await make_client(**shared)
     second = await make_client(**shared)
     poll = await create_open_poll(first, world, duplicate_policy="none")
-    device = {"polls_device": "d" + secrets.token_hex(16)}
+    device = {"polls_device": privacy.new_device_token(str(shared["secret_key"]))}
     for client in (first, second):
         client.cookies.update(device)
     assert (await answer(first, poll.code, poll.answers())).status_code == 201

@@ -218,3 +218,28 @@ async def test_the_form_works_at_200_percent_zoom(server: Server, browser: Brows
     await fill_every_kind(page, server)
     await screenshot(page, "form-vi-zoom200")
     await context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_a_phone_without_its_device_cookie_answers_once_it_is_handed_one(
+    server: Server, phone: BrowserContext, phone_without_js: BrowserContext, javascript: bool
+) -> None:
+    """The cookie the page gave is gone before sending (a phone that keeps none): the answer
+    is not counted at once; the script sends it again with the token the 428 handed out,
+    the plain form shows the answers again with the token inside, and a second tap counts.
+    Chromium's own Origin and Sec-Fetch-Site headers pass the same-origin check."""
+    context = phone if javascript else phone_without_js
+    page = await context.new_page()
+    before = server.responses()
+    await page.goto(f"{server.url}/p/{server.code}")
+    await fill_every_kind(page, server)
+    await context.clear_cookies()
+    await send(page)
+    if not javascript:
+        await expect(page.locator("#errors")).to_contain_text("chưa được ghi nhận")
+        assert server.responses() == before
+        await expect(page.locator(f"#q{server.question('scale')['id']}-4")).to_be_checked()
+        await context.clear_cookies()
+        await send(page)
+    await page.wait_for_url("**/thanks*")
+    assert server.responses() == before + 1

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, device_giver
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -48,6 +48,7 @@ async def answer(client: httpx.AsyncClient, code: str, answers: dict[str, Any]) 
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
     ) as worker:
+        worker.event_hooks["request"].append(device_giver(worker, app.state.settings.secret_key))
         sent = await worker.post(f"/api/v1/forms/{code}/responses", json={"answers": answers})
         assert sent.status_code == 201, sent.text
 

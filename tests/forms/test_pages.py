@@ -14,6 +14,7 @@ from polls import privacy
 from polls import tables as t
 from polls.i18n import LOCALE_COOKIE
 from tests.conftest import (
+    SECRET,
     OpenPoll,
     World,
     add_placement,
@@ -75,7 +76,7 @@ async def test_the_form_renders_every_kind(client: httpx.AsyncClient, open_poll:
     assert f'<textarea id="q{text["id"]}-t" name="q{text["id"]}"' in html
     assert f'action="/p/{open_poll.code}"' in html
     assert all(not checked(html, single["id"], o["id"]) for o in single["options"])
-    assert privacy.is_device_token(page.cookies.get(privacy.DEVICE_COOKIE))
+    assert privacy.is_device_token(page.cookies.get(privacy.DEVICE_COOKIE), SECRET)
 
 
 async def test_a_valid_post_stores_one_response_and_redirects_to_thanks(

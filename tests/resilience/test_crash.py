@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import BACKENDS, POSTGRES_URL, _with_database
-from tests.servers import Deployment, _free_port
+from tests.servers import Deployment, _free_port, new_device
 
 
 @contextmanager
@@ -85,7 +85,9 @@ async def submit_until_stopped(
             client.cookies.clear()
             try:
                 sent = await client.post(
-                    f"/api/v1/forms/{code}/responses", json={"answers": answers}
+                    f"/api/v1/forms/{code}/responses",
+                    json={"answers": answers},
+                    headers=new_device(),
                 )
             except httpx.TransportError:
                 await asyncio.sleep(0.05)
@@ -194,7 +196,9 @@ async def test_an_unreachable_database_is_503_and_service_resumes(tmp_path: Path
                 async with httpx.AsyncClient(base_url=site.url, timeout=10) as client:
                     assert (
                         await client.post(
-                            f"/api/v1/forms/{code}/responses", json={"answers": answers}
+                            f"/api/v1/forms/{code}/responses",
+                            json={"answers": answers},
+                            headers=new_device(),
                         )
                     ).status_code == 201
                     proxy.cut()
@@ -202,7 +206,7 @@ async def test_an_unreachable_database_is_503_and_service_resumes(tmp_path: Path
                     down = await client.post(
                         f"/api/v1/forms/{code}/responses",
                         json={"answers": answers},
-                        headers={"Accept-Language": "en"},
+                        headers={"Accept-Language": "en", **new_device()},
                     )
                     assert down.status_code == 503, down.text
                     assert "try again" in down.json()["detail"]
@@ -211,7 +215,9 @@ async def test_an_unreachable_database_is_503_and_service_resumes(tmp_path: Path
                     for _ in range(50):
                         client.cookies.clear()
                         back = await client.post(
-                            f"/api/v1/forms/{code}/responses", json={"answers": answers}
+                            f"/api/v1/forms/{code}/responses",
+                            json={"answers": answers},
+                            headers=new_device(),
                         )
                         if back.status_code == 201:
                             break

@@ -7,6 +7,7 @@ from litestar.params import FromPath, JSONBody
 
 from polls.api import presenters
 from polls.api.schemas import FormRead, ReceiptRead, ResponseCreate
+from polls.forms.guards import requires_json_submission
 from polls.forms.submitting import remember_device, submit, target
 from polls.services.polls import now
 
@@ -20,12 +21,16 @@ class FormsController(Controller):
         found = await target(code)
         return presenters.form(found.placement.code, found.poll, now())
 
-    @post("/{code:str}/responses", status_code=201)
+    @post("/{code:str}/responses", status_code=201, guards=[requires_json_submission])
     async def answer(
         self, request: Request, code: FromPath[str], data: JSONBody[ResponseCreate]
     ) -> Response[ReceiptRead]:
         """Store one anonymous response. The same ``submission_id`` sent again returns the
-        first receipt and is never counted twice."""
+        first receipt and is never counted twice. ``application/json`` only, never from
+        another site's page (415, 403). On a poll of one answer per phone, an answer without
+        the device token of a page this server served (cookie ``polls_device`` or header
+        ``X-Polls-Device``) is refused with 428 and a fresh token (``device_token`` in the
+        body, ``X-Polls-Device`` header, and the cookie): send it again with it."""
         found = await target(code)
         receipt, token = await submit(
             request, found, data.answers, submission_id=data.submission_id

@@ -6,7 +6,7 @@ from litestar import Controller, Request, Response, get
 from litestar.openapi import ResponseSpec
 
 from polls.api.schemas import Health
-from polls.db import ping
+from polls.services import readiness
 
 
 class HealthController(Controller):
@@ -20,10 +20,26 @@ class HealthController(Controller):
     @get(
         "/readyz",
         cache=False,
-        responses={503: ResponseSpec(Health, description="The database is unreachable")},
+        responses={
+            503: ResponseSpec(
+                Health, description="A dependency failed: the database, Redis or the disk"
+            )
+        },
     )
     async def readyz(self, request: Request) -> Response[Health]:
-        """200 when the database answers, 503 when it does not."""
-        if await ping(request.app.state.engine):
-            return Response(Health(status="ok", database="ok"))
-        return Response(Health(status="unavailable", database="unreachable"), status_code=503)
+        """200 when an answer would be stored now: the database takes a write, Redis (when
+        configured) answers, the SQLite database's disk has room. 503 says which failed."""
+        settings = request.app.state.settings
+        found = await readiness.check(
+            request.app.state.engine,
+            redis_url=settings.redis_url,
+            sqlite_path=settings.sqlite_path if settings.is_sqlite else None,
+            min_free_mb=settings.ready_min_free_mb,
+        )
+        health = Health(
+            status="ok" if found.ready else "unavailable",
+            database=found.database,
+            redis=found.redis,
+            disk=found.disk,
+        )
+        return Response(health, status_code=200 if found.ready else 503)

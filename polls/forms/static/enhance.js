@@ -82,11 +82,18 @@
     state.answers = answers();
     state.submission = state.submission || (Date.now().toString(36) + Math.random().toString(36).slice(2));
     save(state);
+    send(null);
+  });
+  // A 428 hands out the device token of a page this server served (and sets its cookie):
+  // the same answers go once more with it, so a phone that keeps no cookies answers too.
+  function send(device) {
+    var headers = { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang };
+    if (tg) headers.Authorization = "tma " + tg.initData;
+    if (device) headers["X-Polls-Device"] = device;
     fetch("/api/v1/forms/" + form.dataset.code + "/responses", {
       method: "POST",
       credentials: "same-origin",
-      headers: tg ? { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang, "Authorization": "tma " + tg.initData }
-        : { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang },
+      headers: headers,
       body: JSON.stringify({ answers: state.answers, submission_id: state.submission })
     }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
@@ -94,6 +101,9 @@
           if (store) store.removeItem(key);
           window.location.href = "/p/" + form.dataset.code + "/thanks?r=" + encodeURIComponent(body.receipt);
         });
+      }
+      if (response.status === 428 && !device) {
+        return response.json().then(function (body) { send(body.device_token); });
       }
       if (response.status === 422) { form.submit(); return; }
       if (response.status === 409 || response.status === 410) {
@@ -110,7 +120,7 @@
       idle();
       say(form.dataset.msgOffline);
     });
-  });
+  }
   if (main) {
     button.style.display = "none";
     main.setText(button.textContent);
