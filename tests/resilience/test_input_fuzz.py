@@ -136,7 +136,11 @@ async def unlimited(make_client: Callable[..., Awaitable[httpx.AsyncClient]]) ->
 
 @pytest.fixture
 async def poll(unlimited: httpx.AsyncClient, world: World) -> OpenPoll:
-    return await create_open_poll(unlimited, world, duplicate_policy="none")
+    opened = await create_open_poll(unlimited, world, duplicate_policy="none")
+    # the form page hands the client its device token, as a phone gets it: without one,
+    # every submission would be refused before its answers are read
+    assert (await unlimited.get(f"/p/{opened.code}")).status_code == 200
+    return opened
 
 
 def _answer_keys(poll: OpenPoll) -> st.SearchStrategy[str]:
