@@ -40,7 +40,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from polls import db, demo
+from polls import db, demo, privacy
 from polls.app import create_app
 from polls.services import accounts
 from polls.services.cache import forget_everything
@@ -56,8 +56,7 @@ RESPONSE_COLUMNS = (
     "unit",
     "channel",
     "submitted_hour",
-    "receipt",
-    "idempotency_key",
+    "fresh",
 )
 
 
@@ -82,7 +81,7 @@ class Poll:
 
     @property
     def answer_columns(self) -> tuple[str, ...]:
-        columns = ("response", "poll", "question", "option", "value_int", "value_text")
+        columns = ("id", "response", "poll", "question", "option", "value_int", "value_text")
         return (*columns, "placement", "unit", "channel") if self.segments_on_answer else columns
 
 
@@ -98,11 +97,12 @@ def generate(poll: Poll, n: int) -> Iterator[tuple[list[tuple], list[tuple]]]:
             placement, unit = rng.choice(poll.placements)
             channel = "telegram" if rng.random() < 0.2 else "web"
             hour = start + timedelta(hours=rng.randrange(24 * 25))
-            responses.append((rid, poll.id, placement, unit, channel, hour, f"B{rid:014d}", None))
+            responses.append((rid, poll.id, placement, unit, channel, hour, False))
             segment = (placement, unit, channel) if poll.segments_on_answer else ()
 
             def add(qid: int, option: int | None, value: int | None, text: str | None) -> None:
-                answers.append((rid, poll.id, qid, option, value, text, *segment))  # noqa: B023
+                row = (privacy.new_row_id(), rid, poll.id, qid, option, value, text, *segment)  # noqa: B023
+                answers.append(row)  # noqa: B023
 
             for qid, kind in poll.questions:
                 if kind == "single":
@@ -198,7 +198,6 @@ async def fill_postgres(url: str, poll_id: int, n: int) -> None:
                 await pg.copy_records_to_table(
                     "answer", records=answers, columns=poll.answer_columns
                 )
-            await pg.execute("SELECT setval('response_id_seq', (SELECT MAX(id) FROM response))")
         await pg.execute("VACUUM ANALYZE response")
         await pg.execute("VACUUM ANALYZE answer")
     finally:

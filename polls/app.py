@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -27,6 +29,7 @@ from polls.api.controllers.telegram import TelegramPublishController, TelegramWe
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.api.controllers.zalo import ZaloWebhookController
 from polls.api.docs_page import PlainDocsPlugin
+from polls.api.guards import TYPE_DECODERS
 from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
@@ -35,12 +38,13 @@ from polls.messengers.bot import TelegramBot
 from polls.messengers.scheduler import scheduler_for
 from polls.privacy import derived_key
 from polls.ratelimit import RateLimiter, SignInThrottle, counter_for, throttle_store_for
-from polls.services import placements, zalo
+from polls.services import placements, unlinking, zalo
 from polls.settings import Settings
 from polls.templating import environment
 from polls.web import (
     SECURITY_HEADERS,
     handle_error,
+    refuse_unstorable_text,
     remember_locale,
     set_request_locale,
     transport_headers,
@@ -99,7 +103,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         counter,
         per_device=settings.rate_limit_per_device,
         per_ip=settings.rate_limit_per_ip,
-        secret=settings.secret_key,
     )
 
     throttle = SignInThrottle(
@@ -125,9 +128,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         db.activate(engine)
         if owns_engine:
             await db.start(engine)
+        await db.warn_if_statements_logged(engine)
+        hourly = asyncio.create_task(unlinking.run_hourly())
         try:
             yield
         finally:
+            hourly.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await hourly
             await placements.visit_counter.close()
             await counter.close()
             await throttle.close()
@@ -171,7 +179,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         before_request=set_request_locale,
         after_request=_after_request(settings),
         exception_handlers={Exception: handle_error},
-        middleware=[remember_locale, session.middleware],
+        middleware=[remember_locale, refuse_unstorable_text, session.middleware],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="polls_csrf",
@@ -191,6 +199,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             render_plugins=[PlainDocsPlugin()],
         ),
         cors_config=_cors(settings),
+        type_decoders=TYPE_DECODERS,
         request_max_body_size=settings.max_body_bytes,
         # the worker's form is served already compressed (polls/forms/pages.py)
         compression_config=CompressionConfig(

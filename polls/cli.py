@@ -18,6 +18,7 @@ def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
     async def main() -> Any:
         engine = db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
         db.activate(engine)
+        await db.start(engine)
         try:
             return await work()
         finally:
@@ -29,6 +30,7 @@ def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
 def _migrate(settings: Settings) -> None:
     async def main() -> None:
         engine = db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
+        await db.start(engine)
         try:
             await db.migrate(engine, quiet=True)
         finally:
@@ -104,6 +106,24 @@ def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
 
     for unit in _run(settings, units.all_units):
         print(f"{unit.slug}\t{unit.kind}\t{unit.headcount}\t{'  ' * unit.depth}{unit.name}")
+    return 0
+
+
+def cmd_unlink(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the unlinking step now, this hour's responses included, and destroy the keys of
+    closed polls: afterwards a copy (a backup) pairs no key with any response."""
+    from polls.services import unlinking
+
+    async def work() -> tuple[Any, int]:
+        done = await unlinking.unlink_ended_hours(unlinking.next_hour())
+        return done, await unlinking.destroy_keys_of_closed_polls()
+
+    _migrate(settings)
+    done, closed = _run(settings, work)
+    print(
+        f"unlinked {done.responses} responses ({done.answers} answers); "
+        f"keys destroyed for {closed} closed polls"
+    )
     return 0
 
 
@@ -428,6 +448,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("units", help="list units, one a line, slug first").set_defaults(
         func=cmd_units
     )
+    commands.add_parser(
+        "unlink",
+        help="remove the link between keys and responses now (run it before a backup)",
+    ).set_defaults(func=cmd_unlink)
     officer = commands.add_parser("create-officer", help="password from stdin or POLLS_PASSWORD")
     officer.add_argument("username")
     officer.add_argument("--unit", required=True)

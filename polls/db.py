@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import sqlite3
 import time
@@ -305,6 +306,9 @@ class FastSQLiteEngine(SQLiteEngine):
             "PRAGMA foreign_keys = ON",
             f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
             *(limit if self.wal_limit_bytes else []),
+            # deleted rows (the unlinking step's old copies, destroyed keys) are zeroed in
+            # the file instead of lingering in free pages
+            "PRAGMA secure_delete = ON",
         ]
 
     def _connect_sync(self) -> sqlite3.Connection:
@@ -502,3 +506,37 @@ async def migrate(engine: Engine, *, quiet: bool = False) -> None:
         result = await run_forwards(app_name="polls")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}\n{output.getvalue()}")
+
+
+LOGGED_STATEMENTS = frozenset({"all", "mod"})
+"""``log_statement`` values that write every INSERT, with its answers and keys, to the
+server's log."""
+
+log = logging.getLogger("polls.db")
+
+
+async def statement_logging(engine: Engine) -> str | None:
+    """PostgreSQL's ``log_statement`` for this session (database and role settings
+    included); None on SQLite."""
+    if not isinstance(engine, PostgresEngine):
+        return None
+    rows = await engine.run_querystring(QueryString("SHOW log_statement"))
+    return str(rows[0]["log_statement"]) if rows else None
+
+
+async def warn_if_statements_logged(engine: Engine) -> bool:
+    """Log a warning at start when PostgreSQL logs every write: its log would hold each
+    answer beside its duplicate key, whatever the application does (README, privacy)."""
+    try:
+        setting = await statement_logging(engine)
+    except Exception:  # the database not answering is the readiness check's business
+        return False
+    if setting in LOGGED_STATEMENTS:
+        log.warning(
+            "PostgreSQL log_statement is %r: the server log records every answer with its "
+            "duplicate key. Set it to 'ddl' or 'none' for this database "
+            "(ALTER DATABASE ... SET log_statement = 'none').",
+            setting,
+        )
+        return True
+    return False

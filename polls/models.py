@@ -177,6 +177,8 @@ class Placement:
 
 
 @dataclass(frozen=True)
-class Receipt:
-    receipt: str
+class Stored:
+    """A submission is stored; ``replayed`` when it was the retry of one stored before.
+    Nothing identifies the response: there is no receipt to keep or to leak."""
+
     replayed: bool = False

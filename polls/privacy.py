@@ -2,7 +2,8 @@
 
 - duplicate and idempotency keys: ``HMAC(per-poll key, subject)``, the per-poll key derived
   from the server secret, so a key means nothing outside its poll or without the secret;
-- submission time coarsened to the hour;
+- submission time coarsened to the hour; response and answer ids random
+  (``new_row_id``), their rows rewritten every hour by ``services.unlinking``; no receipt;
 - ``merge_consecutive``: a timeline's small days joined with their neighbours.
 
 What may be *released* (joint suppression across breakdowns, release steps, perturbation,
@@ -92,9 +93,13 @@ def device_subject(token: str) -> str:
     return token.split(".", 1)[0]
 
 
-def new_receipt() -> str:
-    """A receipt the worker may keep; random, so it says nothing about order or person."""
-    return secrets.token_hex(8).upper()
+ROW_ID_BITS = 63
+
+
+def new_row_id() -> int:
+    """A response's or answer's id: random, so ids give neither order nor count. 63 bits
+    fit a signed BIGINT; 0 is avoided only so that an id is always truthy."""
+    return secrets.randbits(ROW_ID_BITS) or 1
 
 
 def coarsen_to_hour(moment: datetime) -> datetime:

@@ -2,7 +2,14 @@
 
 Submissions: per device token first, per client address only generously. A canteen of
 workers can sit behind one carrier-grade NAT address, so the address limit is high and the
-device limit does the real work. Counters are fixed one-minute windows.
+device limit does the real work. Counters are fixed one-minute windows, per poll.
+
+A counter's name is ``HMAC(window salt, poll, kind, value)``. The salt is random, made for
+each one-minute window and forgotten two minutes later (kept in Redis with that expiry, so
+every process shares it, or in memory), and the server secret plays no part: whoever reads
+Redis cannot link one device's counters across polls (the poll is in the hash) nor across
+minutes, and cannot turn an address counter back into the address by trying addresses,
+not even with the server's secret, once the salt is gone.
 
 Sign-ins (``SignInThrottle``): failures are counted per (account, address) pair, so guessing
 an officer's password from one place never locks the officer out from another, and per
@@ -19,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,8 +40,15 @@ WINDOW = 60
 T = TypeVar("T")
 
 
+SALT_BYTES = 16
+
+
 class Counter(Protocol):
     async def hit(self, key: str) -> int: ...
+
+    async def salt(self, window: int) -> bytes:
+        """The random salt of one window, the same in every process sharing the store."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -42,6 +57,12 @@ class MemoryCounter:
     def __init__(self) -> None:
         self._counts: dict[str, int] = {}
         self._window = 0
+        self._salts: dict[int, bytes] = {}
+
+    async def salt(self, window: int) -> bytes:
+        for old in [w for w in self._salts if w < window - 1]:
+            del self._salts[old]
+        return self._salts.setdefault(window, secrets.token_bytes(SALT_BYTES))
 
     async def hit(self, key: str) -> int:
         window = int(time.time()) // WINDOW
@@ -53,6 +74,7 @@ class MemoryCounter:
 
     async def close(self) -> None:
         self._counts.clear()
+        self._salts.clear()
 
 
 REDIS_TIMEOUT = 2.0
@@ -68,6 +90,21 @@ def redis_client(url: str) -> Redis:
 class RedisCounter:
     def __init__(self, url: str) -> None:
         self._redis = redis_client(url)
+        self._salts: dict[int, bytes] = {}
+
+    async def salt(self, window: int) -> bytes:
+        """Set once by whichever process asks first (``SET NX``), read by the others; it
+        expires with the window's counters."""
+        known = self._salts.get(window)
+        if known is not None:
+            return known
+        name = f"polls:rl:salt:{window}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(name, secrets.token_bytes(SALT_BYTES), nx=True, ex=WINDOW * 2)
+            pipe.get(name)
+            _, value = await pipe.execute()
+        self._salts = {window: bytes(value)}
+        return self._salts[window]
 
     async def hit(self, key: str) -> int:
         window = int(time.time()) // WINDOW
@@ -83,20 +120,25 @@ class RedisCounter:
 
 
 class RateLimiter:
-    def __init__(self, counter: Counter, *, per_device: int, per_ip: int, secret: str) -> None:
+    def __init__(self, counter: Counter, *, per_device: int, per_ip: int) -> None:
         self.counter = counter
         self.per_device = per_device
         self.per_ip = per_ip
-        self._secret = secret.encode()
 
-    def _hash(self, kind: str, value: str) -> str:
-        return hmac.new(self._secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+    @staticmethod
+    def counter_name(salt: bytes, poll_id: int, kind: str, value: str) -> str:
+        message = f"{poll_id}\x00{kind}\x00{value}".encode()
+        return hmac.new(salt, message, hashlib.sha256).hexdigest()[:32]
 
-    async def check(self, *, device: str | None, address: str | None) -> None:
-        """Count one submission; raise ``RateLimited`` past either limit."""
+    async def check(self, poll_id: int, *, device: str | None, address: str | None) -> None:
+        """Count one submission to ``poll_id``; raise ``RateLimited`` past either limit."""
         checks = ((self.per_device, "device", device), (self.per_ip, "address", address))
+        window = int(time.time()) // WINDOW
         for limit, kind, value in checks:
-            if limit and value and await self.counter.hit(self._hash(kind, value)) > limit:
+            if not (limit and value):
+                continue
+            name = self.counter_name(await self.counter.salt(window), poll_id, kind, value)
+            if await self.counter.hit(name) > limit:
                 raise RateLimited(retry_after=WINDOW - int(time.time()) % WINDOW)
 
 

@@ -5,7 +5,13 @@ Anonymity shapes this file (shared/DESIGN.md, "Rules that always hold"):
 - ``Response`` holds no IP address, user agent, cookie or messenger id, and its time is
   coarsened to the hour before it is written.
 - ``DuplicateKey`` holds only ``HMAC(per-poll key, subject)``, keyed by that hash itself
-  (no sequential id, no timestamp, no link to the response it came with).
+  (no sequential id, no timestamp, no link to the response it came with);
+  ``IdempotencyKey`` likewise for a client's submission id. Both are deleted when the poll
+  closes (``Poll.keys_destroyed``).
+- ``Response`` and ``Answer`` ids are random 63-bit numbers, so they give no order; the rows
+  of every ended hour are rewritten in random order with new ids (``fresh`` marks those not
+  yet rewritten), so neither system columns nor physical order pair a key with a response
+  (``polls.services.unlinking``). There is no receipt.
 """
 
 from __future__ import annotations
@@ -89,6 +95,8 @@ class Poll(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     version = Integer(default=1)
+    keys_destroyed = Boolean(default=False)
+    """The poll has closed and its duplicate and idempotency keys are gone."""
 
 
 class Question(Table):
@@ -137,18 +145,21 @@ class PlacementVisit(Table):
 
 
 class Response(Table):
-    id: Serial
+    id = BigInt(primary_key=True)
+    """Random (``privacy.new_row_id``): no order, no count."""
     poll = ForeignKey(Poll, null=False, index=True)
     placement = ForeignKey(Placement, null=True, default=None, on_delete=OnDelete.set_null)
     unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null)
     channel = Varchar(length=10)
     submitted_hour = Timestamptz()
-    receipt = Varchar(length=32, unique=True)
-    idempotency_key = Varchar(length=64, null=True, default=None, unique=True)
+    fresh = Boolean(default=False)
+    """Written this hour and not yet rewritten by the unlinking step (partial index
+    ``response_fresh``)."""
 
 
 class Answer(Table):
-    id: Serial
+    id = BigInt(primary_key=True)
+    """Random, like the response's."""
     response = ForeignKey(Response, null=False, index=True)
     question = ForeignKey(Question, null=False, index=True)
     option = ForeignKey(Option, null=True, default=None)
@@ -186,6 +197,14 @@ class ResultRelease(Table):
 
 class DuplicateKey(Table):
     """One row per (poll, subject) that has answered; the hash is the primary key."""
+
+    key = Varchar(length=64, primary_key=True)
+    poll = ForeignKey(Poll, null=False, index=True)
+
+
+class IdempotencyKey(Table):
+    """One row per client submission id stored: ``HMAC(per-poll key, submission id)``, so a
+    retry is answered "already stored" without any link to the response it stored."""
 
     key = Varchar(length=64, primary_key=True)
     poll = ForeignKey(Poll, null=False, index=True)
@@ -244,6 +263,7 @@ TABLES: tuple[type[Table], ...] = (
     Response,
     Answer,
     DuplicateKey,
+    IdempotencyKey,
     ResultRelease,
     ZaloToken,
     ZaloEvent,

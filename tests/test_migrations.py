@@ -52,12 +52,36 @@ async def _sql(engine: Engine, sql: str, *args: object) -> list:
     return list(await engine.run_querystring(QueryString(sql, *args)))
 
 
+async def _old_poll(engine: Engine, unit_id: int) -> dict:
+    """A poll row as the columns of that time had it (the table class has later ones)."""
+    rows = await _sql(
+        engine,
+        'INSERT INTO "poll" ("unit", "title", "description", "language", "status", '
+        '"min_group_size", "duplicate_policy", "publish_results", "series", "created_at", '
+        '"updated_at", "version") VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) '
+        'RETURNING "id"',
+        unit_id,
+        "Khảo sát",
+        "",
+        "vi",
+        "open",
+        5,
+        "device",
+        False,
+        "s1",
+        datetime.now(UTC),
+        datetime.now(UTC),
+        1,
+    )
+    return rows[0]
+
+
 async def test_answers_stored_before_get_their_responses_segments(fresh_engine: Engine) -> None:
     engine = fresh_engine
     result = await run_forwards(app_name="polls", migration_id=BEFORE_SEGMENTS_ON_ANSWERS)
     assert result.success, result.message
     unit = (await t.Unit.insert(t.Unit(slug="mk", name="Than Mạo Khê", kind="subordinate")))[0]
-    poll = (await t.Poll.insert(t.Poll(unit=unit["id"], title="Khảo sát", series="s1")))[0]
+    poll = await _old_poll(engine, unit["id"])
     question = (
         await t.Question.insert(t.Question(poll=poll["id"], position=0, kind="single", text="?"))
     )[0]
@@ -120,3 +144,68 @@ async def test_answers_stored_before_get_their_responses_segments(fresh_engine: 
         }
     assert {"answer_segment_tally", "answer_segment_answered", "response_segment"} <= indexes
     assert not {"answer_poll_tally", "answer_poll_answered"} & indexes
+
+
+BEFORE_UNLINKABLE_STORAGE = "2026-12-02T11:00:00:000000"
+
+
+async def test_responses_stored_before_unlinkable_storage_lose_receipts_and_get_rewritten(
+    fresh_engine: Engine,
+) -> None:
+    from polls.services import unlinking
+
+    engine = fresh_engine
+    result = await run_forwards(app_name="polls", migration_id=BEFORE_UNLINKABLE_STORAGE)
+    assert result.success, result.message
+    unit = (await t.Unit.insert(t.Unit(slug="mk", name="Than Mạo Khê", kind="subordinate")))[0]
+    poll = await _old_poll(engine, unit["id"])
+    question = (
+        await t.Question.insert(t.Question(poll=poll["id"], position=0, kind="text", text="?"))
+    )[0]
+    hour = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    texts = {}
+    for n in range(3):
+        response = await _sql(
+            engine,
+            'INSERT INTO "response" ("poll", "unit", "channel", "submitted_hour", "receipt", '
+            '"idempotency_key") VALUES ({}, {}, {}, {}, {}, {}) RETURNING "id"',
+            poll["id"],
+            unit["id"],
+            "web",
+            hour,
+            f"RECEIPT{n}",
+            f"idem-{n}" if n else None,
+        )
+        texts[response[0]["id"]] = f"góp ý {n}"
+        await _sql(
+            engine,
+            'INSERT INTO "answer" ("response", "poll", "question", "value_text", "unit", '
+            '"channel") VALUES ({}, {}, {}, {}, {}, {})',
+            response[0]["id"],
+            poll["id"],
+            question["id"],
+            f"góp ý {n}",
+            unit["id"],
+            "web",
+        )
+
+    result = await run_forwards(app_name="polls", migration_id="all")
+    assert result.success, result.message
+
+    rows = await _sql(engine, 'SELECT * FROM "response"')
+    assert {r["id"] for r in rows} == set(texts)
+    assert all(r["fresh"] for r in rows)  # the next step rewrites them
+    assert "receipt" not in rows[0]
+    assert "idempotency_key" not in rows[0]
+    assert sorted(r["key"] for r in await t.IdempotencyKey.select()) == ["idem-1", "idem-2"]
+    answers = await t.Answer.select(t.Answer.response, t.Answer.value_text)
+    assert {a["response"]: a["value_text"] for a in answers} == texts
+
+    done = await unlinking.unlink_ended_hours()
+    assert (done.responses, done.answers) == (3, 3)
+    rows = await _sql(engine, 'SELECT * FROM "response"')
+    assert not {r["id"] for r in rows} & set(texts)
+    assert not any(r["fresh"] for r in rows)
+    answers = await t.Answer.select(t.Answer.response, t.Answer.value_text)
+    assert sorted(a["value_text"] for a in answers) == sorted(texts.values())
+    assert {a["response"] for a in answers} == {r["id"] for r in rows}

@@ -76,10 +76,12 @@ def test_a_device_is_its_nonce_so_an_earlier_unsigned_cookie_keeps_its_identity(
     assert not privacy.is_device_nonce("a" * 22 + ".x")
 
 
-def test_receipts_are_random() -> None:
-    receipts = {privacy.new_receipt() for _ in range(200)}
-    assert len(receipts) == 200
-    assert all(r.isalnum() and len(r) == 16 for r in receipts)
+def test_row_ids_are_random_63_bit_numbers() -> None:
+    ids = [privacy.new_row_id() for _ in range(2000)]
+    assert len(set(ids)) == 2000
+    assert all(0 < i < 2**63 for i in ids)
+    assert max(ids) > 2**62  # spread over the whole range, not a counter
+    assert ids != sorted(ids)
 
 
 # --- time ---------------------------------------------------------------------------------

@@ -232,8 +232,12 @@ class ResponseCreate(Struct, forbid_unknown_fields=True):
     submission_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
 
 
-class ReceiptRead(Struct):
-    receipt: str
+class StoredRead(Struct):
+    """The response is stored (durably). ``replayed``: this was the retry of a submission
+    stored before. Nothing here identifies the response."""
+
+    stored: bool
+    replayed: bool
 
 
 class ShareRead(Struct):

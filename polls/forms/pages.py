@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from polls import inputs
 from polls.errors import AlreadyAnswered, DeviceTokenRequired, InvalidAnswers, PollNotAccepting
 from polls.forms.assets import FORM_SCRIPT
 from polls.forms.guards import requires_own_form_submission
@@ -250,12 +251,14 @@ class FormPages(Controller):
         kept: dict[int, list[str]] = {}
         answers: dict[str, Any] = {}
         for key in form:
-            if key.startswith("q") and key[1:].isdigit():
+            number = inputs.decimal(key[1:]) if key.startswith("q") else None
+            if number is not None and key[1:].isdigit():
+                # a field named like a question is an answer; an unknown one is refused
                 values = [v for v in form.getall(key) if isinstance(v, str)]
                 answers[key[1:]] = values
-                kept[int(key[1:])] = values
+                kept[number] = values
         try:
-            receipt, token = await submit(
+            _, token = await submit(
                 request,
                 found,
                 answers,
@@ -286,20 +289,31 @@ class FormPages(Controller):
             response.status_code = 410
             return response
         redirect = Redirect(
-            path=f"/p/{found.placement.code}/thanks",
-            query_params={"r": receipt.receipt},
-            status_code=HTTP_303_SEE_OTHER,
+            path=f"/p/{found.placement.code}/thanks", status_code=HTTP_303_SEE_OTHER
         )
         remember_device(request, redirect, token)
         return redirect
 
     @get("/p/{code:str}/thanks")
-    async def thanks(self, code: FromPath[str], r: FromQuery[str | None] = None) -> Template:
+    async def thanks(self, code: FromPath[str]) -> Template:
+        """The same page for everyone: the address carries nothing about the response."""
         found = await target(code)
-        lines = [gettext("Your answers were received.")]
-        if r and r.isalnum() and len(r) <= 32:
-            lines.append(gettext("Receipt: %(receipt)s", receipt=r))
-        return _message(found.poll, gettext("Thank you for taking part in the poll!"), *lines)
+        return _message(
+            found.poll,
+            gettext("Thank you for taking part in the poll!"),
+            gettext("Your answers were received."),
+        )
+
+    @get("/p/{code:str}/privacy")
+    async def poll_privacy(self, code: FromPath[str]) -> Template:
+        """What is stored for this poll and for how long, claim by claim (each marked with
+        ``data-claim``, checked against the stored data by tests/privacy/test_notice.py)."""
+        found = await target(code)
+        return Template(
+            template_name="form/poll_privacy.html",
+            context={"poll": found.poll, "code": found.placement.code},
+            headers=FORM_HEADERS,
+        )
 
     @get("/privacy")
     async def privacy(self) -> Template:

@@ -12,15 +12,24 @@ from litestar import Request, Response
 from polls import privacy
 from polls.errors import N_, DeviceTokenRequired, DomainError, NotConfigured, Unauthorized
 from polls.messengers import telegram, zalo
-from polls.models import Channel, DuplicatePolicy, Placement, PlacementKind, Receipt
+from polls.models import Channel, DuplicatePolicy, Placement, PlacementKind, Stored
 from polls.ratelimit import RateLimiter
-from polls.services import placements
+from polls.services import placements, unlinking
 from polls.services import zalo as zalo_service
 from polls.services.submission import Submission, check_accepting, submit_response
 from polls.web import DEVICE_HEADER, client_address, device_cookie, settings_of
 
 Target = placements.FormTarget
-target = placements.form_target
+
+
+async def target(code: str) -> Target:
+    """The placement and poll of a form read or answered. Reading is also where a process
+    notices that the hour has changed (the unlinking step runs, once per hour and process)
+    or that the poll has closed (its keys are destroyed, once)."""
+    found = await placements.form_target(code)
+    await unlinking.unlink_if_new_hour()
+    await unlinking.destroy_keys_if_closed(found.poll)
+    return found
 
 
 DEVICE_FIELD = "device"
@@ -108,9 +117,9 @@ async def submit(
     submission_id: str | None = None,
     channel: Channel = Channel.WEB,
     offered_device: str | None = None,
-) -> tuple[Receipt, str]:
-    """Rate-limit, then store through the one submission path. Returns the receipt and the
-    device token the response should carry.
+) -> tuple[Stored, str]:
+    """Rate-limit, then store through the one submission path. Returns what was stored and
+    the device token the response should carry.
 
     A web answer to a poll of one answer per phone counts only with a device token this
     server signed (``DeviceTokenRequired``, 428, hands out one): without it every answer of
@@ -123,7 +132,7 @@ async def submit(
     launch = telegram_launch(request)
     zalo_user_token = zalo_token(request) if launch is None else None
     limiter: RateLimiter = request.app.state.limiter
-    await limiter.check(device=signed, address=client_address(request))
+    await limiter.check(found.poll.id, device=signed, address=client_address(request))
     if (
         signed is None
         and launch is None
@@ -143,7 +152,7 @@ async def submit(
     elif zalo_user_token is not None:
         subject = await zalo_service.mini_app_subject(request.app.state.zalo, zalo_user_token)
         channel, vouched = Channel.ZALO, True
-    receipt = await submit_response(
+    stored = await submit_response(
         found.poll,
         Submission(
             answers=answers,
@@ -155,4 +164,4 @@ async def submit(
         ),
         secret=settings_of(request).secret_key,
     )
-    return receipt, token
+    return stored, token

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from polls import db, disclosure
+from polls import db, disclosure, inputs
 from polls import tables as t
 from polls.db import WriteSteps
 from polls.errors import N_, Conflict, InvalidInput, NotFound
@@ -76,6 +76,8 @@ async def add(
     errors: dict[str, str] = {}
     if not label.strip() or len(label) > 200:
         errors["label"] = N_("Give a label of up to 200 characters.")
+    elif inputs.control_characters(label):
+        errors["label"] = inputs.CONTROL_CHARACTERS
     if kind not in set(PlacementKind):
         errors["kind"] = N_("Unknown placement kind.")
     if chat_id is not None and kind == PlacementKind.TELEGRAM:

@@ -2,14 +2,16 @@
 
 It checks the poll accepts answers, validates every answer against its question, enforces
 the poll's duplicate policy, and stores the response with all its answers in one
-transaction, or nothing. A client-made ``submission_id`` makes a retry return the first
-receipt instead of counting twice.
+transaction, or nothing. A client-made ``submission_id`` makes a retry answer "already
+stored" instead of counting twice; only its per-poll HMAC is kept (``idempotency_key``),
+with no link to the response. Ids are random, and the hour's rows are rewritten once it
+has ended (``services.unlinking``), so nothing stored pairs a key with its response.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,57 +22,84 @@ from polls import tables as t
 from polls.db import WriteSteps
 from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting, Unauthorized
 from polls.forms.kinds import parse_answers
-from polls.models import Channel, DuplicatePolicy, Placement, Poll, PollStatus, Receipt
+from polls.models import Channel, DuplicatePolicy, Placement, Poll, PollStatus, Stored
+from polls.services import unlinking
 from polls.services.polls import now
 
 MAX_SUBMISSION_ID = 100
 MESSENGER_CHANNELS = frozenset({Channel.TELEGRAM, Channel.ZALO})
+ID_ATTEMPTS = 3
+"""Random ids that collide (about once in 10^12 submissions at a million rows) are drawn
+again; the whole write is retried, since it failed whole."""
 
+POLL_STILL_TAKING = 'SELECT "keys_destroyed" FROM "poll" WHERE "id" = {}'
 CLAIM_DUPLICATE_KEY = (
     'INSERT INTO "duplicate_key" ("key", "poll") VALUES ({}, {}) '
     'ON CONFLICT ("key") DO NOTHING RETURNING "key"'
 )
+CLAIM_IDEMPOTENCY_KEY = 'INSERT INTO "idempotency_key" ("key", "poll") VALUES ({}, {})'
 INSERT_RESPONSE = (
-    'INSERT INTO "response" ("poll", "placement", "unit", "channel", "submitted_hour", '
-    '"receipt", "idempotency_key") VALUES ({}, {}, {}, {}, {}, {}, {}) RETURNING "id"'
+    'INSERT INTO "response" ("id", "poll", "placement", "unit", "channel", "submitted_hour", '
+    '"fresh") VALUES ({}, {}, {}, {}, {}, {}, {})'
 )
 INSERT_ANSWERS = (
-    'INSERT INTO "answer" ("response", "question", "option", "value_int", "value_text", '
+    'INSERT INTO "answer" ("id", "response", "question", "option", "value_int", "value_text", '
     '"poll", "placement", "unit", "channel") VALUES '
 )
-ANSWER_VALUES = "({}, {}, {}, {}, {}, {}, {}, {}, {})"
-"""An answer row: its response, its own four values, then the response's poll and segments
-again (``tables.Answer``), so tallies and breakdowns read ``answer`` alone."""
+ANSWER_VALUES = "({}, {}, {}, {}, {}, {}, {}, {}, {}, {})"
+"""An answer row: its id, its response, its own four values, then the response's poll and
+segments again (``tables.Answer``), so tallies and breakdowns read ``answer`` alone."""
 
 STORE_IN_ONE_STATEMENT = """
-WITH {claim}stored AS (
-    INSERT INTO "response" ("poll", "placement", "unit", "channel", "submitted_hour",
-        "receipt", "idempotency_key")
-    SELECT {{}}::integer, {{}}::integer, {{}}::integer, {{}}::varchar, {{}}::timestamptz,
-        {{}}::varchar, {{}}::varchar
-    {only_if_claimed}
+WITH taking AS (
+    SELECT "id" FROM "poll" WHERE "id" = {{}}::integer AND NOT "keys_destroyed" FOR KEY SHARE
+), {claim}{idempotency}stored AS (
+    INSERT INTO "response" ("id", "poll", "placement", "unit", "channel", "submitted_hour",
+        "fresh")
+    SELECT {{}}::bigint, {{}}::integer, {{}}::integer, {{}}::integer, {{}}::varchar,
+        {{}}::timestamptz, {{}}::boolean
+    WHERE EXISTS (SELECT 1 FROM taking) {only_if_claimed}
     RETURNING "id", "poll", "placement", "unit", "channel"
 ), answered AS (
     {insert_answers}
-    SELECT s."id", a."question", a."option", a."value_int", a."value_text",
+    SELECT a."id", s."id", a."question", a."option", a."value_int", a."value_text",
         s."poll", s."placement", s."unit", s."channel"
-    FROM stored s, unnest({{}}::integer[], {{}}::integer[], {{}}::integer[], {{}}::text[])
-        AS a("question", "option", "value_int", "value_text")
+    FROM stored s, unnest({{}}::bigint[], {{}}::integer[], {{}}::integer[], {{}}::integer[],
+        {{}}::text[]) AS a("id", "question", "option", "value_int", "value_text")
 )
 SELECT "id" FROM stored
 """
 """The whole write as one PostgreSQL statement (data-modifying CTEs), one round trip instead
-of a transaction's five: claim the duplicate key (if any), insert the response only if the
-claim took, and its answers (as arrays, so the text is the same for any number of answers
-and stays prepared) carrying the response's poll and segments from its ``RETURNING``. A
-statement is atomic on its own; a unique violation (the submission id's twin) aborts all
-of it. No row back means the key was already claimed."""
+of a transaction's six: lock the poll row against its keys being destroyed meanwhile (the
+key-share lock every foreign key to the poll takes anyway; ``unlinking.destroy_keys`` locks
+the row for update, so a close waits for this write and then deletes its key too, and this
+write waits for a close and then stores nothing), claim the duplicate key
+(if any) and the idempotency key (if any), insert the response only if the claim took,
+and its answers (as arrays, so the text is the same for any number of answers and stays
+prepared) carrying the response's poll and segments from its ``RETURNING``. A statement is
+atomic on its own; a unique violation (the submission id's twin, or a random id drawn
+twice) aborts all of it. No row back means the key was already claimed, or the poll has
+closed."""
+
+_CLAIM_CTE = (
+    '"claimed" AS (INSERT INTO "duplicate_key" ("key", "poll") SELECT {}::varchar, '
+    '{}::integer WHERE EXISTS (SELECT 1 FROM taking) ON CONFLICT ("key") DO NOTHING '
+    'RETURNING "key"), '
+)
+_IDEMPOTENCY_CTE = (
+    '"idempotent" AS (INSERT INTO "idempotency_key" ("key", "poll") SELECT {}::varchar, '
+    "{}::integer WHERE EXISTS (SELECT 1 FROM taking) {only_if_claimed}), "
+)
 
 
-def _store_in_one_statement(claims: bool) -> str:
+def _store_in_one_statement(claims: bool, idempotent: bool) -> str:
+    only_if_claimed = 'AND EXISTS (SELECT 1 FROM "claimed")' if claims else ""
     return STORE_IN_ONE_STATEMENT.format(
-        claim=f'"claimed" AS ({CLAIM_DUPLICATE_KEY}), ' if claims else "",
-        only_if_claimed='WHERE EXISTS (SELECT 1 FROM "claimed")' if claims else "",
+        claim=_CLAIM_CTE if claims else "",
+        idempotency=(
+            _IDEMPOTENCY_CTE.replace("{only_if_claimed}", only_if_claimed) if idempotent else ""
+        ),
+        only_if_claimed=only_if_claimed,
         insert_answers=INSERT_ANSWERS.removesuffix("VALUES "),
     )
 
@@ -113,16 +142,26 @@ def _answers_by_question(poll: Poll, answers: Mapping[str, Any]) -> dict[int, An
     return {known[str(key)]: value for key, value in answers.items()}
 
 
-async def _replayed(key: str | None) -> Receipt | None:
-    if key is None:
-        return None
-    row = (
-        await t.Response.select(t.Response.receipt).where(t.Response.idempotency_key == key).first()
+async def _replayed(key: str | None) -> bool:
+    return key is not None and await t.IdempotencyKey.exists().where(t.IdempotencyKey.key == key)
+
+
+async def _closed_meanwhile(poll: Poll) -> bool:
+    """The poll's keys were destroyed (it closed) after it was read for this submission."""
+    row = await t.Poll.select(t.Poll.keys_destroyed).where(t.Poll.id == poll.id).first()
+    return row is None or bool(row["keys_destroyed"])
+
+
+def _closed() -> PollNotAccepting:
+    return PollNotAccepting(
+        N_("This poll has closed. Thank you for your interest."), state=PollStatus.CLOSED
     )
-    return Receipt(row["receipt"], replayed=True) if row else None
 
 
-async def submit_response(poll: Poll, submission: Submission, *, secret: str) -> Receipt:
+async def submit_response(poll: Poll, submission: Submission, *, secret: str) -> Stored:
+    """Store one response whole, or nothing. No receipt: the answer only says it is stored
+    (``replayed`` for the retry of a submission stored before), so nothing on the phone,
+    in its history or in a proxy's log leads to the response."""
     if (
         submission.submission_id is not None
         and not 1 <= len(submission.submission_id) <= MAX_SUBMISSION_ID
@@ -133,10 +172,13 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
         if submission.submission_id
         else None
     )
-    replay = await _replayed(idem)
-    if replay:
-        return replay
-    check_accepting(poll)
+    if await _replayed(idem):
+        return Stored(replayed=True)
+    try:
+        check_accepting(poll)
+    except PollNotAccepting:
+        await unlinking.destroy_keys_if_closed(poll)
+        raise
     if poll.duplicate_policy == DuplicatePolicy.MESSENGER and not (
         submission.messenger_account
         and submission.channel in MESSENGER_CHANNELS
@@ -155,57 +197,101 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
     if poll.duplicate_policy != DuplicatePolicy.NONE and submission.subject:
         dup = privacy.duplicate_key(secret, poll.id, submission.subject)
     placement = submission.placement
-    receipt = privacy.new_receipt()
     answer_values = [
         (question_id, row.option_id, row.value_int, row.value_text)
         for question_id, question_rows in rows.items()
         for row in question_rows
     ]
-    response_values = [
+    segments = [
         poll.id,
         placement.id if placement else None,
         placement.unit_id if placement and placement.unit_id else poll.unit_id,
         str(submission.channel),
-        privacy.coarsen_to_hour(now()),
-        receipt,
-        idem,
     ]
+    hour = privacy.coarsen_to_hour(now())
+    engine = t.Response._meta.db
+    for _ in range(ID_ATTEMPTS):
+        response_id = privacy.new_row_id()
+        answer_ids = [privacy.new_row_id() for _ in answer_values]
+        try:
+            if db.is_postgres(engine):
+                columns = list(zip(*answer_values, strict=True)) or [(), (), (), ()]
+                stored = await db.write_one(
+                    engine,
+                    _store_in_one_statement(dup is not None, idem is not None),
+                    [
+                        poll.id,
+                        *([dup, poll.id] if dup is not None else []),
+                        *([idem, poll.id] if idem is not None else []),
+                        response_id,
+                        *segments,
+                        hour,
+                        True,
+                        answer_ids,
+                        *[list(column) for column in columns],
+                    ],
+                )
+                if not stored:
+                    if await _replayed(idem):
+                        return Stored(replayed=True)
+                    if await _closed_meanwhile(poll):
+                        raise _closed()
+                    raise AlreadyAnswered()
+            else:
+                await db.write(
+                    engine,
+                    _sqlite_steps(
+                        poll.id,
+                        dup,
+                        idem,
+                        [response_id, *segments, hour, True],
+                        list(zip(answer_ids, answer_values, strict=True)),
+                    ),
+                )
+        except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
+            # A concurrent twin won the race (the same retry), or a random id was drawn twice.
+            if await _replayed(idem):
+                return Stored(replayed=True)
+            if dup is not None and await t.DuplicateKey.exists().where(t.DuplicateKey.key == dup):
+                raise AlreadyAnswered() from None
+            continue
+        return Stored()
+    raise RuntimeError("no free random id after several draws")  # pragma: no cover
+
+
+def _sqlite_steps(
+    poll_id: int,
+    dup: str | None,
+    idem: str | None,
+    response_values: list[Any],
+    answers: list[tuple[int, tuple[Any, ...]]],
+) -> Callable[[], WriteSteps[None]]:
+    """The same write as ``STORE_IN_ONE_STATEMENT``, statement by statement, for SQLite's
+    batch writer (one transaction; this job in a savepoint of its own)."""
 
     def store() -> WriteSteps[None]:
+        taking = yield (POLL_STILL_TAKING, [poll_id])
+        if not taking or taking[0]["keys_destroyed"]:
+            raise _closed()
         if dup is not None:
-            claimed = yield (CLAIM_DUPLICATE_KEY, [dup, poll.id])
+            claimed = yield (CLAIM_DUPLICATE_KEY, [dup, poll_id])
             if not claimed:
                 raise AlreadyAnswered()
-        inserted = yield (INSERT_RESPONSE, response_values)
-        if answer_values:
-            response_id = inserted[0]["id"]
-            segments = response_values[:4]  # poll, placement, unit, channel
+        if idem is not None:
+            yield (CLAIM_IDEMPOTENCY_KEY, [idem, poll_id])
+        yield (INSERT_RESPONSE, response_values)
+        if answers:
+            response_id, segments = response_values[0], response_values[1:5]
             yield (
-                INSERT_ANSWERS + ", ".join([ANSWER_VALUES] * len(answer_values)),
-                [value for row in answer_values for value in (response_id, *row, *segments)],
+                INSERT_ANSWERS + ", ".join([ANSWER_VALUES] * len(answers)),
+                [
+                    value
+                    for answer_id, row in answers
+                    for value in (answer_id, response_id, *row, *segments)
+                ],
             )
 
-    engine = t.Response._meta.db
-    try:
-        if db.is_postgres(engine):
-            columns = list(zip(*answer_values, strict=True)) or [(), (), (), ()]
-            stored = await db.write_one(
-                engine,
-                _store_in_one_statement(dup is not None),
-                [*([dup, poll.id] if dup is not None else []), *response_values]
-                + [list(column) for column in columns],
-            )
-            if not stored:
-                raise AlreadyAnswered()
-        else:
-            await db.write(engine, store)
-    except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
-        # A concurrent twin won the race: the same retry, or the same device.
-        replay = await _replayed(idem)
-        if replay:
-            return replay
-        raise AlreadyAnswered() from None
-    return Receipt(receipt)
+    return store
 
 
 async def has_answered(poll: Poll, subject: str | None, *, secret: str) -> bool:

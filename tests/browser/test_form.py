@@ -148,7 +148,7 @@ async def test_a_lost_reply_is_retried_without_counting_twice(
     await page.unroute("**/api/v1/forms/*/responses")
     await send(page)  # the retry carries the same submission id
     await page.wait_for_url("**/thanks*")
-    assert f"r={stored.json()['receipt']}" in page.url
+    assert page.url.endswith("/thanks")  # the address carries nothing about the response
     assert server.responses() == before + 1
 
 

@@ -466,3 +466,18 @@ async def test_any_two_readings_differ_by_k_respondents_or_not_at_all(
         assert moved == 0 or moved >= k
         if moved == 0:
             assert after == before
+
+
+async def test_the_notice_says_what_is_released_with_this_polls_thresholds(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    poll = await make_poll(unlimited, world, {"A": None}, min_group_size=8)
+    code = poll.codes["A"]
+    notice = await unlimited.get(f"/p/{code}/privacy", headers={"Accept-Language": "en"})
+    assert notice.status_code == 200
+    assert 'data-release="release-steps" data-k="8"' in notice.text
+    assert f'data-release="text-threshold" data-n="{disclosure.text_threshold(8)}"' in notice.text
+    assert "at least 8 new people" in notice.text
+    assert "at least 15 people have written one" in notice.text
+    form = await unlimited.get(f"/p/{code}", headers={"Accept-Language": "en"})
+    assert "change only after 8 new answers" in form.text

@@ -10,13 +10,13 @@ import pytest
 
 from polls import tables as t
 from polls.errors import AlreadyAnswered
-from polls.models import Receipt
+from polls.models import Stored
 from polls.services import polls, submission
 from polls.services.submission import Submission, submit_response
 from tests.conftest import SECRET, OpenPoll, stored_counts
 
 
-async def _submit(poll_id: int, answers: dict, **fields: object) -> Receipt | Exception:
+async def _submit(poll_id: int, answers: dict, **fields: object) -> Stored | Exception:
     poll = await polls.load(poll_id)
     try:
         return await submit_response(poll, Submission(answers=answers, **fields), secret=SECRET)  # type: ignore[arg-type]
@@ -33,9 +33,9 @@ async def test_concurrent_answers_from_one_device_store_one(
             for _ in range(6)
         )
     )
-    receipts = [o for o in outcomes if isinstance(o, Receipt)]
+    stored = [o for o in outcomes if isinstance(o, Stored)]
     refusals = [o for o in outcomes if isinstance(o, AlreadyAnswered)]
-    assert len(receipts) == 1, outcomes
+    assert len(stored) == 1, outcomes
     assert len(refusals) == 5, outcomes
     assert await stored_counts() == {"response": 1, "answer": 6, "duplicate_key": 1}
 
@@ -54,9 +54,10 @@ async def test_concurrent_retries_of_one_submission_count_once(
             for n in range(6)
         )
     )
-    assert all(isinstance(o, Receipt) for o in outcomes), outcomes
-    assert len({o.receipt for o in outcomes}) == 1  # type: ignore[union-attr]
+    assert all(isinstance(o, Stored) for o in outcomes), outcomes
+    assert sorted(o.replayed for o in outcomes) == [False] + [True] * 5  # type: ignore[union-attr]
     assert await t.Response.count() == 1
+    assert await t.IdempotencyKey.count() == 1
 
 
 async def test_a_failure_midway_stores_nothing(
@@ -71,12 +72,12 @@ async def test_a_failure_midway_stores_nothing(
     )
     outcome = await _submit(open_poll.id, open_poll.answers(), subject="device-token-123456")
     assert isinstance(outcome, Exception)
-    assert not isinstance(outcome, Receipt)
+    assert not isinstance(outcome, Stored)
     monkeypatch.undo()
     assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
     # and the device may try again: its duplicate key was rolled back with the rest
     retried = await _submit(open_poll.id, open_poll.answers(), subject="device-token-123456")
-    assert isinstance(retried, Receipt)
+    assert isinstance(retried, Stored)
 
 
 async def test_an_answer_the_database_refuses_at_the_end_stores_nothing(
@@ -90,11 +91,11 @@ async def test_an_answer_the_database_refuses_at_the_end_stores_nothing(
     await t.Option.delete().where(t.Option.id == option)
     outcome = await _submit_loaded(poll, open_poll.answers(), subject="device-token-123456")
     assert isinstance(outcome, Exception)
-    assert not isinstance(outcome, Receipt)
+    assert not isinstance(outcome, Stored)
     assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
 
 
-async def _submit_loaded(poll: object, answers: dict, **fields: object) -> Receipt | Exception:
+async def _submit_loaded(poll: object, answers: dict, **fields: object) -> Stored | Exception:
     try:
         return await submit_response(poll, Submission(answers=answers, **fields), secret=SECRET)  # type: ignore[arg-type]
     except Exception as error:  # the caller checks what came out

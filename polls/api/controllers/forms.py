@@ -6,7 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from polls.api import presenters
-from polls.api.schemas import FormRead, ReceiptRead, ResponseCreate
+from polls.api.schemas import FormRead, ResponseCreate, StoredRead
 from polls.forms.guards import requires_json_submission
 from polls.forms.submitting import remember_device, submit, target
 from polls.services.polls import now
@@ -24,18 +24,17 @@ class FormsController(Controller):
     @post("/{code:str}/responses", status_code=201, guards=[requires_json_submission])
     async def answer(
         self, request: Request, code: FromPath[str], data: JSONBody[ResponseCreate]
-    ) -> Response[ReceiptRead]:
-        """Store one anonymous response. The same ``submission_id`` sent again returns the
-        first receipt and is never counted twice. ``application/json`` only, never from
+    ) -> Response[StoredRead]:
+        """Store one anonymous response. The same ``submission_id`` sent again answers
+        ``replayed: true`` (200) and is never counted twice; there is no receipt: nothing
+        the phone keeps leads to the response. ``application/json`` only, never from
         another site's page (415, 403). On a poll of one answer per phone, an answer without
         the device token of a page this server served (cookie ``polls_device`` or header
         ``X-Polls-Device``) is refused with 428 and a fresh token (``device_token`` in the
         body, ``X-Polls-Device`` header, and the cookie): send it again with it."""
         found = await target(code)
-        receipt, token = await submit(
-            request, found, data.answers, submission_id=data.submission_id
-        )
-        status = 200 if receipt.replayed else 201
-        response = Response(ReceiptRead(receipt=receipt.receipt), status_code=status)
+        stored, token = await submit(request, found, data.answers, submission_id=data.submission_id)
+        status = 200 if stored.replayed else 201
+        response = Response(StoredRead(stored=True, replayed=stored.replayed), status_code=status)
         remember_device(request, response, token)
         return response

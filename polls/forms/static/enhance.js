@@ -97,9 +97,9 @@
       body: JSON.stringify({ answers: state.answers, submission_id: state.submission })
     }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
-        return response.json().then(function (body) {
+        return response.json().then(function () {
           if (store) store.removeItem(key);
-          window.location.href = "/p/" + form.dataset.code + "/thanks?r=" + encodeURIComponent(body.receipt);
+          window.location.href = "/p/" + form.dataset.code + "/thanks";
         });
       }
       if (response.status === 428 && !device) {
