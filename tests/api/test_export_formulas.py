@@ -142,10 +142,11 @@ async def unlimited(make_client: Callable[..., Awaitable[httpx.AsyncClient]]) ->
 
 
 async def test_every_export_of_a_hostile_poll_opens_as_text(
-    unlimited: httpx.AsyncClient, world: World, tmp_path: Path
+    unlimited: httpx.AsyncClient, world: World, tmp_path: Path, without_noise: None
 ) -> None:
-    """Officer text (title, question, options, placement label) and workers' free text, each
-    a formula, in the responses and summary exports as CSV and XLSX."""
+    """Officer text (title, question, options, placement label), each a formula, in the
+    responses and summary exports as CSV and XLSX. Workers' free text is in no export (the
+    per-response export never puts it beside choices: ``polls.disclosure``)."""
     questions = [
         {"kind": "single", "text": "=1000+337", "options": ["+4000+44", "-5000+55", "Zalo"]},
         {"kind": "multi", "text": "Kênh?", "options": ["@SUM(6000,66)", "Bảng tin", "Loa"]},
@@ -158,6 +159,10 @@ async def test_every_export_of_a_hostile_poll_opens_as_text(
     )
     for text in ATTACKS:
         await scene.respond("@SUM(6000,66) nhà ăn", 1, single=0, multi=(0,), text=text)
+    closed = await scene.client.post(
+        f"/api/v1/polls/{scene.poll['id']}/close", headers=scene.world.auth("officer")
+    )
+    assert closed.status_code == 200  # the per-response export is made after close
     files = []
     for kind in ("responses", "summary"):
         for fmt in ("csv", "xlsx"):
@@ -187,8 +192,7 @@ async def test_every_export_of_a_hostile_poll_opens_as_text(
         assert all(t.lstrip()[:1] not in "=+-@＝" for t in texts), path.name
 
     responses = cells_of_csv(from_xlsx / "responses-xlsx.csv")
-    answers = {row[-1] for row in responses[1:]}
-    assert answers == set(ATTACKS)  # each worker's text exactly as typed
-    assert "+4000+44" in {row[4] for row in responses[1:]}
+    assert not any("9000+99" in cell for cell in responses[0])  # no free-text column
+    assert "+4000+44" in {row[3] for row in responses[1:]}  # an option label as typed
     summary = no_formulas(tmp_path / "summary-xlsx.xlsx")
     assert len(ATTACKS) in summary  # the counts are numbers
