@@ -29,6 +29,7 @@ from polls.api.controllers.telegram import TelegramPublishController, TelegramWe
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.api.controllers.zalo import ZaloWebhookController
 from polls.api.docs_page import PlainDocsPlugin
+from polls.api.guards import TYPE_DECODERS
 from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
@@ -43,6 +44,7 @@ from polls.templating import environment
 from polls.web import (
     SECURITY_HEADERS,
     handle_error,
+    refuse_unstorable_text,
     remember_locale,
     set_request_locale,
     transport_headers,
@@ -177,7 +179,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         before_request=set_request_locale,
         after_request=_after_request(settings),
         exception_handlers={Exception: handle_error},
-        middleware=[remember_locale, session.middleware],
+        middleware=[remember_locale, refuse_unstorable_text, session.middleware],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="polls_csrf",
@@ -197,6 +199,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             render_plugins=[PlainDocsPlugin()],
         ),
         cors_config=_cors(settings),
+        type_decoders=TYPE_DECODERS,
         request_max_body_size=settings.max_body_bytes,
         # the worker's form is served already compressed (polls/forms/pages.py)
         compression_config=CompressionConfig(

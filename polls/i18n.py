@@ -127,17 +127,26 @@ def percent(fraction: float, digits: int = 1) -> str:
     return format_percent(fraction, format=pattern, locale=get_locale())
 
 
+def in_vietnam(moment: datetime) -> datetime:
+    """``moment`` in Vietnam time; a stored date at the edge of the calendar (the year 9999,
+    from before input was checked) is shown as it is rather than overflowing the page."""
+    try:
+        return moment.astimezone(TIMEZONE)
+    except (OverflowError, ValueError):
+        return moment
+
+
 def local_datetime(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return format_datetime(moment.astimezone(TIMEZONE), format="medium", locale=get_locale())
+    return format_datetime(in_vietnam(moment), format="medium", locale=get_locale())
 
 
 def local_date(day: date | datetime | None) -> str:
     if day is None:
         return ""
     if isinstance(day, datetime):
-        day = day.astimezone(TIMEZONE).date()
+        day = in_vietnam(day).date()
     return format_date(day, format="medium", locale=get_locale())
 
 

@@ -9,8 +9,10 @@ import logging
 import re
 import sqlite3
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import asyncpg
+import msgspec
 import redis.exceptions
 from litestar import Request, Response
 from litestar.datastructures import Cookie
@@ -26,7 +28,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from polls import errors as e
-from polls import privacy
+from polls import inputs, privacy
 from polls.forms.assets import FORM_SCRIPT_HASH
 from polls.i18n import LOCALE_COOKIE, gettext, pick_locale, set_locale
 from polls.services.renders import Rendered
@@ -346,6 +348,87 @@ def remember_locale(app: Any) -> Any:
             await send(message)
 
         await app(scope, receive, send_with_cookie)
+
+    return middleware
+
+
+UNSTORABLE_TEXT = e.N_(
+    "The request contains a character that cannot be stored (a NUL byte or a broken "
+    "character). Remove it and try again."
+)
+
+
+def _holds_unstorable(value: Any) -> bool:
+    """Whether any string (key or value) of a decoded JSON document is unstorable."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if inputs.unstorable(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _body_unstorable(content_type: str, body: bytes) -> bool:
+    if content_type == "application/x-www-form-urlencoded":
+        return b"\x00" in unquote_to_bytes(body.replace(b"+", b" "))
+    if content_type == "multipart/form-data":
+        return b"\x00" in body
+    try:
+        return _holds_unstorable(msgspec.json.decode(body))
+    except (msgspec.DecodeError, RecursionError):
+        return False  # not JSON: the handler says so
+
+
+CHECKED_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
+
+
+def refuse_unstorable_text(app: Any) -> Any:
+    """ASGI middleware: one check, before any handler, that no text of the request (path,
+    query, form or JSON body) holds a NUL or a lone surrogate. PostgreSQL refuses a NUL in
+    any text, so one reaching a query (a username at sign-in, a placement code, an answer)
+    would be a 500; refused here, it is a 400 in the user's language on every route at once.
+    Bodies over the size limit are passed on unread, for Litestar to refuse."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        query = unquote_to_bytes(scope.get("query_string", b"").replace(b"+", b" "))
+        if inputs.unstorable(path) or b"\x00" in query:
+            raise e.DomainError(UNSTORABLE_TEXT)
+        content_type = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"content-type":
+                content_type = value.decode("latin-1").split(";")[0].strip().lower()
+        if content_type not in CHECKED_BODIES and not content_type.endswith("+json"):
+            await app(scope, receive, send)
+            return
+        limit = scope["app"].state.settings.max_body_bytes
+        messages: list[Any] = []
+        size, more = 0, True
+        while more and size <= limit:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        if not more and size <= limit:
+            body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+            if _body_unstorable(content_type, body):
+                raise e.DomainError(UNSTORABLE_TEXT)
+
+        async def replay() -> Any:
+            return messages.pop(0) if messages else await receive()
+
+        await app(scope, replay, send)
 
     return middleware
 

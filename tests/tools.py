@@ -16,6 +16,7 @@ PACKAGES = {
     "pdftotext": "poppler-utils",
     "pdffonts": "poppler-utils",
     "tesseract": "tesseract-ocr tesseract-ocr-vie",
+    "soffice": "libreoffice-calc-nogui",
     "redis-server": "redis-server",
 }
 

@@ -12,6 +12,14 @@ a small group either (complementary suppression, as ``polls.privacy.suppress`` d
 The time is the day in Vietnam time: the stored hour would make nearly every class small.
 Free-text answers are exported only once the poll has at least ``k`` responses, and nothing
 at all before it has.
+
+Every text cell is written so that no spreadsheet reads it as a formula (OWASP's rules for CSV
+injection): a worker's free-text answer ``=HYPERLINK("http://…")``, an option or a title typed
+by an officer, would otherwise run in leadership's Excel, LibreOffice or Google Sheets. Text
+that starts with ``=``, ``+``, ``-``, ``@`` (or their full-width forms), a tab or a carriage
+return, also after leading spaces, is prefixed with a single quote in CSV and stored as a
+quote-prefixed text cell in XLSX (what Excel itself does with a typed leading quote, so the
+cell shows the text as typed). Numbers are written as numbers: only text is neutralized.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from datetime import date, datetime
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from polls import privacy
 from polls.analytics import describe
@@ -199,9 +208,30 @@ def summary_table(poll: Poll, results: PollResults) -> Table:
     return Table(gettext("Results"), header, tuple(rows), percent_columns=(5,))
 
 
+FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+"""What a spreadsheet may read as the start of a formula (with the full-width forms, which
+East Asian input methods type and Excel accepts)."""
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula (see the module doc)."""
+    if text[:1] in ("\t", "\r"):
+        return True
+    return text.lstrip()[:1] in FORMULA_STARTS
+
+
+def neutralized(value: Cell) -> Cell:
+    """A cell as it is safe to write to CSV: formula-like text behind a single quote."""
+    if isinstance(value, str) and formula_like(value):
+        return "'" + value
+    return value
+
+
 def _csv_cell(value: Cell, percent: bool) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return str(neutralized(value))
     if isinstance(value, float):
         return number(value * 100, 1) if percent else number(value, 2)
     if isinstance(value, date):
@@ -214,7 +244,7 @@ def to_csv(table: Table) -> bytes:
     ``45,2`` as a number); percents as numbers of percent."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(table.header)
+    writer.writerow([_csv_cell(value, False) for value in table.header])
     for row in table.rows:
         writer.writerow(
             [_csv_cell(value, i in table.percent_columns) for i, value in enumerate(row)]
@@ -227,16 +257,26 @@ def _xlsx_cell(value: Cell) -> Cell:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+def _append(sheet: Worksheet, values: Sequence[Cell]) -> None:
+    """One row; formula-like text (``formula_like``) becomes a quote-prefixed text cell, never
+    the formula openpyxl would otherwise make of a string starting with ``=``."""
+    sheet.append([_xlsx_cell(value) for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def to_xlsx(table: Table) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = table.title[:31]
-    sheet.append([_xlsx_cell(value) for value in table.header])
+    _append(sheet, table.header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([_xlsx_cell(value) for value in row])
+        _append(sheet, row)
     formats = dict.fromkeys(table.percent_columns, "0.0%") | dict.fromkeys(
         table.date_columns, "yyyy-mm-dd"
     )

@@ -12,7 +12,8 @@ from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter
 
-from polls.errors import N_, Forbidden, Unauthorized
+from polls import inputs
+from polls.errors import N_, Forbidden, NotFound, Unauthorized
 from polls.models import Principal
 from polls.services import accounts
 
@@ -108,5 +109,32 @@ CurrentPrincipal = NamedDependency[Principal]
 """Handler parameter type for the principal a guard authenticated."""
 
 
-RowId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
-"""A path id: a positive 32-bit integer, so a huge number is a 400, not a database error."""
+SERIAL_MAX = 2_147_483_647
+"""Polls, placements and tokens have SERIAL ids (32-bit on PostgreSQL): a larger number in a
+query would be a database error, so it is refused before."""
+
+
+class PathId(int):
+    """A row id read from a path by ``polls.inputs.row_id`` (``decode_path_id``).
+
+    Routes declare ``{poll_id:str}``: Litestar's own ``:int`` takes whatever Python's ``int()``
+    does (``"٣"`` is poll 3, ``"1_0"`` poll 10), answers 404 for what it refuses and 400 for a
+    number over the range; here every id that cannot be a row's is the same 404."""
+
+
+def decode_path_id(_: type, value: object) -> PathId:
+    number = inputs.row_id(value)
+    if number is None or number > SERIAL_MAX:
+        # no row has such an id: the page is not found, as for an id that is not there
+        raise NotFound(N_("This page does not exist."))
+    return PathId(number)
+
+
+TYPE_DECODERS = [(lambda kind: kind is PathId, decode_path_id)]
+"""For ``Litestar(type_decoders=...)``: how a ``RowId`` parameter is read."""
+
+RowId = Annotated[
+    PathId,
+    PathParameter(schema_extra={"type": "integer", "minimum": 1, "maximum": SERIAL_MAX}),
+]
+"""A path id: a positive 32-bit integer in plain ASCII digits; anything else is a 404."""

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from polls import inputs
 from polls.errors import N_
-from polls.i18n import TIMEZONE
+from polls.i18n import TIMEZONE, in_vietnam
 from polls.models import DuplicatePolicy, Poll
 from polls.services.polls import MAX_QUESTIONS, PollDraft, QuestionDraft
 
@@ -67,7 +68,7 @@ class DraftForm:
 
 
 def _local_input(moment: datetime | None) -> str:
-    return moment.astimezone(TIMEZONE).strftime(DATETIME_FORMAT) if moment else ""
+    return in_vietnam(moment).strftime(DATETIME_FORMAT) if moment else ""
 
 
 def form_for_poll(poll: Poll) -> DraftForm:
@@ -107,7 +108,7 @@ def read_form(form: Mapping[str, Any]) -> DraftForm:
     """The editor form from a submitted multi-dict; blocks are numbered ``q0`` up to the
     submitted ``blocks`` count (at most ``MAX_QUESTIONS``)."""
     count_text = _text(form, "blocks", "0").strip()
-    count = min(int(count_text), MAX_QUESTIONS) if count_text.isdigit() else 0
+    count = max(0, min(inputs.decimal(count_text) or 0, MAX_QUESTIONS))
     blocks = []
     for i in range(count):
         values = {name: _text(form, f"q{i}.{name}") for name in QUESTION_FIELDS}
@@ -127,13 +128,14 @@ def read_form(form: Mapping[str, Any]) -> DraftForm:
 
 
 def _int(value: str, key: str, errors: dict[str, str], message: str) -> int | None:
-    value = value.strip()
-    if not value:
+    """A typed number (``polls.inputs.decimal``); its range is the service's to check."""
+    if not value.strip():
         return None
-    if value.lstrip("-").isdigit() and len(value) < 7:
-        return int(value)
-    errors[key] = message
-    return None
+    try:
+        return inputs.integer(value, -999_999, 999_999, message)
+    except inputs.InputError:
+        errors[key] = message
+        return None
 
 
 def _moment(value: str, key: str, errors: dict[str, str]) -> datetime | None:
@@ -141,9 +143,15 @@ def _moment(value: str, key: str, errors: dict[str, str]) -> datetime | None:
         return None
     for pattern in (DATETIME_FORMAT, DATETIME_FORMAT + ":%S"):
         try:
-            return datetime.strptime(value, pattern).replace(tzinfo=TIMEZONE)
+            moment = datetime.strptime(value, pattern).replace(tzinfo=TIMEZONE)
         except ValueError:
             continue
+        if not value.isascii():
+            break  # strptime reads other scripts' digits too
+        if not inputs.in_window(moment):
+            errors[key] = inputs.DATE_OUT_OF_WINDOW
+            return None
+        return moment
     errors[key] = N_("Give a date and time like 2026-11-12T07:30.")
     return None
 

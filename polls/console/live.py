@@ -17,7 +17,13 @@ from litestar.di import Provide
 from litestar.params import FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from polls.api.guards import CurrentPrincipal, RowId, provide_principal, requires_session
+from polls.api.guards import (
+    CurrentPrincipal,
+    PathId,
+    RowId,
+    provide_principal,
+    requires_session,
+)
 from polls.console.pages import page
 from polls.i18n import get_locale
 from polls.services import live
@@ -33,14 +39,14 @@ class LivePages(Controller):
     guards = [requires_session]
     dependencies = {"principal": Provide(provide_principal)}
 
-    @get("/polls/{poll_id:int}/live")
+    @get("/polls/{poll_id:str}/live")
     async def live(
-        self, principal: CurrentPrincipal, poll_id: RowId, q: FromQuery[int | None] = None
+        self, principal: CurrentPrincipal, poll_id: RowId, q: FromQuery[PathId | None] = None
     ) -> Response:
         poll, snapshot = await live.snapshot(principal, poll_id)
         return page("live.html", principal, poll=poll, snapshot=snapshot, question=q)
 
-    @get("/polls/{poll_id:int}/live/events")
+    @get("/polls/{poll_id:str}/live/events")
     async def events(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> ServerSentEvent:

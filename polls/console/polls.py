@@ -105,11 +105,11 @@ class PollPages(Controller):
     async def create(self, request: Request, principal: CurrentPrincipal) -> Response:
         return await _save(principal, request, None)
 
-    @get("/polls/{poll_id:int}")
+    @get("/polls/{poll_id:str}")
     async def show(self, request: Request, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         return await _poll_page(request, principal, poll_id)
 
-    @get("/polls/{poll_id:int}/edit", guards=[requires_runner])
+    @get("/polls/{poll_id:str}/edit", guards=[requires_runner])
     async def edit(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         poll = await polls.get_for_change(principal, poll_id)
         if poll.status != PollStatus.DRAFT:
@@ -118,28 +118,28 @@ class PollPages(Controller):
             )
         return await _editor(principal, drafting.form_for_poll(poll), poll_id=poll.id)
 
-    @post("/polls/{poll_id:int}/edit", guards=[requires_runner])
+    @post("/polls/{poll_id:str}/edit", guards=[requires_runner])
     async def update(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
         return await _save(principal, request, poll_id)
 
-    @post("/polls/{poll_id:int}/open", guards=[requires_runner])
+    @post("/polls/{poll_id:str}/open", guards=[requires_runner])
     async def open_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         await polls.open_poll(principal, poll_id)
         return see_other(f"/console/polls/{poll_id}")
 
-    @post("/polls/{poll_id:int}/close", guards=[requires_runner])
+    @post("/polls/{poll_id:str}/close", guards=[requires_runner])
     async def close_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         await polls.close_poll(principal, poll_id)
         return see_other(f"/console/polls/{poll_id}")
 
-    @post("/polls/{poll_id:int}/duplicate", guards=[requires_runner])
+    @post("/polls/{poll_id:str}/duplicate", guards=[requires_runner])
     async def duplicate(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         copy = await polls.duplicate(principal, poll_id)
         return see_other(f"/console/polls/{copy.id}/edit")
 
-    @post("/polls/{poll_id:int}/placements", guards=[requires_runner])
+    @post("/polls/{poll_id:str}/placements", guards=[requires_runner])
     async def add_placement(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
@@ -163,7 +163,7 @@ class PollPages(Controller):
             )
         return see_other(f"/console/polls/{poll_id}#placements")
 
-    @get("/polls/{poll_id:int}/results")
+    @get("/polls/{poll_id:str}/results")
     async def results(
         self,
         request: Request,
@@ -181,7 +181,7 @@ class PollPages(Controller):
             telegram=telegram_actions(request),
         )
 
-    @get("/polls/{poll_id:int}/charts/{name:str}")
+    @get("/polls/{poll_id:str}/charts/{name:str}")
     async def chart(
         self,
         principal: CurrentPrincipal,
@@ -191,7 +191,7 @@ class PollPages(Controller):
     ) -> Response[bytes]:
         return file_response(await renders.chart(principal, poll_id, name, by))
 
-    @get("/polls/{poll_id:int}/trends/{name:str}")
+    @get("/polls/{poll_id:str}/trends/{name:str}")
     async def trend(
         self, principal: CurrentPrincipal, poll_id: RowId, name: FromPath[str]
     ) -> Response[bytes]:
@@ -199,7 +199,7 @@ class PollPages(Controller):
         poll = await polls.get(principal, poll_id)
         return file_response(await renders.trend_chart(principal, poll.series, name, poll.id))
 
-    @get("/polls/{poll_id:int}/report.pdf")
+    @get("/polls/{poll_id:str}/report.pdf")
     async def report(
         self,
         principal: CurrentPrincipal,
@@ -208,7 +208,7 @@ class PollPages(Controller):
     ) -> Response[bytes]:
         return file_response(await renders.report(principal, poll_id, by or "placement"))
 
-    @get("/polls/{poll_id:int}/export.csv")
+    @get("/polls/{poll_id:str}/export.csv")
     async def export_csv(
         self,
         principal: CurrentPrincipal,
@@ -218,7 +218,7 @@ class PollPages(Controller):
     ) -> Response[bytes]:
         return file_response(await renders.export(principal, poll_id, "csv", kind, by))
 
-    @get("/polls/{poll_id:int}/export.xlsx")
+    @get("/polls/{poll_id:str}/export.xlsx")
     async def export_xlsx(
         self,
         principal: CurrentPrincipal,

@@ -65,35 +65,35 @@ class SharingPages(Controller):
     guards = [requires_session]
     dependencies = {"principal": Provide(provide_principal)}
 
-    @get("/placements/{placement_id:int}/qr.svg", media_type="image/svg+xml")
+    @get("/placements/{placement_id:str}/qr.svg", media_type="image/svg+xml")
     async def qr_svg(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[str]:
         base = settings_of(request).base_url
         return svg_response(await sharing.qr_symbol(principal, placement_id, base))
 
-    @get("/placements/{placement_id:int}/poster.pdf", media_type="application/pdf")
+    @get("/placements/{placement_id:str}/poster.pdf", media_type="application/pdf")
     async def poster(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
         content = await sharing.poster(principal, placement_id, settings_of(request).base_url)
         return pdf_response(content, f"poster-{placement_id}.pdf")
 
-    @get("/placements/{placement_id:int}/cards.pdf", media_type="application/pdf")
+    @get("/placements/{placement_id:str}/cards.pdf", media_type="application/pdf")
     async def cards(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
         content = await sharing.cards(principal, placement_id, settings_of(request).base_url)
         return pdf_response(content, f"cards-{placement_id}.pdf")
 
-    @get("/polls/{poll_id:int}/posters.pdf", media_type="application/pdf")
+    @get("/polls/{poll_id:str}/posters.pdf", media_type="application/pdf")
     async def posters(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response[bytes]:
         content = await sharing.posters_for_poll(principal, poll_id, settings_of(request).base_url)
         return pdf_response(content, f"posters-poll-{poll_id}.pdf")
 
-    @post("/placements/{placement_id:int}/publish", guards=[requires_runner])
+    @post("/placements/{placement_id:str}/publish", guards=[requires_runner])
     async def publish(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response:
@@ -107,7 +107,7 @@ class SharingPages(Controller):
             flash(request, "ok", text)
         return see_other(f"/console/polls/{placement.poll_id}#placements")
 
-    @post("/polls/{poll_id:int}/share-results")
+    @post("/polls/{poll_id:str}/share-results")
     async def share_results(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from polls import inputs
 from polls.errors import N_
 from polls.models import Question
 
@@ -57,13 +58,12 @@ Counts = Mapping[tuple[int | None, int | None], int]
 
 
 def _as_int(value: Any) -> int:
-    if isinstance(value, bool):
+    """An option id or a scale value: a JSON integer or a form's plain decimal digits
+    (``polls.inputs.decimal``), never a superscript, ``"--5"`` or a bool."""
+    number = inputs.decimal(value)
+    if number is None:
         raise AnswerError(N_("Choose one of the options."))
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 12:
-        return int(value.strip())
-    raise AnswerError(N_("Choose one of the options."))
+    return number
 
 
 def _fraction(count: int, total: int) -> float:
@@ -262,9 +262,10 @@ class TextKind(Kind):
             return []
         if not isinstance(value, str):
             raise AnswerError(N_("Write your answer as text."))
-        if "\x00" in value:
+        if inputs.unstorable(value):
             raise AnswerError(N_("The answer contains characters that are not allowed."))
-        text = value.replace("\r\n", "\n").strip()
+        # other control characters are no keyboard's: noise from a paste, dropped
+        text = inputs.without_controls(value.replace("\r\n", "\n")).strip()
         if len(text) > MAX_TEXT_CHARS:
             raise AnswerError(N_("Keep the answer under %(max)s characters."), max=MAX_TEXT_CHARS)
         return [AnswerRow(value_text=text)] if text else []

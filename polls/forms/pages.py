@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from polls import inputs
 from polls.errors import AlreadyAnswered, DeviceTokenRequired, InvalidAnswers, PollNotAccepting
 from polls.forms.assets import FORM_SCRIPT
 from polls.forms.guards import requires_own_form_submission
@@ -250,10 +251,12 @@ class FormPages(Controller):
         kept: dict[int, list[str]] = {}
         answers: dict[str, Any] = {}
         for key in form:
-            if key.startswith("q") and key[1:].isdigit():
+            number = inputs.decimal(key[1:]) if key.startswith("q") else None
+            if number is not None and key[1:].isdigit():
+                # a field named like a question is an answer; an unknown one is refused
                 values = [v for v in form.getall(key) if isinstance(v, str)]
                 answers[key[1:]] = values
-                kept[int(key[1:])] = values
+                kept[number] = values
         try:
             _, token = await submit(
                 request,

@@ -12,7 +12,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count, Sum
 
-from polls import db, privacy
+from polls import db, inputs, privacy
 from polls import tables as t
 from polls.db import WriteSteps
 from polls.errors import N_, Conflict, InvalidInput, NotFound
@@ -78,6 +78,8 @@ async def add(
     errors: dict[str, str] = {}
     if not label.strip() or len(label) > 200:
         errors["label"] = N_("Give a label of up to 200 characters.")
+    elif inputs.control_characters(label):
+        errors["label"] = inputs.CONTROL_CHARACTERS
     if kind not in set(PlacementKind):
         errors["kind"] = N_("Unknown placement kind.")
     if chat_id is not None and kind == PlacementKind.TELEGRAM:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from piccolo.query.functions.aggregate import Count
 
+from polls import inputs
 from polls import tables as t
 from polls.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from polls.forms.kinds import KINDS
@@ -201,7 +202,10 @@ def check_draft(draft: PollDraft) -> dict[str, str]:
     if draft.duplicate_policy not in set(DuplicatePolicy):
         errors["duplicate_policy"] = N_("The duplicate policy is device, messenger or none.")
     opens, closes = _aware(draft.opens_at), _aware(draft.closes_at)
-    if opens and closes and closes <= opens:
+    for name, moment in (("opens_at", opens), ("closes_at", closes)):
+        if moment is not None and not inputs.in_window(moment):
+            errors[name] = inputs.DATE_OUT_OF_WINDOW
+    if opens and closes and closes <= opens and "closes_at" not in errors:
         errors["closes_at"] = N_("The closing time must come after the opening time.")
     if not 1 <= len(draft.questions) <= MAX_QUESTIONS:
         errors["questions"] = N_("A poll has 1 to 50 questions.")
@@ -220,7 +224,28 @@ def check_draft(draft: PollDraft) -> dict[str, str]:
         value = _question_value(question, index)
         for name, message in KINDS[question.kind].definition_errors(value).items():
             errors[f"{prefix}.{name}"] = message
+    errors.update(_control_character_errors(draft))
     return errors
+
+
+def _control_character_errors(draft: PollDraft) -> dict[str, str]:
+    """Text the officer typed with a control character in it (a NUL, an escape) is refused
+    field by field: it would be shown to every worker, drawn in charts and exported. The
+    description may span lines; everything else is one line."""
+    fields: list[tuple[str, str, bool]] = [
+        ("title", draft.title, False),
+        ("description", draft.description, True),
+    ]
+    for index, question in enumerate(draft.questions):
+        prefix = f"questions.{index}"
+        fields.append((f"{prefix}.text", question.text, False))
+        fields.extend((f"{prefix}.options", option, False) for option in question.options)
+        fields.append((f"{prefix}.labels", question.min_label + question.max_label, False))
+    return {
+        key: inputs.CONTROL_CHARACTERS
+        for key, text, multiline in fields
+        if inputs.control_characters(text, multiline=multiline)
+    }
 
 
 # --- changing ---------------------------------------------------------------------------

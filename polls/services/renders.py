@@ -46,7 +46,7 @@ BREAKDOWN_TITLES = {
     "unit": N_("By unit"),
     "channel": N_("By channel"),
 }
-CHART_NAME = re.compile(r"^(?P<what>timeline|\d{1,9})\.(?P<fmt>png|svg)$")
+CHART_NAME = re.compile(r"^(?P<what>timeline|[0-9]{1,18})\.(?P<fmt>png|svg)$")
 
 _rendered: FreshCache[Rendered] = new_cache(size=256, fresh_for=math.inf)
 
@@ -235,7 +235,7 @@ async def export(
     return await _rendered.get_or_load(key, load)
 
 
-TREND_NAME = re.compile(r"^(?P<position>\d{1,4})\.(?P<fmt>png|svg)$")
+TREND_NAME = re.compile(r"^(?P<position>[0-9]{1,4})\.(?P<fmt>png|svg)$")
 
 
 def parse_trend_name(name: str) -> tuple[int, ImageFormat]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from polls import inputs
 from polls import tables as t
 from polls.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from polls.models import Principal, Unit, UnitKind
@@ -70,6 +71,8 @@ async def create_unit(
         errors["slug"] = N_("Use 3-80 lowercase letters, digits and dashes.")
     if not name.strip() or len(name) > 200:
         errors["name"] = N_("Give a name of up to 200 characters.")
+    elif inputs.control_characters(name):
+        errors["name"] = inputs.CONTROL_CHARACTERS
     if kind not in set(UnitKind):
         errors["kind"] = N_("Unknown unit kind.")
     if headcount < 0 or headcount > 1_000_000:

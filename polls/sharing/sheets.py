@@ -11,7 +11,7 @@ from datetime import datetime
 
 from babel.dates import format_date, format_time
 
-from polls.i18n import TIMEZONE, get_locale, gettext, using_locale
+from polls.i18n import get_locale, gettext, in_vietnam, using_locale
 from polls.models import Placement, Poll
 from polls.sharing import links
 
@@ -33,7 +33,7 @@ class Sheet:
 
 
 def deadline_text(moment: datetime) -> str:
-    local = moment.astimezone(TIMEZONE)
+    local = in_vietnam(moment)
     locale = get_locale()
     when = (
         f"{format_time(local, 'short', locale=locale)}, {format_date(local, 'long', locale=locale)}"

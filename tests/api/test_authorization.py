@@ -139,48 +139,48 @@ ENDPOINTS = (
         expect(401, 403, 422, 201, 201),
         body=lambda _: SAMPLE_POLL,
     ),
-    Endpoint("GET", "/api/v1/polls/{poll_id:int}", "/api/v1/polls/{poll}", READ_POLL),
+    Endpoint("GET", "/api/v1/polls/{poll_id:str}", "/api/v1/polls/{poll}", READ_POLL),
     Endpoint(
         "PATCH",
-        "/api/v1/polls/{poll_id:int}",
+        "/api/v1/polls/{poll_id:str}",
         "/api/v1/polls/{draft}",
         CHANGE_POLL,
         body=lambda _: {"title": "Tiêu đề mới"},
     ),
-    Endpoint("POST", "/api/v1/polls/{poll_id:int}/open", "/api/v1/polls/{draft}/open", CHANGE_POLL),
+    Endpoint("POST", "/api/v1/polls/{poll_id:str}/open", "/api/v1/polls/{draft}/open", CHANGE_POLL),
     Endpoint(
-        "POST", "/api/v1/polls/{poll_id:int}/close", "/api/v1/polls/{poll}/close", CHANGE_POLL
+        "POST", "/api/v1/polls/{poll_id:str}/close", "/api/v1/polls/{poll}/close", CHANGE_POLL
     ),
     Endpoint(
         "POST",
-        "/api/v1/polls/{poll_id:int}/duplicate",
+        "/api/v1/polls/{poll_id:str}/duplicate",
         "/api/v1/polls/{poll}/duplicate",
         CREATE_UNDER_POLL,
     ),
     Endpoint(
-        "GET", "/api/v1/polls/{poll_id:int}/results", "/api/v1/polls/{poll}/results", READ_POLL
+        "GET", "/api/v1/polls/{poll_id:str}/results", "/api/v1/polls/{poll}/results", READ_POLL
     ),
     Endpoint(
         "GET",
-        "/api/v1/polls/{poll_id:int}/charts/{name:str}",
+        "/api/v1/polls/{poll_id:str}/charts/{name:str}",
         "/api/v1/polls/{poll}/charts/{question}.png?by=placement",
         READ_POLL,
     ),
     Endpoint(
         "GET",
-        "/api/v1/polls/{poll_id:int}/report.pdf",
+        "/api/v1/polls/{poll_id:str}/report.pdf",
         "/api/v1/polls/{poll}/report.pdf",
         READ_POLL,
     ),
     Endpoint(
         "GET",
-        "/api/v1/polls/{poll_id:int}/export.csv",
+        "/api/v1/polls/{poll_id:str}/export.csv",
         "/api/v1/polls/{poll}/export.csv?kind=responses",
         READ_POLL,
     ),
     Endpoint(
         "GET",
-        "/api/v1/polls/{poll_id:int}/export.xlsx",
+        "/api/v1/polls/{poll_id:str}/export.xlsx",
         "/api/v1/polls/{poll}/export.xlsx",
         READ_POLL,
     ),
@@ -192,67 +192,67 @@ ENDPOINTS = (
     ),
     Endpoint(
         "GET",
-        "/api/v1/polls/{poll_id:int}/placements",
+        "/api/v1/polls/{poll_id:str}/placements",
         "/api/v1/polls/{poll}/placements",
         READ_POLL,
     ),
     Endpoint(
         "POST",
-        "/api/v1/polls/{poll_id:int}/placements",
+        "/api/v1/polls/{poll_id:str}/placements",
         "/api/v1/polls/{draft}/placements",
         CREATE_UNDER_POLL,
         body=lambda _: {"label": "Zalo OA", "kind": "zalo"},
     ),
     Endpoint(
-        "GET", "/api/v1/placements/{placement_id:int}", "/api/v1/placements/{placement}", READ_POLL
+        "GET", "/api/v1/placements/{placement_id:str}", "/api/v1/placements/{placement}", READ_POLL
     ),
     Endpoint(
         "POST",
-        "/api/v1/placements/{placement_id:int}/publish",
+        "/api/v1/placements/{placement_id:str}/publish",
         "/api/v1/placements/{placement}/publish",
         expect(401, 403, 404, 503, 503),  # runners pass; this app has no Telegram settings
     ),
     Endpoint(
         "POST",
-        "/api/v1/polls/{poll_id:int}/share-results",
+        "/api/v1/polls/{poll_id:str}/share-results",
         "/api/v1/polls/{poll}/share-results",
         expect(401, 503, 404, 503, 503),  # readers pass (viewers too); no Telegram settings
         body=lambda _: {"chat_id": "-1001234567890"},
     ),
     Endpoint(
         "GET",
-        "/api/v1/placements/{placement_id:int}/qr.svg",
+        "/api/v1/placements/{placement_id:str}/qr.svg",
         "/api/v1/placements/{placement}/qr.svg",
         READ_POLL,
     ),
     Endpoint(
         "GET",
-        "/api/v1/placements/{placement_id:int}/qr.png",
+        "/api/v1/placements/{placement_id:str}/qr.png",
         "/api/v1/placements/{placement}/qr.png?size=256",
         READ_POLL,
     ),
     Endpoint(
         "GET",
-        "/api/v1/placements/{placement_id:int}/poster.pdf",
+        "/api/v1/placements/{placement_id:str}/poster.pdf",
         "/api/v1/placements/{placement}/poster.pdf",
         READ_POLL,
     ),
     Endpoint(
         "GET",
-        "/api/v1/placements/{placement_id:int}/cards.pdf",
+        "/api/v1/placements/{placement_id:str}/cards.pdf",
         "/api/v1/placements/{placement}/cards.pdf",
         READ_POLL,
     ),
     Endpoint(
         "GET",
-        "/api/v1/polls/{poll_id:int}/posters.pdf",
+        "/api/v1/polls/{poll_id:str}/posters.pdf",
         "/api/v1/polls/{poll}/posters.pdf",
         READ_POLL,
     ),
     Endpoint("GET", "/api/v1/tokens", "/api/v1/tokens", READ_OWN_SUBTREE),
     Endpoint(
         "POST",
-        "/api/v1/tokens/{token_id:int}/revoke",
+        "/api/v1/tokens/{token_id:str}/revoke",
         "/api/v1/tokens/{token}/revoke",
         expect(401, 404, 404, 200, 200),  # its owner, or an admin above the owner's unit
     ),

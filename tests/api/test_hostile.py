@@ -30,7 +30,7 @@ def _nested(depth: int) -> str:
             {400, 422},
         ),
         ("invalid UTF-8", b'{"answers": {"1": "\xff\xfe\xfa"}}', "application/json", {400, 422}),
-        ("NUL bytes in a text answer", None, "application/json", {422}),
+        ("NUL bytes in a text answer", None, "application/json", {400}),
         ("a huge number", '{"answers": {"1": 1' + "0" * 400 + "}}", "application/json", {400, 422}),
         (
             "a negative huge number",
@@ -114,11 +114,12 @@ async def test_repeated_form_fields_for_one_answer_are_refused(
 async def test_strange_codes_are_404_pages(
     client: httpx.AsyncClient, world: World, code: str
 ) -> None:
+    expected = 400 if "%00" in code else 404  # a NUL anywhere is refused before routing
     page = await client.get(f"/p/{code}")
-    assert page.status_code in {404}, (code, page.status_code)
+    assert page.status_code == expected, (code, page.status_code)
     assert "<script>" not in page.text.split("</style>", 1)[-1].replace("<script>{", "")
     api = await client.get(f"/api/v1/forms/{code}")
-    assert api.status_code == 404
+    assert api.status_code == expected
     await _healthy(client)
 
 

@@ -30,7 +30,7 @@ class TokenController(Controller):
         at = accounts.now()
         return [presenters.token(i, at) for i in await accounts.tokens_for(principal)]
 
-    @post("/{token_id:int}/revoke", status_code=200)
+    @post("/{token_id:str}/revoke", status_code=200)
     async def revoke(self, principal: CurrentPrincipal, token_id: RowId) -> TokenRead:
         """One's own token, or (an admin) a token of an officer of their subtree."""
         info = await accounts.revoke_token_as(principal, token_id)

@@ -28,7 +28,7 @@ class PlacementController(Controller):
     guards = [requires_token]
     dependencies = {"principal": Provide(provide_principal)}
 
-    @post("/api/v1/polls/{poll_id:int}/placements", guards=[requires_runner], status_code=201)
+    @post("/api/v1/polls/{poll_id:str}/placements", guards=[requires_runner], status_code=201)
     async def add(
         self,
         request: Request,
@@ -48,7 +48,7 @@ class PlacementController(Controller):
             placement, settings_of(request).base_url, await _slugs(principal)
         )
 
-    @get("/api/v1/polls/{poll_id:int}/placements")
+    @get("/api/v1/polls/{poll_id:str}/placements")
     async def list_for_poll(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> list[PlacementRead]:
@@ -59,7 +59,7 @@ class PlacementController(Controller):
             for p in await placements.list_for_poll(principal, poll_id)
         ]
 
-    @get("/api/v1/placements/{placement_id:int}")
+    @get("/api/v1/placements/{placement_id:str}")
     async def show(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> PlacementRead:

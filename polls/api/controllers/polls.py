@@ -54,13 +54,13 @@ class PollController(Controller):
         poll = await polls.create(principal, PollDraft(**fields))
         return presenters.poll(poll, now())
 
-    @get("/{poll_id:int}")
+    @get("/{poll_id:str}")
     async def show(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         poll = await polls.get(principal, poll_id)
         counts = await polls.response_counts([poll.id])
         return presenters.poll(poll, now(), counts.get(poll.id, 0))
 
-    @patch("/{poll_id:int}", guards=[requires_runner])
+    @patch("/{poll_id:str}", guards=[requires_runner])
     async def update(
         self, principal: CurrentPrincipal, poll_id: RowId, data: JSONBody[PollUpdate]
     ) -> PollRead:
@@ -69,19 +69,19 @@ class PollController(Controller):
             changes["questions"] = tuple(question_draft(q) for q in changes["questions"])
         return presenters.poll(await polls.update(principal, poll_id, changes), now())
 
-    @post("/{poll_id:int}/open", guards=[requires_runner], status_code=200)
+    @post("/{poll_id:str}/open", guards=[requires_runner], status_code=200)
     async def open_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         return presenters.poll(await polls.open_poll(principal, poll_id), now())
 
-    @post("/{poll_id:int}/close", guards=[requires_runner], status_code=200)
+    @post("/{poll_id:str}/close", guards=[requires_runner], status_code=200)
     async def close_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         return presenters.poll(await polls.close_poll(principal, poll_id), now())
 
-    @post("/{poll_id:int}/duplicate", guards=[requires_runner], status_code=201)
+    @post("/{poll_id:str}/duplicate", guards=[requires_runner], status_code=201)
     async def duplicate(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         return presenters.poll(await polls.duplicate(principal, poll_id), now())
 
-    @get("/{poll_id:int}/results")
+    @get("/{poll_id:str}/results")
     async def results(
         self,
         request: Request,

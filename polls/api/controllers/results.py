@@ -23,7 +23,7 @@ class ResultFilesController(Controller):
     guards = [requires_token]
     dependencies = {"principal": Provide(provide_principal)}
 
-    @get("/{poll_id:int}/charts/{name:str}", media_type="image/png")
+    @get("/{poll_id:str}/charts/{name:str}", media_type="image/png")
     async def chart(
         self,
         principal: CurrentPrincipal,
@@ -37,7 +37,7 @@ class ResultFilesController(Controller):
         group. Free-text questions are not charted (404)."""
         return file_response(await renders.chart(principal, poll_id, name, by))
 
-    @get("/{poll_id:int}/report.pdf", media_type="application/pdf")
+    @get("/{poll_id:str}/report.pdf", media_type="application/pdf")
     async def report(
         self,
         principal: CurrentPrincipal,
@@ -47,7 +47,7 @@ class ResultFilesController(Controller):
         """The PDF report; its breakdown is by placement unless ``by`` says otherwise."""
         return file_response(await renders.report(principal, poll_id, by or "placement"))
 
-    @get("/{poll_id:int}/export.csv", media_type="text/csv")
+    @get("/{poll_id:str}/export.csv", media_type="text/csv")
     async def export_csv(
         self,
         principal: CurrentPrincipal,
@@ -59,7 +59,7 @@ class ResultFilesController(Controller):
         ``kind=responses`` (one anonymized row per response, shuffled)."""
         return file_response(await renders.export(principal, poll_id, "csv", kind, by))
 
-    @get("/{poll_id:int}/export.xlsx", media_type=renders.MEDIA_TYPES["xlsx"])
+    @get("/{poll_id:str}/export.xlsx", media_type=renders.MEDIA_TYPES["xlsx"])
     async def export_xlsx(
         self,
         principal: CurrentPrincipal,

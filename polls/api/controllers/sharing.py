@@ -42,14 +42,14 @@ class SharingController(Controller):
     guards = [requires_token]
     dependencies = {"principal": Provide(provide_principal)}
 
-    @get("/api/v1/placements/{placement_id:int}/qr.svg", media_type="image/svg+xml")
+    @get("/api/v1/placements/{placement_id:str}/qr.svg", media_type="image/svg+xml")
     async def qr_svg(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[str]:
         base = settings_of(request).base_url
         return svg_response(await sharing.qr_symbol(principal, placement_id, base))
 
-    @get("/api/v1/placements/{placement_id:int}/qr.png", media_type="image/png")
+    @get("/api/v1/placements/{placement_id:str}/qr.png", media_type="image/png")
     async def qr_png(
         self,
         request: Request,
@@ -60,7 +60,7 @@ class SharingController(Controller):
         base = settings_of(request).base_url
         return png_response(await sharing.qr_png(principal, placement_id, base, size))
 
-    @get("/api/v1/placements/{placement_id:int}/poster.pdf", media_type="application/pdf")
+    @get("/api/v1/placements/{placement_id:str}/poster.pdf", media_type="application/pdf")
     async def poster(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
@@ -68,7 +68,7 @@ class SharingController(Controller):
         content = await sharing.poster(principal, placement_id, base)
         return pdf_response(content, f"poster-{placement_id}.pdf")
 
-    @get("/api/v1/placements/{placement_id:int}/cards.pdf", media_type="application/pdf")
+    @get("/api/v1/placements/{placement_id:str}/cards.pdf", media_type="application/pdf")
     async def cards(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
@@ -76,7 +76,7 @@ class SharingController(Controller):
         content = await sharing.cards(principal, placement_id, base)
         return pdf_response(content, f"cards-{placement_id}.pdf")
 
-    @get("/api/v1/polls/{poll_id:int}/posters.pdf", media_type="application/pdf")
+    @get("/api/v1/polls/{poll_id:str}/posters.pdf", media_type="application/pdf")
     async def posters(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response[bytes]:

@@ -60,7 +60,7 @@ class TelegramPublishController(Controller):
     guards = [requires_token]
     dependencies = {"principal": Provide(provide_principal)}
 
-    @post("/api/v1/placements/{placement_id:int}/publish", guards=[requires_runner])
+    @post("/api/v1/placements/{placement_id:str}/publish", guards=[requires_runner])
     async def publish(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> PublishRead:
@@ -68,7 +68,7 @@ class TelegramPublishController(Controller):
         published = await telegram.publish(principal, placement_id, bot_setup(request))
         return PublishRead(chat_id=published.chat_id, message_id=published.message_id)
 
-    @post("/api/v1/polls/{poll_id:int}/share-results", tags=["results"], status_code=200)
+    @post("/api/v1/polls/{poll_id:str}/share-results", tags=["results"], status_code=200)
     async def share_results(
         self,
         request: Request,
