@@ -176,9 +176,10 @@ async def _rewrite_keys(engine: Engine, poll_ids: Sequence[int]) -> None:
     the one writer. On PostgreSQL the polls' rows are locked for update first (in id order),
     which waits for the submissions in flight (each holds its poll's key-share lock) and
     makes new ones wait until this commits, when they find their key again; readers meanwhile
-    still see the old copies. The same lock orders this against ``destroy_keys``: a poll
-    whose keys were destroyed is skipped, and a close that comes later deletes the new
-    copies."""
+    still see the old copies. A close (``destroy_keys``, which locks the row for update)
+    waits for this transaction too (the rewritten responses' foreign keys already hold the
+    row's key-share lock), then deletes the new copies; a poll whose keys a close destroyed
+    first is skipped."""
     if not poll_ids:
         return
     marks = ", ".join(["{}"] * len(poll_ids))

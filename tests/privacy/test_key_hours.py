@@ -387,3 +387,34 @@ async def test_a_second_answer_sent_during_the_step_is_refused(
     assert await t.Response.count().where(t.Response.poll == spread.poll.id) == 41
     assert await t.DuplicateKey.count().where(t.DuplicateKey.key == spread.device_key) == 1
     assert await t.DuplicateKey.count().where(t.DuplicateKey.poll == spread.poll.id) == 41
+
+
+async def test_a_close_during_the_step_leaves_no_key(
+    site: httpx.AsyncClient, world: World, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A close that starts while the rewrite has the keys out (deleted, their new copies not
+    yet written) must still delete the copies the rewrite writes: it waits for the rewrite
+    and then finds them."""
+    spread = await _spread_over_hours(site, world, monkeypatch)
+    real_sql = unlinking._sql
+    during: dict[str, Any] = {}
+
+    async def sql_with_a_close(engine: Any, query: str, *args: Any) -> list[Any]:
+        rows = await real_sql(engine, query, *args)
+        if query.startswith('DELETE FROM "duplicate_key"') and not during:
+            during["close"] = asyncio.get_running_loop().create_task(
+                unlinking.destroy_keys(spread.poll.id), context=contextvars.Context()
+            )
+            await asyncio.sleep(0.5)
+            during["done meanwhile"] = during["close"].done()
+        return rows
+
+    monkeypatch.setattr(unlinking, "_sql", sql_with_a_close)
+    await unlinking.unlink_ended_hours(spread.base + timedelta(hours=3))
+    monkeypatch.undo()
+
+    assert not during["done meanwhile"]
+    assert await during["close"]
+    assert await t.DuplicateKey.count().where(t.DuplicateKey.poll == spread.poll.id) == 0
+    assert await t.IdempotencyKey.count().where(t.IdempotencyKey.poll == spread.poll.id) == 0
+    assert await t.Response.count().where(t.Response.poll == spread.poll.id) == 40
