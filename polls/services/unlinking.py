@@ -8,13 +8,15 @@ be avoided at write time. What can be done is to rewrite them afterwards:
 
 - ``unlink_ended_hours`` takes every response of an hour that has ended and is still
   ``fresh``, deletes it and its answers, and inserts them again in random order with new
-  random ids, all in one transaction. Afterwards they all carry that transaction's id and
-  sit in an order that has nothing to do with when they came, so no column, system column,
-  page or dump order pairs them with a key. Deleted rows are then reclaimed (PostgreSQL:
-  ``VACUUM``; SQLite: ``secure_delete`` zeroes them, and the WAL is checkpointed and
-  truncated). It runs once an hour in every app process (``run_hourly``), lazily when a
-  form is read in a new hour (``unlink_if_new_hour``), when a poll closes, and on demand
-  (``polls unlink``, before a backup).
+  random ids, all in one transaction, and with them every duplicate and idempotency key of
+  the polls they belong to (which would otherwise still tell, by their own order, in which
+  hour they were claimed). Afterwards they all carry that transaction's id and sit in an
+  order that has nothing to do with when they came, so no column, system column, page or
+  dump order pairs them with a key, nor a key with an hour. Deleted rows are then
+  reclaimed (PostgreSQL: ``VACUUM``; SQLite: ``secure_delete`` zeroes them, and the WAL
+  is checkpointed and truncated). It runs once an hour in every app process
+  (``run_hourly``), lazily when a form is read in a new hour (``unlink_if_new_hour``),
+  when a poll closes, and on demand (``polls unlink``, before a backup).
 - ``destroy_keys_if_closed`` deletes a closed poll's duplicate and idempotency keys once,
   whichever process notices first (a compare-and-swap on ``poll.keys_destroyed``): after
   that nothing stored relates to any device or account.
@@ -155,7 +157,55 @@ async def _rewrite(engine: Engine, before: datetime) -> Unlinked:
     _shuffle(answer_rows)
     await _insert(engine, "response", ("id", *RESPONSE_COLUMNS, "fresh"), response_rows)
     await _insert(engine, "answer", ("id", "response", *ANSWER_COLUMNS), answer_rows)
+    await _rewrite_keys(engine, sorted({row["poll"] for row in responses}))
     return Unlinked(len(response_rows), len(answer_rows))
+
+
+KEY_TABLES = ("duplicate_key", "idempotency_key")
+
+
+async def _rewrite_keys(engine: Engine, poll_ids: Sequence[int]) -> None:
+    """Delete and insert again, in random order, every duplicate and idempotency key of the
+    polls whose responses were just rewritten, in the same transaction. A key's ``xmin``,
+    ``ctid``, ``rowid`` and place in the pages would otherwise still say when (in which
+    hour, in which order) it was claimed; beside ``submitted_hour`` that pairs the lone key
+    of a quiet hour with that hour's lone response. Afterwards every key of the poll carries
+    this transaction's id and sits in an order drawn at random.
+
+    No submission can slip past a missing key meanwhile. On SQLite this transaction holds
+    the one writer. On PostgreSQL the polls' rows are locked for update first (in id order),
+    which waits for the submissions in flight (each holds its poll's key-share lock) and
+    makes new ones wait until this commits, when they find their key again; readers meanwhile
+    still see the old copies. A close (``destroy_keys``, which locks the row for update)
+    waits for this transaction too (the rewritten responses' foreign keys already hold the
+    row's key-share lock), then deletes the new copies; a poll whose keys a close destroyed
+    first is skipped."""
+    if not poll_ids:
+        return
+    marks = ", ".join(["{}"] * len(poll_ids))
+    if db.is_postgres(engine):
+        locked = await _sql(
+            engine,
+            f'SELECT "id" FROM "poll" WHERE "id" IN ({marks}) AND NOT "keys_destroyed" '  # noqa: S608
+            'ORDER BY "id" FOR UPDATE',
+            *poll_ids,
+        )
+        poll_ids = [row["id"] for row in locked]
+        if not poll_ids:
+            return
+        marks = ", ".join(["{}"] * len(poll_ids))
+    for table in KEY_TABLES:
+        keys = await _sql(
+            engine,
+            f'SELECT "key", "poll" FROM "{table}" WHERE "poll" IN ({marks})',  # noqa: S608
+            *poll_ids,
+        )
+        if not keys:
+            continue
+        await _sql(engine, f'DELETE FROM "{table}" WHERE "poll" IN ({marks})', *poll_ids)  # noqa: S608
+        rows = [(row["key"], row["poll"]) for row in keys]
+        _shuffle(rows)
+        await _insert(engine, table, ("key", "poll"), rows)
 
 
 async def reclaim(engine: Engine, *tables: str) -> None:
@@ -189,7 +239,7 @@ async def unlink_ended_hours(moment: datetime | None = None) -> Unlinked:
                 return Unlinked(0, 0)  # another process is doing it right now
         done = await _rewrite(engine, before)
     if done.responses:
-        await reclaim(engine, "response", "answer")
+        await reclaim(engine, "response", "answer", *KEY_TABLES)
     return done
 
 
