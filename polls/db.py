@@ -491,11 +491,24 @@ async def start(engine: Engine) -> None:
         await engine.start_connection_pool(min_size=2, max_size=20)
 
 
+POOL_CLOSE_SECONDS = 10.0
+"""How long shutdown waits for PostgreSQL connections still in use before ending them."""
+
+
 async def stop(engine: Engine) -> None:
     if isinstance(engine, FastSQLiteEngine):
         await engine.close()
-    elif isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+    elif isinstance(engine, PostgresEngine) and engine.pool is not None:
+        # asyncpg's close() waits for every connection to come back; one that never does
+        # (its request cut off while the server ended it) must not hang the shutdown.
+        pool, engine.pool = engine.pool, None
+        try:
+            await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+        except TimeoutError:
+            logging.getLogger("polls.db").warning(
+                "PostgreSQL connections still in use after %.0f s: ended", POOL_CLOSE_SECONDS
+            )
+            pool.terminate()
 
 
 async def migrate(engine: Engine, *, quiet: bool = False) -> None:

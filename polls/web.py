@@ -169,6 +169,9 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     sqlite3.OperationalError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    # a connection the server ended mid-statement, left by asyncpg in a state it cannot
+    # leave ("cannot switch to state 12"): seen when PostgreSQL kills every connection
+    asyncpg.exceptions.InternalClientError,
     # the server shutting down, restarting after a crash, or cancelling the statement
     asyncpg.exceptions.OperatorInterventionError,
     # too many connections, a full disk, out of memory

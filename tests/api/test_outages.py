@@ -70,6 +70,7 @@ async def test_connections_ended_by_the_server_are_503_never_500(
         asyncpg.exceptions.DiskFullError("could not extend file"),
         asyncpg.exceptions.ReadOnlySQLTransactionError("read-only transaction"),
         asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
+        asyncpg.exceptions.InternalClientError("cannot switch to state 12"),
         TimeoutError(),
     ],
     ids=lambda error: type(error).__name__,
