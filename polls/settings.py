@@ -111,6 +111,9 @@ class Settings:
     """The slug of the unit whose open polls the OA offers; empty means the root unit."""
     zalo_redirect_uri: str = ""
     """The OAuth callback registered for the app; empty means ``BASE_URL`` itself."""
+    zalo_mini_app_id: str = ""
+    """The Zalo Mini App's id (its ``zalo.me/s/{id}/`` link); empty means no placement opens
+    in Zalo's Mini App, only on the web."""
     zalo_mini_app_origins: tuple[str, ...] = ()
     """Origins (``https://host``) whose pages may call the API from a browser: where the
     union's Zalo Mini App is served. Empty: no cross-origin calls at all."""
@@ -196,12 +199,22 @@ class Settings:
             zalo_graph_base=_base(env, "ZALO_GRAPH_BASE", cls.zalo_graph_base),
             zalo_oa_unit=env.get("ZALO_OA_UNIT", "").strip(),
             zalo_redirect_uri=env.get("ZALO_REDIRECT_URI", "").strip() or base_url,
+            zalo_mini_app_id=_mini_app_id(env),
             zalo_mini_app_origins=tuple(
                 origin.strip().rstrip("/")
                 for origin in env.get("ZALO_MINI_APP_ORIGINS", "").split(",")
                 if origin.strip()
             ),
         )
+
+
+def _mini_app_id(env: Mapping[str, str]) -> str:
+    """``ZALO_MINI_APP_ID``: Zalo gives a Mini App a numeric id; anything else would build a
+    link that opens nothing, so it is refused at start."""
+    raw = env.get("ZALO_MINI_APP_ID", "").strip()
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 25):
+        raise ValueError(f"ZALO_MINI_APP_ID must be the Mini App's numeric id, not {raw!r}")
+    return raw
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> int:

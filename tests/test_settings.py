@@ -1,4 +1,5 @@
-"""Settings read from the environment: the live view's check interval and stream lifetime."""
+"""Settings read from the environment: the live view's check interval and stream lifetime, the
+Zalo Mini App's id."""
 
 from __future__ import annotations
 
@@ -34,3 +35,16 @@ def test_the_check_interval_must_fit_in_the_stream() -> None:
     with pytest.raises(ValueError, match=r"LIVE_CHECK_SECONDS .* LIVE_STREAM_SECONDS"):
         Settings.from_env({**BASE, "LIVE_CHECK_SECONDS": "30", "LIVE_STREAM_SECONDS": "10"})
     assert Settings.from_env({**BASE, "LIVE_CHECK_SECONDS": "10", "LIVE_STREAM_SECONDS": "10"})
+
+
+def test_the_zalo_mini_app_id_is_numeric_or_unset() -> None:
+    assert Settings.from_env(BASE).zalo_mini_app_id == ""
+    assert Settings.from_env(
+        {**BASE, "ZALO_MINI_APP_ID": " 2145963870157032459 "}
+    ).zalo_mini_app_id == ("2145963870157032459")
+
+
+@pytest.mark.parametrize("raw", ["abc", "12 34", "1/../x", "١٢٣", "9" * 26])
+def test_a_zalo_mini_app_id_that_would_build_a_dead_link_is_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="ZALO_MINI_APP_ID"):
+        Settings.from_env({**BASE, "ZALO_MINI_APP_ID": raw})

@@ -1,4 +1,4 @@
-"""The three spellings of a placement's link.
+"""The spellings of a placement's link.
 
 ``link``: what the API and the console show (``BASE_URL/p/CODE``). ``printed_link``: the same,
 minus an ``https://`` that browsers add by themselves, for people who type it from a poster.
@@ -6,11 +6,13 @@ minus an ``https://`` that browsers add by themselves, for people who type it fr
 alphanumeric mode (5.5 bits a character instead of 8). Scheme and host are case-insensitive
 and so is the code; the path ``/P/`` is served as ``/p/`` (``polls.links``). A path below
 the host in ``BASE_URL`` keeps its case, since a proxy may not treat it case-insensitively.
+``mini_app_link``: the same placement opened in the union's Zalo Mini App; the code rides as
+the ``k`` query parameter, a hint only (the server decides which poll it serves).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 FORM_PATH = "/p/"
 UPPERCASE_FORM_PATH = "/P/"
@@ -28,3 +30,10 @@ def qr_link(base_url: str, code: str) -> str:
     parts = urlsplit(base_url.rstrip("/"))
     origin = f"{parts.scheme}://{parts.netloc}".upper()
     return f"{origin}{parts.path}{UPPERCASE_FORM_PATH}{code.upper()}"
+
+
+MINI_APP_BASE = "https://zalo.me/s/"
+
+
+def mini_app_link(mini_app_id: str, code: str) -> str:
+    return f"{MINI_APP_BASE}{mini_app_id}/?k={quote(code, safe='')}"

@@ -25,6 +25,13 @@ def test_the_three_spellings_of_a_link() -> None:
     assert links.qr_link(BASE, "7kq2mzx") == "HTTPS://THAMDO.VINACOMIN.VN/P/7KQ2MZX"
 
 
+def test_the_mini_app_link_carries_the_code_as_its_k_parameter() -> None:
+    assert links.mini_app_link("2145963870157032459", "7KQ2MZX") == (
+        "https://zalo.me/s/2145963870157032459/?k=7KQ2MZX"
+    )
+    assert links.mini_app_link("1", "a/b&c") == "https://zalo.me/s/1/?k=a%2Fb%26c"
+
+
 def test_a_path_below_the_host_keeps_its_case() -> None:
     assert links.qr_link("https://union.vn/Polls", "7KQ2MZX") == "HTTPS://UNION.VN/Polls/P/7KQ2MZX"
 
