@@ -45,9 +45,9 @@ def free_port() -> int:
 
 
 def start_server(
-    database: str, workdir: Path, workers: int, officer: str = "maokhe"
+    database: str, workdir: Path, workers: int, officer: str = "maokhe", *, port: int = 0
 ) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database,

@@ -220,6 +220,12 @@ async def write(engine: Engine, steps: Callable[[], WriteSteps[T]]) -> T:
         return await _drive_async(engine, steps())
 
 
+async def read(engine: Engine, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    """Run one ``SELECT`` (``{}`` placeholders) on a reader, outside any transaction: the
+    cheap lookup of a hot path, without building a Piccolo query for it."""
+    return list(await engine.run_querystring(QueryString(sql, *args, query_type="select")))
+
+
 def is_postgres(engine: Engine) -> bool:
     """PostgreSQL writes several tables in one statement (data-modifying ``WITH``)."""
     return isinstance(engine, PostgresEngine)
