@@ -30,7 +30,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _http import PHONE_NAVIGATION, phone_fetch, submission_id
+from _http import PHONE_NAVIGATION, phone_fetch, submission_id, tree_cpu_seconds
 from submit import form_body, start_server
 
 
@@ -189,9 +189,12 @@ def main() -> None:
             code, answers = form_body(url, token)
             poll = httpx.get(f"{url}/api/v1/forms/{code}").json()["poll"]
             before = asyncio.run(stored(database, poll))
+            cpu = tree_cpu_seconds(server.pid)
             report = asyncio.run(
                 drive(url, code, answers, args.respondents, args.concurrency, light=args.light)
             )
+            cpu = tree_cpu_seconds(server.pid) - cpu
+            report["server_cpu_ms_per_respondent"] = round(cpu / report["respondents"] * 1000, 3)
             results = httpx.get(
                 f"{url}/api/v1/polls/{poll}/results", headers={"Authorization": f"Bearer {token}"}
             ).json()
