@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import io
 import logging
 import os
@@ -102,16 +103,52 @@ class WalLimit:
         self._retry_at = time.monotonic() + self.retry_seconds if slow else 0.0
 
 
+class WriterLock:
+    """One writer at a time across the processes of a server (``polls serve --workers N``),
+    handed over at once.
+
+    Each process has its own batch writer. Without this, the second one to ``BEGIN
+    IMMEDIATE`` waits in SQLite's busy handler, which sleeps and looks again (after 1, 2,
+    5, ... up to 100 ms), so the lock often sits free while a batch waits. An exclusive
+    ``flock`` on a file beside the database is given to the waiting writer by the kernel
+    the moment the other releases it. It is taken in the writer's own thread, around the
+    whole batch (transaction, commit, WAL truncation), so the event loop never waits on it
+    and a batch is still one transaction, answered only after its commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @contextlib.contextmanager
+    def held(self) -> Generator[None, None, None]:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class BatchWriter:
     """Group commit on one SQLite connection, in one thread of its own."""
 
     MAX_BATCH = 256
 
     def __init__(
-        self, connect: Callable[[], sqlite3.Connection], wal_limit: WalLimit | None = None
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        wal_limit: WalLimit | None = None,
+        lock: WriterLock | None = None,
     ) -> None:
         self._connect = connect
         self._wal_limit = wal_limit
+        self._lock = lock
         self._connection: sqlite3.Connection | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polls-writer")
         self._pending: list[tuple[Callable[[], WriteSteps[Any]], asyncio.Future[Any]]] = []
@@ -142,7 +179,16 @@ class BatchWriter:
                 else:
                     future.set_exception(value)
 
+    def _held(self) -> contextlib.AbstractContextManager[None]:
+        return self._lock.held() if self._lock is not None else contextlib.nullcontext()
+
     def _run_batch(self, jobs: list[Callable[[], WriteSteps[Any]]]) -> list[tuple[bool, Any]]:
+        with self._held():
+            return self._run_batch_holding(jobs)
+
+    def _run_batch_holding(
+        self, jobs: list[Callable[[], WriteSteps[Any]]]
+    ) -> list[tuple[bool, Any]]:
         if self._connection is None:
             self._connection = self._connect()
         connection = self._connection
@@ -179,7 +225,8 @@ class BatchWriter:
             if self._connection is None:
                 self._connection = self._connect()
             assert self._wal_limit is not None
-            self._wal_limit.enforce(self._connection, BUSY_TIMEOUT_MS)
+            with self._held():
+                self._wal_limit.enforce(self._connection, BUSY_TIMEOUT_MS)
 
         await asyncio.get_running_loop().run_in_executor(self._executor, check)
 
@@ -188,6 +235,8 @@ class BatchWriter:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+            if self._lock is not None:
+                self._lock.close()
 
         self._executor.submit(_close).result()
 
@@ -287,6 +336,7 @@ class FastSQLiteEngine(SQLiteEngine):
         synchronous: str = "FULL",
         readers: int = 2,
         wal_limit_bytes: int | None = WAL_LIMIT_BYTES,
+        writer_lock: bool = True,
     ) -> None:
         super().__init__(path=path, timeout=30)
         self.wal_limit_bytes = wal_limit_bytes
@@ -294,6 +344,7 @@ class FastSQLiteEngine(SQLiteEngine):
         self.batch_writer = BatchWriter(
             self._connect_sync,
             WalLimit(Path(path + "-wal"), wal_limit_bytes) if wal_limit_bytes else None,
+            WriterLock(Path(path + "-writer")) if writer_lock else None,
         )
         self.synchronous = synchronous
         self.reader_count = readers
