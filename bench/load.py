@@ -11,7 +11,8 @@ cookie and a fresh client-made ``submission_id``, and opens the thanks page. ``-
 the flow this bench measured before (form page and submission, no ``submission_id``, no
 thanks page, two headers). At the end the run checks that the accepted submissions, the
 stored responses and the results' total are the same number, and reports respondents per
-second, latency percentiles of the whole flow and of each request, and the errors.
+second, latency percentiles of the whole flow and of each request, the errors, and the
+server's CPU time per respondent (its process and workers).
 """
 
 from __future__ import annotations
