@@ -157,6 +157,34 @@ class SharedResultsRead(Struct):
     detail: str | None = None
 
 
+class ZaloPostedRead(Struct):
+    chat_id: str
+    """The Zalo group the poll was posted to."""
+    message_id: str
+    beta: str
+    """Zalo's Bot API still has group chats in beta: what that means for the officer."""
+
+
+class ZaloShareResultsCreate(Struct, forbid_unknown_fields=True):
+    chat_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    """The Zalo group's id, as the bot tells it when someone writes ``/id`` in the group."""
+    lang: Annotated[str, Meta(max_length=5)] | None = None
+    """``vi`` or ``en``; the request's language unless given."""
+
+
+class ZaloSharedRead(Struct):
+    chat_id: str
+    lang: str
+    charts: int
+    """Charts sent, each a photo with its caption."""
+    notice: bool
+    """Whether the notice that results are not shown yet was sent instead of charts."""
+    complete: bool
+    """False when Zalo refused a message after the first; ``detail`` says why."""
+    beta: str
+    detail: str | None = None
+
+
 class UnitRead(Struct):
     slug: str
     name: str

@@ -34,6 +34,18 @@ def telegram_chat_error(chat_id: str) -> str | None:
     return None if TELEGRAM_CHAT.fullmatch(chat_id) else TELEGRAM_CHAT_ERROR
 
 
+ZALO_CHAT = re.compile(r"[A-Za-z0-9._-]{1,100}")
+"""A Zalo group's id as the Zalo Bot knows it (the bot tells it on ``/id`` in the group)."""
+ZALO_CHAT_ERROR = N_(
+    "A Zalo group's id is the code the bot gives when someone writes /id in the group "
+    "(letters, digits, dots, dashes or underscores)."
+)
+
+
+def zalo_chat_error(chat_id: str) -> str | None:
+    return None if ZALO_CHAT.fullmatch(chat_id) else ZALO_CHAT_ERROR
+
+
 COUNT_VISITS = (
     'INSERT INTO "placement_visit" ("placement", "day", "opens") VALUES ({}, {}, {}) '
     'ON CONFLICT ("placement", "day") DO UPDATE '
@@ -84,6 +96,10 @@ async def add(
         chat_id = chat_id.strip()
         if error := telegram_chat_error(chat_id):
             errors["chat_id"] = error
+    elif chat_id is not None and kind == PlacementKind.ZALO:
+        chat_id = chat_id.strip() or None
+        if chat_id is not None and (error := zalo_chat_error(chat_id)):
+            errors["chat_id"] = error
     if errors:
         raise InvalidInput(errors)
     unit_id = None
@@ -102,6 +118,13 @@ async def add(
     )
     await row.save()
     return await get(principal, row.id)
+
+
+async def mark_chat(placement_id: int, *, unreachable: bool) -> None:
+    """Whether the placement's messenger refused the bot in its chat the last time."""
+    await t.Placement.update({t.Placement.chat_unreachable: unreachable}).where(
+        t.Placement.id == placement_id
+    )
 
 
 async def _free_code() -> str:
