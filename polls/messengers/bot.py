@@ -39,7 +39,7 @@ from redis.exceptions import RedisError
 
 from polls.messengers.scheduler import SendBacklog, SendScheduler, scheduler_for
 
-log = logging.getLogger("polls.telegram")
+log = logging.getLogger("polls.bots")
 
 ALLOWED_UPDATES = ("message",)
 """The update types the bot handles (``/start`` in a private chat); Telegram sends no other."""
