@@ -34,6 +34,7 @@ from polls.api.guards import TYPE_DECODERS
 from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
+from polls.forms.previews import PreviewPages
 from polls.links import UppercaseLinks
 from polls.messengers.bot import TelegramBot
 from polls.messengers.scheduler import scheduler_for
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             TokenController,
             MeController,
             FormPages,
+            PreviewPages,
             UppercaseLinks,
             *CONSOLE_ROUTES,
         ],
