@@ -22,6 +22,7 @@ from polls.api.guards import (
 from polls.console import drafting
 from polls.console.pages import page, see_other, take_flash
 from polls.console.sharing import telegram_actions
+from polls.console.zalo_bot import ZALO_FLASH, zalo_bot_ready
 from polls.errors import N_, Conflict, InvalidInput
 from polls.i18n import gettext
 from polls.models import PollStatus, Principal
@@ -156,7 +157,9 @@ class PollPages(Controller):
                 label=typed["label"],
                 kind=typed["kind"],
                 unit_slug=typed["unit"] or None,
-                chat_id=(typed["chat_id"] or None) if typed["kind"] == "telegram" else None,
+                chat_id=(typed["chat_id"] or None)
+                if typed["kind"] in ("telegram", "zalo")
+                else None,
             )
         except InvalidInput as error:
             return await _poll_page(
@@ -180,6 +183,8 @@ class PollPages(Controller):
             by=by or None,
             flash=take_flash(request),
             telegram=telegram_actions(request),
+            zalo_bot=zalo_bot_ready(request),
+            zalo_flash=take_flash(request, ZALO_FLASH),
         )
 
     @get("/polls/{poll_id:str}/charts/{name:str}")
@@ -251,5 +256,6 @@ async def _poll_page(
         errors=_translated(errors or {}),
         flash=take_flash(request),
         telegram=telegram_actions(request),
+        zalo_bot=zalo_bot_ready(request),
         min_visits=disclosure.MIN_VISITS_FOR_RATE,
     )
