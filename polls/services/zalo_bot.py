@@ -36,7 +36,7 @@ from polls.errors import (
 from polls.i18n import LOCALES, gettext, using_locale
 from polls.messengers import zalo_bot
 from polls.messengers.bot import BotApiError, BotUnreachable, ChatUnreachable, SendDeferred
-from polls.models import PlacementKind, Poll, PollStatus, Principal
+from polls.models import DuplicatePolicy, PlacementKind, Poll, PollStatus, Principal
 from polls.privacy import derived_key
 from polls.services import placements, polls, renders, shares, zalo
 from polls.settings import Settings
@@ -140,6 +140,14 @@ async def post_invitation(principal: Principal, placement_id: int, setup: ZaloBo
         )
     if poll.effective_status(polls.now()) != PollStatus.OPEN:
         raise Conflict(N_("Open the poll before publishing it."))
+    if poll.duplicate_policy == DuplicatePolicy.MESSENGER and not setup.mini_app_id:
+        # its web link would only say that the poll is answered in a messenger's app
+        raise Conflict(
+            N_(
+                "This poll is answered only in a messenger's app, and this server has no "
+                "Zalo Mini App (ZALO_MINI_APP_ID) for the invitation to open."
+            )
+        )
     with using_locale(poll.language):
         text = invitation_text(poll, invitation_link(setup, placement.code))
     try:

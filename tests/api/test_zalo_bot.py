@@ -175,6 +175,13 @@ async def test_invitation_refusals(
         f"/api/v1/placements/{group['id']}/zalo-post", headers=world.auth("outsider")
     )
     assert outsider.status_code == 404
+    # a poll answered only in a messenger's app, without a Mini App to open: its web link
+    # would lead nowhere
+    only_app = await create_open_poll(zb, world, duplicate_policy="messenger")
+    app_group = await zalo_group(zb, world, only_app.id)
+    no_app = await zb.post(f"/api/v1/placements/{app_group['id']}/zalo-post", headers=auth)
+    assert no_app.status_code == 409
+    assert "ZALO_MINI_APP_ID" in no_app.json()["detail"]
     # a closed poll is not posted
     await zb.post(f"/api/v1/polls/{poll.id}/close", headers=auth)
     closed = await zb.post(f"/api/v1/placements/{group['id']}/zalo-post", headers=auth)
