@@ -83,6 +83,9 @@ def test_the_preview_as_those_apps_fetch_it(server: Server) -> None:
         assert f'<meta property="og:url" content="{server.url}/p/{server.code}">' in head
         assert f'<meta property="og:image" content="{server.url}/p/{server.code}/card.png">' in head
         assert "<script" not in head
-        card = httpx.get(f"{server.url}/p/{server.code}/card.png", headers={"User-Agent": agent})
+        # the first card of a process imports matplotlib: seconds on a loaded machine
+        card = httpx.get(
+            f"{server.url}/p/{server.code}/card.png", headers={"User-Agent": agent}, timeout=60
+        )
         assert card.status_code == 200
         assert card.headers["content-type"] == "image/png"
