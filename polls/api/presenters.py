@@ -10,6 +10,7 @@ from polls.forms.kinds import QuestionTally
 from polls.i18n import gettext
 from polls.models import Placement, Poll, Principal, Question, Unit
 from polls.services.accounts import TokenInfo
+from polls.sharing import links
 
 
 def question(q: Question) -> s.QuestionRead:
@@ -61,12 +62,14 @@ def poll_summary(p: Poll, now: datetime, responses: int) -> s.PollSummary:
     )
 
 
-def placement(p: Placement, base_url: str, unit_slugs: dict[int, str]) -> s.PlacementRead:
+def placement(
+    p: Placement, base_url: str, unit_slugs: dict[int, str], mini_app_id: str = ""
+) -> s.PlacementRead:
     return s.PlacementRead(
         id=p.id,
         poll=p.poll_id,
         code=p.code,
-        url=f"{base_url}/p/{p.code}",
+        url=links.link(base_url, p.code),
         label=p.label,
         kind=p.kind,
         unit=unit_slugs.get(p.unit_id) if p.unit_id else None,
@@ -74,6 +77,9 @@ def placement(p: Placement, base_url: str, unit_slugs: dict[int, str]) -> s.Plac
         responses=p.responses,
         chat_id=p.chat_id,
         chat_unreachable=p.chat_unreachable,
+        opens_in=p.opens_in,
+        mini_app_url=links.mini_app_link(mini_app_id, p.code) if mini_app_id else None,
+        scan_url=links.scan_link(p, base_url, mini_app_id),
     )
 
 

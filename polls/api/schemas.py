@@ -11,6 +11,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 Kind = Literal["single", "multi", "scale", "yes_no", "text"]
 DuplicatePolicyName = Literal["device", "messenger", "none"]
 PlacementKindName = Literal["canteen", "notice_board", "telegram", "zalo", "link"]
+OpensInName = Literal["web", "zalo_mini_app"]
 ShortText = Annotated[str, Meta(max_length=1000)]
 LongText = Annotated[str, Meta(max_length=5000)]
 
@@ -106,6 +107,13 @@ class PlacementCreate(Struct, forbid_unknown_fields=True):
     kind: PlacementKindName = "link"
     unit: Annotated[str, Meta(max_length=80)] | None = None
     chat_id: Annotated[str, Meta(max_length=100)] | None = None
+    opens_in: OpensInName = "web"
+    """``zalo_mini_app``: its QR code, poster and link open the union's Zalo Mini App (only on
+    a server with ``ZALO_MINI_APP_ID``); the web link stays printed as the fallback."""
+
+
+class PlacementUpdate(Struct, forbid_unknown_fields=True):
+    opens_in: OpensInName
 
 
 class PlacementRead(Struct):
@@ -125,6 +133,13 @@ class PlacementRead(Struct):
     """The Telegram chat a ``telegram`` placement is published to."""
     chat_unreachable: bool = False
     """Telegram refused the bot in that chat the last time (blocked or removed)."""
+    opens_in: str = "web"
+    """What its QR code and poster open: ``web`` or ``zalo_mini_app``."""
+    mini_app_url: str | None = None
+    """The same placement in the union's Zalo Mini App; null when the server has none."""
+    scan_url: str = ""
+    """What its QR code carries: ``mini_app_url`` when it opens in the Mini App, else the web
+    link (in uppercase, for a smaller QR code)."""
 
 
 class PublishRead(Struct):
