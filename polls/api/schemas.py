@@ -225,6 +225,29 @@ class PasswordChange(Struct, forbid_unknown_fields=True):
     new_password: Annotated[str, Meta(max_length=500)]
 
 
+class FormTexts(Struct):
+    """What a client drawing the form itself (the Zalo Mini App) says around the questions,
+    in the request's language: the web form's own sentences, from the same catalog."""
+
+    anonymity: str
+    results_rule: str
+    required: str
+    yes: str
+    no: str
+    choose_up_to: str
+    """With ``%(n)s`` where the question's ``max_choices`` goes."""
+    send: str
+    sending: str
+    kept_offline: str
+    sent_kept: str
+    fix_answers: str
+    thanks: str
+    received: str
+    not_open: str
+    open_until: str
+    """Empty when the poll has no closing time."""
+
+
 class FormRead(Struct):
     code: str
     poll: int
@@ -237,6 +260,7 @@ class FormRead(Struct):
     closes_at: datetime | None
     duplicate_policy: str
     questions: list[QuestionRead]
+    texts: FormTexts | None = None
 
 
 AnswerValue = int | bool | str | list[int] | None
