@@ -57,7 +57,7 @@ class SharingController(Controller):
         request: Request,
         principal: CurrentPrincipal,
         placement_id: RowId,
-        size: FromQuery[int] = qr.PNG_DEFAULT,
+        size: FromQuery[str] = str(qr.PNG_DEFAULT),
     ) -> Response[bytes]:
         where = settings_of(request)
         return png_response(
