@@ -207,6 +207,13 @@ ENDPOINTS = (
         "GET", "/api/v1/placements/{placement_id:str}", "/api/v1/placements/{placement}", READ_POLL
     ),
     Endpoint(
+        "PATCH",
+        "/api/v1/placements/{placement_id:str}",
+        "/api/v1/placements/{placement}",
+        CHANGE_POLL,
+        body=lambda _: {"opens_in": "web"},
+    ),
+    Endpoint(
         "POST",
         "/api/v1/placements/{placement_id:str}/publish",
         "/api/v1/placements/{placement}/publish",
