@@ -31,7 +31,7 @@ from polls.forms.submitting import (
 from polls.i18n import get_locale, gettext, local_datetime
 from polls.models import Channel, DuplicatePolicy, Poll, PollStatus
 from polls.privacy import device_subject
-from polls.services import placements
+from polls.services import placements, previews
 from polls.services.polls import now
 from polls.services.results import results_for
 from polls.services.submission import has_answered
@@ -118,8 +118,10 @@ def _form_context(
     *,
     device: str | None = None,
     notice: str | None = None,
+    preview: previews.PreviewTags | None = None,
 ) -> dict[str, Any]:
     return {
+        "preview": preview,
         "poll": found.poll,
         "code": found.placement.code,
         "kept": kept,
@@ -167,11 +169,19 @@ class PageCache:
         self._pages: OrderedDict[tuple[Any, ...], RenderedPage] = OrderedDict()
 
     def page(self, request: Request, found: Target, channel: str = "web") -> RenderedPage:
+        def context() -> dict[str, Any]:
+            preview = (
+                previews.tags(found.poll, found.placement.code, settings_of(request).base_url)
+                if channel == Channel.WEB
+                else None
+            )
+            return _form_context(found, {}, {}, channel, preview=preview)
+
         return self.rendered(
             request,
             ("form", found.placement.code, found.poll.version, get_locale(), channel),
             "form/page.html",
-            lambda: _form_context(found, {}, {}, channel),
+            context,
         )
 
     def thanks(self, request: Request, poll: Poll) -> RenderedPage:
