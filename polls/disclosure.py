@@ -51,6 +51,7 @@ import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 NOISE_RATIO = 3
 """Noise ratio of the two-sided geometric distribution: P(noise = z) ∝ (1/3)^|z|."""
@@ -60,6 +61,8 @@ MIN_TEXT_ANSWERS = 10
 MIN_VISITS_FOR_RATE = 10
 """Visits of a placement (and so its conversion) are released only from this many."""
 SALT_BYTES = 16
+
+K = TypeVar("K")
 
 
 def release_step(released_total: int, min_group_size: int) -> int:
@@ -76,6 +79,37 @@ def release_due(released_total: int, live_total: int, min_group_size: int, close
     if closed:
         return True
     return live_total - released_total >= release_step(released_total, min_group_size)
+
+
+def merge_consecutive(
+    counts: Sequence[tuple[K, int]], min_group_size: int
+) -> tuple[tuple[tuple[K, ...], int], ...]:
+    """Join ordered segments (days of a timeline) with their neighbours into runs of at
+    least ``min_group_size`` respondents, so no run is a small group.
+
+    A day is a breakdown segment like any other, but on a timeline an "other" group means
+    nothing and a hidden day would still show as the step between its neighbours' running
+    totals. So a small day is counted together with the days after it, until the run reaches
+    the minimum; a small run at the end, empty days included, joins the run before it, so an
+    empty day looks exactly like a small one. When all of it is smaller than the minimum,
+    nothing can be shown and the result is empty.
+    """
+    k = max(1, min_group_size)
+    runs: list[tuple[tuple[K, ...], int]] = []
+    keys: list[K] = []
+    total = 0
+    for key, n in counts:
+        keys.append(key)
+        total += n
+        if total >= k:
+            runs.append((tuple(keys), total))
+            keys, total = [], 0
+    if keys:
+        if not runs:
+            return ()
+        last_keys, last_total = runs[-1]
+        runs[-1] = ((*last_keys, *keys), last_total + total)
+    return tuple(runs)
 
 
 def text_threshold(min_group_size: int) -> int:
