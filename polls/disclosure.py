@@ -189,6 +189,40 @@ class Protection:
         return cell in self.released[breakdown]
 
 
+UNIT, PLACEMENT, CHANNEL = 0, 1, 2
+"""The position of each breakdown's cell in an atom laid out by ``with_empty_cells``."""
+
+
+def with_empty_cells(
+    atoms: Sequence[Atom], placement_units: Mapping[str, str], channels: Sequence[str]
+) -> list[Atom]:
+    """``atoms`` (cells: unit, placement, channel) and a structural atom of 0 for every
+    placement nobody answered from (in its unit, on the first channel) and every channel
+    nobody answered through (in the busiest atom's unit and placement).
+
+    ``protect`` merges an atom of 0 like a small one, so an empty placement or channel is
+    hidden exactly as one with a few people in it would be, and the cells around it too: a
+    0 derived as a unit minus its other placements, or the total minus the other channels,
+    would tell that a personal link's worker did not answer, or that nobody used Telegram.
+    A unit with no placement in it is known to be empty from the poll's own set-up and needs
+    none.
+    """
+    laid_out = list(atoms)
+    answered = {a.cells[PLACEMENT] for a in laid_out} | {a.cells[UNIT] for a in laid_out}
+    for placement, unit in placement_units.items():
+        if placement not in answered:
+            laid_out.append(Atom((unit, placement, channels[0]), 0))
+            answered |= {placement, unit}
+    busiest = max(laid_out, key=lambda a: a.respondents, default=None)
+    if busiest is None:
+        return laid_out
+    through = {a.cells[CHANNEL] for a in laid_out}
+    for channel in channels:
+        if channel not in through:
+            laid_out.append(Atom((busiest.cells[UNIT], busiest.cells[PLACEMENT], channel), 0))
+    return laid_out
+
+
 def _cells(atoms: Sequence[Atom], members: Sequence[int], dimension: int) -> set[str]:
     return {atoms[i].cells[dimension] for i in members}
 

@@ -24,7 +24,7 @@ Breakdown = Literal["placement", "unit", "channel"]
 BREAKDOWNS: tuple[str, ...] = ("placement", "unit", "channel")
 
 
-UNIT, PLACEMENT, CHANNEL = 0, 1, 2
+UNIT, PLACEMENT, CHANNEL = disclosure.UNIT, disclosure.PLACEMENT, disclosure.CHANNEL
 WEIGHTS = (2, 4, 1)
 """What keeping each breakdown whole is worth when ``disclosure.protect`` must merge a small
 group (by position of a cell in an atom: unit, placement, channel): a placement first, so a
@@ -102,7 +102,7 @@ class Released:
     release: releases.Release
     atoms: tuple[disclosure.Atom, ...]
     counts: tuple[releases.AtomCounts | None, ...]
-    """None for a structural atom of 0: a placement or unit nobody answered from."""
+    """None for a structural atom of 0: a placement or channel nobody answered from."""
     segments: dict[str, list[tuple[str, str]]]
     """Breakdown -> (cell key, label) of each of its cells, in display order."""
     protection: disclosure.Protection
@@ -132,15 +132,13 @@ async def released(poll: Poll) -> Released:
         cells = (unit, placement, str(atom.channel))
         atoms.append(disclosure.Atom(cells, atom.responses))
         counts.append(atom)
-    answered_from = {a.cells[PLACEMENT] for a in atoms} | {a.cells[UNIT] for a in atoms}
-    for placement_id, unit_id in placement_units.items():
-        key = placement_keys[placement_id]
-        # Nobody answered from it: a 0 that must look like a small group (a unit with no
-        # placement in it is known to be empty, and needs none).
-        if key not in answered_from:
-            atoms.append(disclosure.Atom((str(unit_id), key, str(Channel.WEB)), 0))
-            counts.append(None)
-            answered_from |= {key, str(unit_id)}
+    if atoms:
+        atoms = disclosure.with_empty_cells(
+            atoms,
+            {placement_keys[p]: str(u) for p, u in placement_units.items()},
+            [str(c) for c in Channel],
+        )
+        counts += [None] * (len(atoms) - len(counts))
     protection = disclosure.protect(atoms, poll.min_group_size, WEIGHTS)
     segments = {
         by: [(key, label) for key, _, label in definition[0]]

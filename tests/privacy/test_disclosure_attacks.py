@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from polls import disclosure
 from polls import tables as t
 from polls.disclosure import Atom
+from polls.models import Channel
 from polls.services import live, releases
 from polls.services import placements as placement_service
 from polls.services import polls as poll_service
@@ -165,6 +166,59 @@ async def test_no_breakdown_minus_another_gives_a_small_group(
     if together:
         assert together[0]["responses"] is not None
         assert set(together[0]["members"]) >= {"B"}
+
+
+def hidden_cells(results: dict[str, Any]) -> list[tuple[str, bool]]:
+    """What a breakdown looks like, without its figures: each cell, shown or hidden."""
+    return [(s["label"], s["suppressed"]) for s in results["breakdown"]]
+
+
+async def _poll_with_channels(
+    client: httpx.AsyncClient, world: World, telegram: int, zalo: int
+) -> Poll:
+    """Placements A (12 answers on the web) and B (9 on the web), plus ``telegram`` and
+    ``zalo`` answers from A through those messengers."""
+    poll = await make_poll(client, world, {"A": "mk-kt3", "B": "mk-cd"})
+    await poll.respond("A", 12)
+    await poll.respond("B", 9, option=1)
+    loaded = await poll_service.load(poll.id)
+    officer = world.principals["officer"]
+    a = next(p for p in await placement_service.list_for_poll(officer, poll.id) if p.label == "A")
+    for channel, times in ((Channel.TELEGRAM, telegram), (Channel.ZALO, zalo)):
+        for _ in range(times):
+            await submit_response(
+                loaded,
+                Submission(answers=poll.choices(2), placement=a, channel=channel),
+                secret=SECRET,
+            )
+    return poll
+
+
+async def test_a_channel_nobody_answered_through_looks_like_one_a_few_did(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    """No Telegram answer at all, or two: the channel breakdown must look the same, else a
+    shown Web and Zalo with the exact total say "Telegram: 0" (who never used it) the way a
+    shown Web says "the rest: 2". Every breakdown is checked the same way."""
+    empty = await _poll_with_channels(unlimited, world, telegram=0, zalo=6)
+    small = await _poll_with_channels(unlimited, world, telegram=2, zalo=6)
+    for by in ("channel", "placement", "unit"):
+        assert hidden_cells(await empty.results(by)) == hidden_cells(await small.results(by)), by
+    by_channel = {s["key"]: s for s in (await empty.results("channel"))["breakdown"]}
+    assert by_channel["telegram"]["suppressed"]
+    assert by_channel["web"]["suppressed"] or by_channel["zalo"]["suppressed"]
+    atoms = [
+        Atom(("kt3", "A", "web"), 12),
+        Atom(("cd", "B", "web"), 9),
+        Atom(("kt3", "A", "zalo"), 6),
+        Atom(("kt3", "A", "telegram"), 0),
+    ]
+    released = (
+        {},
+        dict.fromkeys(shown(await empty.results("placement")), True),
+        {key: not s["suppressed"] for key, s in by_channel.items() if key != "other"},
+    )
+    assert disclosure.derivable_small_groups(atoms, released, K) == []
 
 
 async def test_the_placement_list_cannot_be_subtracted_from_the_units(
