@@ -49,7 +49,7 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -132,6 +132,26 @@ def placements_at_risk(placements: int, respondents: int, min_group_size: int) -
     return placements > 1 and respondents > 0 and placements * max(1, min_group_size) > respondents
 
 
+def percent_step(base: int) -> int:
+    """The precision, in whole percents, of a share of ``base`` perturbed answers. The noise
+    moves a count by about one (its standard deviation is 1.2), that is by 120/base
+    percentage points: whole percents from 100 answers, steps of 5 from 25, of 10 below."""
+    if base >= 100:
+        return 1
+    return 5 if base >= 25 else 10
+
+
+def released_share(fraction: float, base: int) -> float:
+    """``fraction`` of ``base`` answers rounded to the precision it has (``percent_step``),
+    so that "31 %" of 16 answers does not pretend to a precision that "30 %" has."""
+    step = percent_step(base) / 100
+    return min(1.0, round(fraction / step) * step)
+
+
+MEAN_DIGITS = 1
+"""A mean of perturbed counts is shown with one decimal, as approximate."""
+
+
 def new_salt() -> str:
     return secrets.token_hex(SALT_BYTES)
 
@@ -160,6 +180,15 @@ def perturb(count: int, fraction: float) -> int:
 def noisy(salt: str, identity: str, count: int) -> int:
     """The released figure of one cell: ``count`` perturbed by its own key."""
     return perturb(count, cell_fraction(salt, f"{identity}|{count}"))
+
+
+def group_identity(atoms: Iterable[Hashable]) -> str:
+    """The name a released group's figures are keyed by: the set of atoms (with anyone in
+    them) it covers, whatever breakdown shows it. A unit with one placement, a channel
+    holding everyone, "hidden groups together" equal to a cell: the same people under two
+    names get the same figures, never two independent readings to average."""
+    members = sorted(repr(a) for a in set(atoms))
+    return "group:" + hashlib.sha256("\n".join(members).encode()).hexdigest()
 
 
 # --- joint suppression ---------------------------------------------------------------------

@@ -83,7 +83,7 @@ def build_snapshot(
             )
             for share in tally.shares
         )
-        mean = gettext("Mean: %(mean)s", mean=number(tally.mean, 2)) if tally.mean else ""
+        mean = describe.mean_text(tally.mean) if tally.mean else ""
         answered = gettext("%(n)s answered", n=approx(tally.answered))
         questions.append(LiveQuestion(position, tally.text, answered, options, mean))
     waiting_text = (

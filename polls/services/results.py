@@ -164,7 +164,19 @@ def _segment_counts(key: str, label: str, members: list[releases.AtomCounts]) ->
                 counts[q][value] += n
         for q, n in atom.answered.items():
             answered[q] += n
-    return SegmentCounts(key, label, sum(a.responses for a in members), counts, answered)
+    return SegmentCounts(
+        key,
+        label,
+        sum(a.responses for a in members),
+        counts,
+        answered,
+        frozenset(atom_key(a) for a in members if a.responses),
+    )
+
+
+def atom_key(atom: releases.AtomCounts) -> tuple[int | None, int | None, str]:
+    """An atom as stored (placement, unit, channel): what a group's noise is keyed by."""
+    return (atom.placement, atom.unit, str(atom.channel))
 
 
 async def _count(poll: Poll, by: str | None) -> PollResults:

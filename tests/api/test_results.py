@@ -371,4 +371,4 @@ async def test_a_zero_to_ten_scale_accepts_and_counts_zero(
     tally = got.json()["questions"][0]
     assert [o["key"] for o in tally["options"]] == [str(v) for v in range(11)]
     assert tally["options"][0]["count"] == 2
-    assert tally["mean"] == round(10 / 3, 2)
+    assert tally["mean"] == round(10 / 3, 1)

@@ -327,6 +327,32 @@ async def test_asking_again_gets_the_same_figures(
     assert all(r == readings[0] for r in readings)
 
 
+async def test_the_same_people_under_two_names_get_the_same_figures(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    """Workshop KT3 has one placement, A: the unit's cell and the placement's cell are the
+    same people. Noise drawn per name would give two independent readings of each count,
+    and their average (over the unit, the placement, the channel, "hidden together", the
+    overall figures) would narrow the truth down. Keyed to the people a figure covers, every
+    name of one group shows one figure."""
+    poll = await make_poll(unlimited, world, {"A": "mk-kt3", "B": "mk-cd"})
+    await poll.respond("A", 9)
+    await poll.respond("A", 7, option=1)
+    await poll.respond("B", 11, option=2)
+    by_placement = shown(await poll.results("placement"))
+    by_unit = shown(await poll.results("unit"))
+    assert {"A", "Phân xưởng Khai thác 3"} <= set(by_placement) | set(by_unit)
+    a, kt3 = by_placement["A"], by_unit["Phân xưởng Khai thác 3"]
+    assert a["responses"] == kt3["responses"]
+    assert a["questions"] == kt3["questions"]
+    overall = await poll.results()
+    by_channel = {s["key"]: s for s in (await poll.results("channel"))["breakdown"]}
+    everyone = by_channel["other"]  # all on the web: every channel hidden, together
+    assert everyone["responses"] == overall["responses"] == 27  # the exact total, once
+    charted = [q["options"] for q in overall["questions"] if q["kind"] != "text"]
+    assert [q["options"] for q in everyone["questions"] if q["kind"] != "text"] == charted
+
+
 # --- personal links --------------------------------------------------------------------
 
 
