@@ -112,6 +112,15 @@ def merge_consecutive(
     return tuple(runs)
 
 
+def shown_waiting(waiting: int, min_group_size: int) -> int:
+    """How many answers waiting for the next release may be said to wait: a whole number of
+    steps of ``k`` (0 below ``k``), so that the live view's "N new answers are waiting"
+    moves like everything else, by at least ``k`` people at a time, and never tells the
+    moment one person answered."""
+    k = max(1, min_group_size)
+    return waiting // k * k
+
+
 def text_threshold(min_group_size: int) -> int:
     """Answers a free-text question needs before any of its texts is shown."""
     return max(MIN_TEXT_ANSWERS, 2 * max(1, min_group_size) - 1)

@@ -95,7 +95,8 @@ class Release:
     visits: Mapping[int, int] = field(default_factory=dict)
     """Placement id -> openings of its link, when the release was made."""
     waiting: int = 0
-    """Respondents stored since this release (never shown as a figure; see ``live``)."""
+    """Respondents stored since this release, in whole steps of k
+    (``disclosure.shown_waiting``): what the live view may say is waiting."""
     step: int = 0
     """Respondents the next release needs."""
 
@@ -128,7 +129,7 @@ async def current(poll: Poll) -> Release:
         live = max(live, head[1] if head else 0)
     step = disclosure.release_step(head[1] if head else 0, poll.min_group_size)
     if head is None:
-        return Release(poll.id, 0, 0, "", waiting=live, step=step)
+        return Release(poll.id, 0, 0, "", waiting=0, step=step)
     loaded = await _load(poll.id, head[0])
     return Release(
         loaded.poll_id,
@@ -138,7 +139,7 @@ async def current(poll: Poll) -> Release:
         loaded.atoms,
         loaded.texts,
         loaded.visits,
-        waiting=max(0, live - loaded.respondents),
+        waiting=disclosure.shown_waiting(max(0, live - loaded.respondents), poll.min_group_size),
         step=step,
     )
 

@@ -265,17 +265,39 @@ async def test_one_more_answer_changes_nothing_that_is_released(
 async def test_the_live_view_moves_in_steps_and_says_what_waits(
     unlimited: httpx.AsyncClient, world: World
 ) -> None:
+    """The figures move in release steps; the count of answers waiting for the next one
+    moves in steps of k too: a count that grew with each answer would tell the officer
+    watching the screen the moment one person (say, the one his personal link went to)
+    answered."""
     poll = await make_poll(unlimited, world, {"A": None})
-    await poll.respond("A", 7)
+    loaded = await poll_service.load(poll.id)
     officer = world.principals["officer"]
+    (placement,) = await placement_service.list_for_poll(officer, poll.id)
+
+    async def answer(times: int) -> None:
+        for _ in range(times):
+            await submit_response(
+                loaded, Submission(answers=poll.choices(1), placement=placement), secret=SECRET
+            )
+
+    await answer(100)
     _, first = await live.snapshot(officer, poll.id)
-    assert first.responses == 7
+    assert first.responses == 100
     assert first.waiting_text == ""
-    await poll.respond("A", 2)
-    _, second = await live.snapshot(officer, poll.id)
-    assert [q.options for q in second.questions] == [q.options for q in first.questions]
-    assert second.responses == 7
-    assert second.waiting_text.startswith("2 câu trả lời mới đang chờ")
+    readings = []
+    for _ in range(9):  # the next release needs 10 (a tenth of 100)
+        await answer(1)
+        readings.append((await live.snapshot(officer, poll.id))[1])
+    assert all(r.responses == 100 for r in readings)
+    assert [q.options for q in readings[-1].questions] == [q.options for q in first.questions]
+    texts = [r.waiting_text for r in readings]
+    assert texts[:4] == [""] * 4  # 1 to 4 waiting: nothing said
+    assert set(texts[4:]) == {texts[4]}  # 5 to 9 waiting: one and the same text
+    assert texts[4].startswith("Ít nhất 5 câu trả lời mới đang chờ")
+    await answer(1)
+    _, moved = await live.snapshot(officer, poll.id)
+    assert moved.responses == 110
+    assert moved.waiting_text == ""
 
 
 async def test_the_timeline_says_nothing_of_when_one_person_answered(
