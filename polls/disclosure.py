@@ -64,6 +64,9 @@ SALT_BYTES = 16
 
 K = TypeVar("K")
 
+WEIGHT_FACTORS = (2, 4, 8)
+"""``protect`` also tries the given weights with each breakdown's scaled by these."""
+
 
 def release_step(released_total: int, min_group_size: int) -> int:
     """How many new respondents the next release needs."""
@@ -274,15 +277,74 @@ def protect(
     fewest respondents from cells still shown: merging two classes that lie in different
     cells of a breakdown hides those cells. ``weights`` (one per breakdown, in the atoms'
     order) scale what a hidden cell of each breakdown costs, so that, at equal cost, a
-    placement is kept before a unit before a channel. Only *which* cells are shown depends
-    on this choice; that no small group can be derived does not (see the module doc).
+    placement is kept before a unit before a channel.
+
+    That greedy choice is made under a few weightings (as given, equal, and each breakdown
+    put first: keeping the small Zalo answers of many placements together costs those
+    placements, merging each into its own placement costs the channel; which is cheaper
+    depends on the poll), and each result is *refined*: a class that can itself be split
+    into classes of at least ``k`` is split (by the same rule, among its own atoms), which
+    only ever shows more. The partition that keeps most respondents visible, summed over
+    the breakdowns (then weighted as asked, at a tie), wins. Only *which* cells are shown
+    depends on this choice; that no small group can be derived does not (see the module
+    doc): every candidate is a partition into classes of at least ``k``.
     """
     k = max(1, min_group_size)
     dimensions = len(weights) if weights else len(atoms[0].cells) if atoms else 0
-    weight = list(weights or [1] * dimensions)
+    weight = tuple(weights or (1,) * dimensions)
+    if sum(a.respondents for a in atoms) < k:
+        return Protection((), tuple(frozenset() for _ in range(dimensions)), ())
+    tries = [weight, (1,) * dimensions]
+    for d in range(dimensions):
+        for factor in WEIGHT_FACTORS:
+            tries.append(tuple(w * (factor if i == d else 1) for i, w in enumerate(weight)))
+    best: Protection | None = None
+    best_score: tuple[int, int] = (-1, -1)
+    for tried in dict.fromkeys(tries):
+        classes = _refine(atoms, _greedy(atoms, k, tried), k, tried)
+        candidate = _protection(atoms, classes, k, dimensions)
+        score = (
+            _shown_respondents(atoms, candidate, (1,) * dimensions),
+            _shown_respondents(atoms, candidate, weight),
+        )
+        if score > best_score:
+            best, best_score = candidate, score
+    assert best is not None
+    return best
+
+
+def _refine(
+    atoms: Sequence[Atom], classes: list[list[int]], k: int, weight: Sequence[int]
+) -> list[list[int]]:
+    """Each class split into smaller classes of at least ``k`` where its own atoms allow."""
+    refined: list[list[int]] = []
+    for members in classes:
+        if len(members) < 2 or sum(atoms[i].respondents for i in members) < 2 * k:
+            refined.append(members)
+            continue
+        inner = _greedy([atoms[i] for i in members], k, weight)
+        if len(inner) == 1:
+            refined.append(members)
+            continue
+        refined.extend(_refine(atoms, [[members[j] for j in part] for part in inner], k, weight))
+    return refined
+
+
+def _shown_respondents(atoms: Sequence[Atom], protection: Protection, weight: Sequence[int]) -> int:
+    return sum(
+        weight[d] * sum(a.respondents for a in atoms if a.cells[d] in cells)
+        for d, cells in enumerate(protection.released)
+    )
+
+
+def _greedy(atoms: Sequence[Atom], min_group_size: int, weight: Sequence[int]) -> list[list[int]]:
+    """Atom indices of each class of the greedy merge (see ``protect``); empty when all of
+    ``atoms`` together are fewer than ``k``."""
+    k = max(1, min_group_size)
+    dimensions = len(weight)
     total = sum(a.respondents for a in atoms)
     if total < k:
-        return Protection((), tuple(frozenset() for _ in range(dimensions)), ())
+        return []
     size_of: list[dict[str, int]] = [{} for _ in range(dimensions)]
     for a in atoms:
         for d in range(dimensions):
@@ -316,6 +378,12 @@ def protect(
         classes[partner].extend(classes[c])
         sizes[partner] += sizes[c]
         del classes[c], sizes[c]
+    return classes
+
+
+def _protection(
+    atoms: Sequence[Atom], classes: list[list[int]], k: int, dimensions: int
+) -> Protection:
     released: list[frozenset[str]] = []
     rest: list[frozenset[str]] = []
     for d in range(dimensions):

@@ -4,6 +4,7 @@ for display; only the per-response export, made after the poll closed, reads row
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -139,7 +140,7 @@ async def released(poll: Poll) -> Released:
             [str(c) for c in Channel],
         )
         counts += [None] * (len(atoms) - len(counts))
-    protection = disclosure.protect(atoms, poll.min_group_size, WEIGHTS)
+    protection = _protect(poll, atoms)
     segments = {
         by: [(key, label) for key, _, label in definition[0]]
         for by, definition in definitions.items()
@@ -151,6 +152,21 @@ async def released(poll: Poll) -> Released:
                 segments[by].append((cell, cell))
                 listed[by].add(cell)
     return Released(release, tuple(atoms), tuple(counts), segments, protection)
+
+
+_protections: FreshCache[disclosure.Protection] = new_cache(size=256, fresh_for=math.inf)
+
+
+def _protect(poll: Poll, atoms: list[disclosure.Atom]) -> disclosure.Protection:
+    """``disclosure.protect`` once per set of atoms and k (it tries several partitions: a
+    tenth of a second for 20 placements on 3 channels), kept in this process."""
+    layout = repr((poll.min_group_size, WEIGHTS, atoms)).encode()
+    key = f"{poll.id}:{hashlib.sha256(layout).hexdigest()}"
+    found = _protections.get(key)
+    if found is None:
+        found = disclosure.protect(atoms, poll.min_group_size, WEIGHTS)
+        _protections.put(key, poll.id, found)
+    return found
 
 
 def _segment_counts(key: str, label: str, members: list[releases.AtomCounts]) -> SegmentCounts:

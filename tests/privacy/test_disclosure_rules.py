@@ -117,6 +117,36 @@ def test_a_channel_nobody_answered_through_is_not_readable_as_zero() -> None:
     assert disclosure.derivable_small_groups(empty, naive, 5)  # the checker sees the 0
 
 
+def test_protect_keeps_the_partition_that_shows_most() -> None:
+    """One greedy pass (placements weighted first) merged Telegram's 7 in p3 with p4's 3 web
+    answers and hid p3; another weighting keeps p3 whole (its 7 are a class), hides the 3
+    with p0's 4 Telegram answers instead, and shows p3 as well, with nothing derivable."""
+    atoms = [
+        Atom(("u0", "p0", "telegram"), 4),
+        Atom(("u2", "p1", "zalo"), 17),
+        Atom(("u2", "p3", "telegram"), 7),
+        Atom(("u2", "p4", "web"), 3),
+        Atom(("u2", "p2", "web"), 0),
+    ]
+    protection = disclosure.protect(atoms, 5, (2, 4, 1))
+    assert protection.released[1] == {"p1", "p3"}
+    assert protection.released[2] == {"zalo"}
+    assert disclosure.derivable_small_groups(atoms, protection, 5) == []
+    assert all(sum(atoms[i].respondents for i in c) >= 5 for c in protection.classes)
+
+
+def test_everything_hidden_by_one_greedy_pass_can_show_a_channel() -> None:
+    atoms = [
+        Atom(("u1", "p0", "telegram"), 2),
+        Atom(("u2", "p1", "web"), 3),
+        Atom(("u2", "p1", "zalo"), 25),
+        Atom(("u0", "p2", "telegram"), 2),
+    ]
+    protection = disclosure.protect(atoms, 5, (2, 4, 1))
+    assert protection.released[2] == {"zalo"}  # the other 7 together
+    assert disclosure.derivable_small_groups(atoms, protection, 5) == []
+
+
 @st.composite
 def arrivals(draw: st.DrawFn) -> tuple[int, list[int], list[bool]]:
     k = draw(st.integers(1, 8))
