@@ -33,14 +33,17 @@ factor of 3, ``ln 3``-differential privacy per cell), drawn from a key derived f
 identity and its exact count with a per-poll random salt (``cell_fraction``). This is the
 cell-key method of the ABS, ONS and Cantabular: the same cell with the same respondents
 always shows the same figure, so asking again or averaging releases removes nothing, and a
-difference of two released cells is never exact. Pages say "≈" and round percents to whole
-numbers.
+difference of two released cells is never exact. The key is the set of atoms a figure
+covers (``group_identity``), not the breakdown's name for it, so the same people shown twice
+get one figure. Pages say "≈", round percents to the precision their base has
+(``released_share``) and say the live view's waiting answers in steps of ``k``.
 
 **Free text and rows.** A text answer names its author more than any choice, so a question's
 texts are released only from ``text_threshold`` answers to it (10, never below ``2k - 1``),
-shuffled, with no segment or time beside them. The per-response export is made only after
-the poll closed, from ``export_threshold`` respondents, with no free text and segments only
-in classes of ``export_threshold`` rows.
+shuffled, with no segment or time beside them, and move only by at least ``k`` new texts
+(``released_texts``), since a step of ``k`` respondents may bring a single one. The
+per-response export is made only after the poll closed, from ``export_threshold``
+respondents, with no free text and segments only in classes of ``export_threshold`` rows.
 """
 
 from __future__ import annotations
@@ -122,6 +125,17 @@ def shown_waiting(waiting: int, min_group_size: int) -> int:
     moment one person answered."""
     k = max(1, min_group_size)
     return waiting // k * k
+
+
+def released_texts(
+    previous: Sequence[str], current: Sequence[str], min_group_size: int
+) -> Sequence[str]:
+    """A question's texts in a new release: all of them once at least ``k`` were written
+    since the last release, else the last release's. A step of ``k`` respondents may hold a
+    single new text, which the two lists would give exactly; texts move by ``k`` at a time."""
+    if len(current) - len(previous) >= max(1, min_group_size):
+        return current
+    return previous
 
 
 def text_threshold(min_group_size: int) -> int:

@@ -174,6 +174,11 @@ async def _head(poll_id: int) -> tuple[int, int, str] | None:
 
 async def _release(poll: Poll, seq: int, salt: str) -> None:
     snapshot, respondents = await _snapshot(poll)
+    previous = (await _load(poll.id, seq - 1)).texts if seq > 1 else {}
+    snapshot["texts"] = {
+        q: list(disclosure.released_texts(previous.get(int(q), ()), texts, poll.min_group_size))
+        for q, texts in snapshot["texts"].items()
+    }
     engine = t.ResultRelease._meta.db
     await db.write_one(
         engine,

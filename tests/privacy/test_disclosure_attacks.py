@@ -474,6 +474,28 @@ async def test_free_text_waits_for_its_own_threshold_and_forgets_arrival_order(
     assert all(q["texts"] is None for s in by["breakdown"] for q in s["questions"] or [])
 
 
+async def test_one_new_text_in_a_step_of_respondents_is_not_told_apart(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    """A step of k new respondents of whom only one writes: the texts of the two releases,
+    compared as lists, would give that one text exactly (and its author is one of the k).
+    Texts move in steps of at least k new texts, as counts move in steps of k people."""
+    poll = await make_poll(unlimited, world, {"A": None})
+    await poll.respond("A", 12, text="chung")
+    before = (await poll.results())["questions"][4]["texts"]
+    assert sorted(before) == ["chung"] * 12
+    await poll.respond("A", 1, text="chỉ một người viết thêm")
+    await poll.respond("A", K - 1)
+    moved = await poll.results()
+    assert moved["responses"] == 12 + K  # a new release
+    assert sorted(moved["questions"][4]["texts"]) == sorted(before)
+    await poll.respond("A", K - 1, text="thêm")
+    await poll.respond("A", 1)
+    later = await poll.results()
+    assert later["responses"] == 12 + 2 * K
+    assert len(later["questions"][4]["texts"]) == 12 + K  # 5 new texts: all shown together
+
+
 # --- counts under k --------------------------------------------------------------------
 
 
