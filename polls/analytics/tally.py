@@ -61,12 +61,13 @@ class PollResults:
 
 
 def _noisy(
-    salt: str, cell: str, counts: QuestionCounts, answered: Mapping[int, int]
+    salt: str, cell: str, counts: QuestionCounts, answered: Mapping[int, int], most: int
 ) -> tuple[QuestionCounts, dict[int, int]]:
     """A cell's counts as released: each perturbed by its own key, none above its question's
-    (perturbed) number of answers."""
+    (perturbed) number of answers, and no question answered by more than the group's
+    released size ``most`` (never "138 answered" of 137)."""
     shown_answered = {
-        q: disclosure.noisy(salt, f"{cell}|answered|{q}", n) for q, n in answered.items()
+        q: min(most, disclosure.noisy(salt, f"{cell}|answered|{q}", n)) for q, n in answered.items()
     }
     shown: dict[int, dict[tuple[int | None, int | None], int]] = {}
     for q, by_value in counts.items():
@@ -162,7 +163,7 @@ def build_results(
         return disclosure.noisy(salt, f"{disclosure.group_identity(atoms)}|responses", n)
 
     overall_counts, overall_answered = _noisy(
-        salt, disclosure.group_identity(everyone), overall.counts, overall.answered
+        salt, disclosure.group_identity(everyone), overall.counts, overall.answered, total
     )
     questions = _tallies(poll, overall_counts, overall_answered, shown_texts) if visible else ()
     if visible:
@@ -178,13 +179,14 @@ def build_results(
         for segment in segments:
             if segment.key in released:
                 cell = disclosure.group_identity(segment.atoms)
-                counts, answered = _noisy(salt, cell, segment.counts, segment.answered)
+                responses = size(segment.atoms, segment.responses)
+                counts, answered = _noisy(salt, cell, segment.counts, segment.answered, responses)
                 shown.append(
                     Segment(
                         segment.key,
                         segment.label,
                         False,
-                        size(segment.atoms, segment.responses),
+                        responses,
                         _tallies(poll, counts, answered, None),
                     )
                 )
@@ -195,15 +197,16 @@ def build_results(
         if hidden and together >= k:
             merged_counts, merged_answered = _merge(hidden)
             atoms = frozenset().union(*(s.atoms for s in hidden))
+            responses = size(atoms, together)
             counts, answered = _noisy(
-                salt, disclosure.group_identity(atoms), merged_counts, merged_answered
+                salt, disclosure.group_identity(atoms), merged_counts, merged_answered, responses
             )
             shown.append(
                 Segment(
                     "other",
                     other_label,
                     False,
-                    size(atoms, together),
+                    responses,
                     _tallies(poll, counts, answered, None),
                     members=tuple(m.label for m in hidden),
                 )

@@ -13,7 +13,7 @@ from polls.i18n import set_locale
 from tests.analytics.conftest import POLL, SCALE, SINGLE
 
 
-def _results(by: str | None = "placement"):  # type: ignore[no-untyped-def]
+def _results(by: str | None = "placement", salt: str = "00" * 16):  # type: ignore[no-untyped-def]
     """A poll of 120 (seven in one placement, 113 in another), noise as drawn by a fixed
     salt: the figures are perturbed as on any page."""
 
@@ -30,7 +30,7 @@ def _results(by: str | None = "placement"):  # type: ignore[no-untyped-def]
         POLL,
         overall,
         {},
-        salt="00" * 16,
+        salt=salt,
         breakdown_by=by,
         segments=(small, large),
         released=frozenset({"a", "b"}),
@@ -53,6 +53,14 @@ def test_shares_are_rounded_to_the_precision_of_their_base() -> None:
     assert disclosure.percent_step(120) == 1
     assert disclosure.released_share(5 / 16, 16) == pytest.approx(0.3)
     assert disclosure.released_share(37 / 104, 104) == pytest.approx(0.36)
+
+
+def test_no_question_is_answered_by_more_than_its_group() -> None:
+    for i in range(60):
+        results = _results(salt=f"{i:032x}")
+        assert all(t.answered <= results.responses for t in results.questions)
+        for segment in results.segments:
+            assert all(t.answered <= (segment.responses or 0) for t in segment.questions or ())
 
 
 def test_a_mean_of_perturbed_counts_has_one_decimal_and_says_about() -> None:
