@@ -4,6 +4,7 @@ for display; only the per-response export, made after the poll closed, reads row
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 from collections import defaultdict
@@ -140,7 +141,7 @@ async def released(poll: Poll) -> Released:
             [str(c) for c in Channel],
         )
         counts += [None] * (len(atoms) - len(counts))
-    protection = _protect(poll, atoms)
+    protection = await _protect(poll, atoms)
     segments = {
         by: [(key, label) for key, _, label in definition[0]]
         for by, definition in definitions.items()
@@ -157,14 +158,15 @@ async def released(poll: Poll) -> Released:
 _protections: FreshCache[disclosure.Protection] = new_cache(size=256, fresh_for=math.inf)
 
 
-def _protect(poll: Poll, atoms: list[disclosure.Atom]) -> disclosure.Protection:
-    """``disclosure.protect`` once per set of atoms and k (it tries several partitions: a
-    tenth of a second for 20 placements on 3 channels), kept in this process."""
+async def _protect(poll: Poll, atoms: list[disclosure.Atom]) -> disclosure.Protection:
+    """``disclosure.protect`` once per set of atoms and k, kept in this process, and off the
+    event loop (it tries several partitions: a tenth of a second or more for 20 placements
+    on 3 channels)."""
     layout = repr((poll.min_group_size, WEIGHTS, atoms)).encode()
     key = f"{poll.id}:{hashlib.sha256(layout).hexdigest()}"
     found = _protections.get(key)
     if found is None:
-        found = disclosure.protect(atoms, poll.min_group_size, WEIGHTS)
+        found = await asyncio.to_thread(disclosure.protect, atoms, poll.min_group_size, WEIGHTS)
         _protections.put(key, poll.id, found)
     return found
 
