@@ -30,7 +30,7 @@ import os
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +39,7 @@ import aiosqlite
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 from piccolo.table import Table
@@ -273,6 +273,49 @@ async def read(engine: Engine, sql: str, args: list[Any]) -> list[dict[str, Any]
     """Run one ``SELECT`` (``{}`` placeholders) on a reader, outside any transaction: the
     cheap lookup of a hot path, without building a Piccolo query for it."""
     return list(await engine.run_querystring(QueryString(sql, *args, query_type="select")))
+
+
+class _ReadOnSnapshot:
+    """Stands for a transaction in ``current_transaction``: queries go to ``connection``."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+
+class _RepeatableRead(PostgresTransaction):
+    async def begin(self) -> None:
+        self.transaction = self.connection.transaction(isolation="repeatable_read", readonly=True)
+        await self.transaction.start()
+
+
+@contextlib.asynccontextmanager
+async def read_snapshot(engine: Engine) -> AsyncIterator[None]:
+    """Every query inside reads one snapshot of the database: what was committed when the
+    first of them ran, and nothing committed after. On SQLite a read transaction on one
+    reader connection (WAL keeps its snapshot while the writer goes on); on PostgreSQL a
+    read-only ``REPEATABLE READ`` transaction. Nothing inside may write."""
+    if isinstance(engine, PostgresEngine):
+        async with _RepeatableRead(engine):
+            yield
+        return
+    if not isinstance(engine, FastSQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.deferred):  # type: ignore[call-arg]
+            yield
+        return
+    if engine._readers is None:
+        await engine.start()
+    assert engine._readers is not None
+    connection = await engine._readers.acquire()
+    context = engine.current_transaction.set(_ReadOnSnapshot(connection))  # type: ignore[arg-type]
+    try:
+        await connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            await connection.execute("ROLLBACK")
+    finally:
+        engine.current_transaction.reset(context)
+        engine._readers.release(connection)
 
 
 def is_postgres(engine: Engine) -> bool:
