@@ -20,10 +20,17 @@ import asyncpg
 from polls import db, privacy
 from polls import tables as t
 from polls.db import WriteSteps
-from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting, Unauthorized
+from polls.errors import (
+    N_,
+    AlreadyAnswered,
+    CodeAlreadyUsed,
+    InvalidAnswers,
+    PollNotAccepting,
+    Unauthorized,
+)
 from polls.forms.kinds import parse_answers
 from polls.models import Channel, DuplicatePolicy, Placement, Poll, PollStatus, Stored
-from polls.services import unlinking
+from polls.services import codes, unlinking
 from polls.services.polls import now
 
 MAX_SUBMISSION_ID = 100
@@ -117,6 +124,9 @@ class Submission:
     """The subject is a messenger account the messenger vouched for (Telegram's signed launch
     data, Zalo's Graph API), not a device: only such answers count on ``messenger`` polls."""
     submission_id: str | None = None
+    code: str | None = None
+    """The printed one-time code typed or scanned, on a poll of the policy ``code``; it is
+    the subject there (``services.codes``), whatever device or account sends it."""
 
 
 def check_accepting(poll: Poll) -> None:
@@ -162,6 +172,32 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
     """Store one response whole, or nothing. No receipt: the answer only says it is stored
     (``replayed`` for the retry of a submission stored before), so nothing on the phone,
     in its history or in a proxy's log leads to the response."""
+    try:
+        return await _submit_response(poll, submission, secret=secret)
+    except AlreadyAnswered:
+        # a retry that raced its own first send (stored meanwhile) is that send, not a second
+        if submission.submission_id and await _replayed(
+            privacy.idempotency_key(secret, poll.id, submission.submission_id)
+        ):
+            return Stored(replayed=True)
+        if poll.duplicate_policy == DuplicatePolicy.CODE:
+            raise CodeAlreadyUsed() from None
+        raise
+
+
+async def _duplicate_key(poll: Poll, submission: Submission, secret: str) -> str | None:
+    """The duplicate key the write claims: of the printed code on a ``code`` poll (which
+    must be one of the poll's codes), else of the device or account, if any."""
+    if poll.duplicate_policy == DuplicatePolicy.CODE:
+        subject: str | None = await codes.subject_of(poll, submission.code, secret=secret)
+    elif poll.duplicate_policy == DuplicatePolicy.NONE:
+        subject = None
+    else:
+        subject = submission.subject
+    return privacy.duplicate_key(secret, poll.id, subject) if subject else None
+
+
+async def _submit_response(poll: Poll, submission: Submission, *, secret: str) -> Stored:
     if (
         submission.submission_id is not None
         and not 1 <= len(submission.submission_id) <= MAX_SUBMISSION_ID
@@ -191,11 +227,12 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
             )
         )
     rows, errors = parse_answers(poll.questions, _answers_by_question(poll, submission.answers))
+    try:
+        dup = await _duplicate_key(poll, submission, secret)
+    except InvalidAnswers as wrong_code:  # reported together with the answers' errors
+        raise InvalidAnswers({**errors, **wrong_code.answer_errors}) from None
     if errors:
         raise InvalidAnswers(errors)
-    dup = None
-    if poll.duplicate_policy != DuplicatePolicy.NONE and submission.subject:
-        dup = privacy.duplicate_key(secret, poll.id, submission.subject)
     placement = submission.placement
     answer_values = [
         (question_id, row.option_id, row.value_int, row.value_text)
