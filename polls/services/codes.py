@@ -66,11 +66,13 @@ async def issue(principal: Principal, placement_id: int, count: int, *, secret: 
     while len(drawn) < count:
         drawn.add(code_format.new_slip_code())
     ordered = list(drawn)
-    secrets.SystemRandom().shuffle(ordered)
+    shuffle = secrets.SystemRandom().shuffle
+    shuffle(ordered)
     rows = [
         t.PrintedCode(key=privacy.printed_code_key(secret, poll.id, code), poll=poll.id)
         for code in ordered
     ]
+    shuffle(rows)  # stored in an order of their own, not the sheet's
     engine = t.PrintedCode._meta.db
     async with engine.transaction():
         state = (
