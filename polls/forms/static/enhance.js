@@ -132,7 +132,7 @@
     clearTimeout(timer);
   }
   window.addEventListener("online", retry);
-  window.addEventListener("pageshow", function (event) { if (event.persisted) retry(); });
+  window.addEventListener("pageshow", retry);
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") retry(); });
   // A 428 hands out the device token of a page this server served (and sets its cookie):
   // the same answers go once more with it, so a phone that keeps no cookies answers too.
