@@ -40,7 +40,7 @@ from polls.services import codes, placements
 from polls.services.polls import now
 from polls.services.results import results_for
 from polls.services.submission import has_answered
-from polls.sharing.code_sheets import CODE_QUERY
+from polls.sharing.links import CODE_QUERY
 from polls.web import MESSENGER_FRAMES, security_headers, settings_of
 
 FORM_HEADERS = {

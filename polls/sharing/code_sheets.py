@@ -28,8 +28,7 @@ MARGIN = 10.0
 SLIP_WIDTH = (A4[0] - 2 * MARGIN) / COLUMNS
 SLIP_HEIGHT = (A4[1] - 2 * MARGIN) / ROWS
 QR_SIDE = 30.0
-CODE_QUERY = "c"
-"""The form's query parameter that fills in the code (``/p/{code}?c=...``)."""
+CODE_QUERY = links.CODE_QUERY
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
+CODE_QUERY = "c"
+"""The form's query parameter that fills in a printed one-time code (``/p/{code}?c=...``),
+as a slip's QR code carries it."""
 FORM_PATH = "/p/"
 UPPERCASE_FORM_PATH = "/P/"
 
