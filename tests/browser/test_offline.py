@@ -49,7 +49,8 @@ class CodePoll:
 def code_poll(server: Server) -> Iterator[CodePoll]:
     """A poll of one answer per printed code, opened, with a sheet of ten codes."""
     auth = {"Authorization": f"Bearer {server.token}"}
-    with httpx.Client(base_url=server.url, headers=auth) as api:
+    # the first PDF the server draws imports matplotlib: give it time on a busy machine
+    with httpx.Client(base_url=server.url, headers=auth, timeout=60) as api:
         made = api.post(
             "/api/v1/polls",
             json={
