@@ -1,7 +1,8 @@
 """Every anonymity rule of shared/DESIGN.md, in one place; nothing else re-implements them.
 
-- duplicate and idempotency keys: ``HMAC(per-poll key, subject)``, the per-poll key derived
-  from the server secret, so a key means nothing outside its poll or without the secret;
+- duplicate, idempotency and printed-code keys: ``HMAC(per-poll key, subject)``, the
+  per-poll key derived from the server secret, so a key means nothing outside its poll or
+  without the secret;
 - submission time coarsened to the hour; response and answer ids random
   (``new_row_id``), their rows rewritten every hour by ``services.unlinking``; no receipt.
 
@@ -43,6 +44,14 @@ def idempotency_key(secret: str, poll_id: int, submission_id: str) -> str:
     return hmac.new(
         key, f"submission:{poll_id}:{submission_id}".encode(), hashlib.sha256
     ).hexdigest()
+
+
+def printed_code_key(secret: str, poll_id: int, code: str) -> str:
+    """What is stored of a printed one-time code: its per-poll HMAC, so the table of issued
+    codes gives no code back. Using a code claims a duplicate key of its own (subject
+    ``code:<code>``), a different hash: the issued codes and the used ones do not join."""
+    key = _poll_key(secret, poll_id)
+    return hmac.new(key, f"printed-code:{poll_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _device_mac(secret: str, nonce: str) -> str:

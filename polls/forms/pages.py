@@ -17,7 +17,13 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from polls import inputs
-from polls.errors import AlreadyAnswered, DeviceTokenRequired, InvalidAnswers, PollNotAccepting
+from polls.errors import (
+    AlreadyAnswered,
+    CodeAlreadyUsed,
+    DeviceTokenRequired,
+    InvalidAnswers,
+    PollNotAccepting,
+)
 from polls.forms.assets import FORM_SCRIPT
 from polls.forms.guards import requires_own_form_submission
 from polls.forms.submitting import (
@@ -31,10 +37,11 @@ from polls.forms.submitting import (
 from polls.i18n import get_locale, gettext, local_datetime
 from polls.models import Channel, DuplicatePolicy, Poll, PollStatus
 from polls.privacy import device_subject
-from polls.services import placements, previews
+from polls.services import codes, placements, previews
 from polls.services.polls import now
 from polls.services.results import results_for
 from polls.services.submission import has_answered
+from polls.sharing.links import CODE_QUERY
 from polls.web import MESSENGER_FRAMES, security_headers, settings_of
 
 FORM_HEADERS = {
@@ -118,6 +125,8 @@ def _form_context(
     *,
     device: str | None = None,
     notice: str | None = None,
+    slip_code: str = "",
+    code_error: str | None = None,
     preview: previews.PreviewTags | None = None,
 ) -> dict[str, Any]:
     return {
@@ -130,6 +139,8 @@ def _form_context(
         "form_script": FORM_SCRIPT,
         "device": device,
         "notice": notice,
+        "slip_code": slip_code,
+        "code_error": code_error,
     }
 
 
@@ -141,12 +152,23 @@ def _form(
     *,
     device: str | None = None,
     notice: str | None = None,
+    slip_code: str = "",
+    code_error: str | None = None,
 ) -> Template:
     """The form with a worker's answers and the errors in them (never cached); ``device``
-    is a token handed out in a hidden field, for a phone that keeps no cookies."""
+    is a token handed out in a hidden field, for a phone that keeps no cookies;
+    ``slip_code`` the printed one-time code typed or scanned, and what is wrong with it."""
     return Template(
         template_name="form/page.html",
-        context=_form_context(found, kept, errors, device=device, notice=notice),
+        context=_form_context(
+            found,
+            kept,
+            errors,
+            device=device,
+            notice=notice,
+            slip_code=slip_code,
+            code_error=code_error,
+        ),
         status_code=status,
         headers=FORM_HEADERS,
     )
@@ -286,6 +308,12 @@ class FormPages(Controller):
             return _blank_form(request, found, channel)
         if found.poll.duplicate_policy == DuplicatePolicy.MESSENGER:
             return _only_in_messengers(found.poll, zalo=settings_of(request).zalo_configured)
+        if found.poll.duplicate_policy == DuplicatePolicy.CODE:
+            # a shared phone: the code decides, never what this phone answered before
+            scanned = request.query_params.get(CODE_QUERY, "")[:40]
+            if scanned:
+                return _form(found, {}, {}, slip_code=scanned)
+            return _blank_form(request, found, channel)
         device = page_device(request)
         secret = settings_of(request).secret_key
         if not device.new and await has_answered(
@@ -301,6 +329,8 @@ class FormPages(Controller):
         found = await target(code)
         form = await request.form()
         offered = form.get(DEVICE_FIELD)
+        typed = form.get(codes.CODE_FIELD)
+        slip_code = typed[:40] if isinstance(typed, str) else ""
         kept: dict[int, list[str]] = {}
         answers: dict[str, Any] = {}
         for key in form:
@@ -316,6 +346,7 @@ class FormPages(Controller):
                 found,
                 answers,
                 offered_device=offered if isinstance(offered, str) else None,
+                code=slip_code or None,
             )
         except DeviceTokenRequired as refused:
             page = _form(
@@ -334,7 +365,19 @@ class FormPages(Controller):
                 for k, (m, p) in error.answer_errors.items()
                 if str(k).isdigit()
             }
-            return _form(found, kept, messages, status=422)
+            wrong_code = error.answer_errors.get(codes.CODE_FIELD)  # type: ignore[call-overload]
+            return _form(
+                found,
+                kept,
+                messages,
+                status=422,
+                slip_code=slip_code,
+                code_error=gettext(*wrong_code) if wrong_code else None,
+            )
+        except CodeAlreadyUsed as used:
+            return _form(
+                found, kept, {}, status=409, slip_code=slip_code, code_error=gettext(used.message)
+            )
         except AlreadyAnswered:
             return _already_answered(found.poll)
         except PollNotAccepting:

@@ -148,6 +148,7 @@ async def submit(
     submission_id: str | None = None,
     channel: Channel = Channel.WEB,
     offered_device: str | None = None,
+    code: str | None = None,
 ) -> tuple[Stored, str]:
     """Rate-limit, then store through the one submission path. Returns what was stored and
     the device token the response should carry.
@@ -192,6 +193,7 @@ async def submit(
             subject=subject,
             messenger_account=vouched,
             submission_id=submission_id,
+            code=code,
         ),
         secret=settings_of(request).secret_key,
     )

@@ -23,6 +23,7 @@ from polls.db import WriteSteps
 from polls.errors import (
     N_,
     AlreadyAnswered,
+    CodeAlreadyUsed,
     DomainError,
     InvalidAnswers,
     PollNotAccepting,
@@ -30,7 +31,7 @@ from polls.errors import (
 )
 from polls.forms.kinds import parse_answers
 from polls.models import Channel, DuplicatePolicy, Placement, Poll, PollStatus, Stored
-from polls.services import unlinking
+from polls.services import codes, unlinking
 from polls.services.polls import now
 
 MAX_SUBMISSION_ID = 100
@@ -129,6 +130,9 @@ class Submission:
     """The subject is a messenger account the messenger vouched for (Telegram's signed launch
     data, Zalo's Graph API), not a device: only such answers count on ``messenger`` polls."""
     submission_id: str | None = None
+    code: str | None = None
+    """The printed one-time code typed or scanned, on a poll of the policy ``code``; it is
+    the subject there (``services.codes``), whatever device or account sends it."""
 
 
 def check_accepting(poll: Poll) -> None:
@@ -194,7 +198,29 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
     A retry is recognised by the write itself: the idempotency key's unique index refuses
     its twin (in the same statement on PostgreSQL, in the same batch job on SQLite), and
     only then is the key looked up. A check that refuses a submission (closed, invalid)
-    also looks first, so a retry is answered as its first try was, whatever came since."""
+    also looks first, so a retry is answered as its first try was, whatever came since.
+    On a ``code`` poll a second answer with one printed code is ``CodeAlreadyUsed``."""
+    try:
+        return await _submit_response(poll, submission, secret=secret)
+    except AlreadyAnswered:
+        if poll.duplicate_policy == DuplicatePolicy.CODE:
+            raise CodeAlreadyUsed() from None
+        raise
+
+
+async def _duplicate_key(poll: Poll, submission: Submission, secret: str) -> str | None:
+    """The duplicate key the write claims: of the printed code on a ``code`` poll (which
+    must be one of the poll's codes), else of the device or account, if any."""
+    if poll.duplicate_policy == DuplicatePolicy.CODE:
+        subject: str | None = await codes.subject_of(poll, submission.code, secret=secret)
+    elif poll.duplicate_policy == DuplicatePolicy.NONE:
+        subject = None
+    else:
+        subject = submission.subject
+    return privacy.duplicate_key(secret, poll.id, subject) if subject else None
+
+
+async def _submit_response(poll: Poll, submission: Submission, *, secret: str) -> Stored:
     if (
         submission.submission_id is not None
         and not 1 <= len(submission.submission_id) <= MAX_SUBMISSION_ID
@@ -206,7 +232,7 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
         else None
     )
     try:
-        write = _checked_write(poll, submission, secret, idem)
+        write = await _checked_write(poll, submission, secret, idem)
     except DomainError as refused:
         if await _replayed(idem):
             return Stored(replayed=True)
@@ -216,8 +242,11 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
     return await _store(poll, write)
 
 
-def _checked_write(poll: Poll, submission: Submission, secret: str, idem: str | None) -> _Write:
-    """Everything a submission is checked against before it is written (no database)."""
+async def _checked_write(
+    poll: Poll, submission: Submission, secret: str, idem: str | None
+) -> _Write:
+    """Everything a submission is checked against before it is written (no database, but
+    for a printed code, checked against the poll's issued codes)."""
     check_accepting(poll)
     if poll.duplicate_policy == DuplicatePolicy.MESSENGER and not (
         submission.messenger_account
@@ -231,11 +260,12 @@ def _checked_write(poll: Poll, submission: Submission, secret: str, idem: str | 
             )
         )
     rows, errors = parse_answers(poll.questions, _answers_by_question(poll, submission.answers))
+    try:
+        dup = await _duplicate_key(poll, submission, secret)
+    except InvalidAnswers as wrong_code:  # reported together with the answers' errors
+        raise InvalidAnswers({**errors, **wrong_code.answer_errors}) from None
     if errors:
         raise InvalidAnswers(errors)
-    dup = None
-    if poll.duplicate_policy != DuplicatePolicy.NONE and submission.subject:
-        dup = privacy.duplicate_key(secret, poll.id, submission.subject)
     placement = submission.placement
     return _Write(
         poll_id=poll.id,
