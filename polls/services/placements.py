@@ -34,6 +34,10 @@ def telegram_chat_error(chat_id: str) -> str | None:
     return None if TELEGRAM_CHAT.fullmatch(chat_id) else TELEGRAM_CHAT_ERROR
 
 
+PAPER_TAKES_NO_ANSWERS = N_(
+    "This code belongs to counts entered by hand at a meeting; it takes no answers."
+)
+
 COUNT_VISITS = (
     'INSERT INTO "placement_visit" ("placement", "day", "opens") VALUES ({}, {}, {}) '
     'ON CONFLICT ("placement", "day") DO UPDATE '
@@ -255,6 +259,8 @@ async def form_target(code: str) -> FormTarget:
 
     async def load() -> tuple[int, FormTarget]:
         placement = await by_code(canonical)
+        if placement.kind == PlacementKind.PAPER:
+            raise NotFound(PAPER_TAKES_NO_ANSWERS)
         return placement.poll_id, FormTarget(placement, await polls.load(placement.poll_id))
 
     return await _targets.get_or_load(canonical, load)
