@@ -9,9 +9,10 @@ the poll's release changed.
 
 Every figure is a released one: the count of answers to the open question and the revealed
 result are the meeting placement's cell of the placement breakdown of the latest release
-(``services.results``), so they move in release steps, are perturbed, and stay hidden while
-the meeting's group is too small, exactly as on the results page. A revealed result never
-shows free text.
+(``services.results``), so they move in release steps and are perturbed exactly as on the
+results page. While disclosure control hides that cell (too few answered here, or it is
+merged with a small or empty placement), the screen shows the whole poll's figures and says
+so; below ``k`` respondents in all it shows none. A revealed result never shows free text.
 
 The worker's form is the whole poll, unchanged, answered once: one response per person keeps
 the duplicate rule, the answer kept on the phone until sent, and every group of the release
@@ -34,6 +35,7 @@ from polls.analytics.live import LiveQuestion, live_question
 from polls.analytics.trend import CHARTED_KINDS
 from polls.db import WriteSteps
 from polls.errors import N_, Conflict, InvalidInput, NotFound
+from polls.forms.kinds import QuestionTally
 from polls.i18n import approx, gettext, ngettext, number, using_locale
 from polls.models import Placement, PlacementKind, Poll, PollStatus, Principal
 from polls.services import placements, polls, releases, results
@@ -79,6 +81,8 @@ class Screen:
     result: LiveQuestion | None
     message: str
     """Why a revealed result shows no figures (too few answers yet, or free text)."""
+    scope_text: str = ""
+    """Whose answers the figures count: this meeting's, or the whole poll's."""
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -184,22 +188,12 @@ async def screen(poll: Poll, placement: Placement, now: State) -> Screen:
         )  # fmt: skip
     question = poll.questions[position - 1]
     release = await releases.current(poll)
-    laid_out = await results.results_for(poll, "placement")
-    segment = next(
-        (s for s in laid_out.segments if s.key == str(placement.id) and not s.suppressed), None
-    )
-    tally = (
-        next((q for q in segment.questions or () if q.question_id == question.id), None)
-        if segment
-        else None
-    )
+    tally, scope_text = await _released_tally(poll, placement, question.id)
     k = number(poll.min_group_size)
     if tally is not None:
         count_text = gettext("%(n)s answered", n=approx(tally.answered))
     else:
-        count_text = gettext(
-            "Answers are counted once at least %(k)s people have answered here.", k=k
-        )
+        count_text = gettext("Answers are counted once at least %(k)s people have answered.", k=k)
     waiting = release.waiting if release.seq else 0
     waiting_text = (
         ngettext(
@@ -217,9 +211,7 @@ async def screen(poll: Poll, placement: Placement, now: State) -> Screen:
         if question.kind not in CHARTED_KINDS:
             message = gettext("Written answers are read on the results page, not on a screen.")
         elif tally is None:
-            message = gettext(
-                "The result is shown once at least %(k)s people have answered here.", k=k
-            )
+            message = gettext("The result is shown once at least %(k)s people have answered.", k=k)
         else:
             result = live_question(position, tally)
     return Screen(
@@ -234,7 +226,27 @@ async def screen(poll: Poll, placement: Placement, now: State) -> Screen:
         now.revealed,
         result,
         message,
+        scope_text if tally is not None else "",
     )
+
+
+async def _released_tally(
+    poll: Poll, placement: Placement, question_id: int
+) -> tuple[QuestionTally | None, str]:
+    """The question's released tally from this meeting, with the words saying so, or, while
+    disclosure control hides the meeting's cell (too few here, or merged with a small or
+    empty placement), the whole poll's, which is released anyway; None below ``k`` in all."""
+    by_placement = await results.results_for(poll, "placement")
+    segment = next(
+        (s for s in by_placement.segments if s.key == str(placement.id) and not s.suppressed),
+        None,
+    )
+    if segment is not None:
+        found = next((q for q in segment.questions or () if q.question_id == question_id), None)
+        return found, gettext("Answers from this meeting")
+    overall = await results.results_for(poll, None)
+    found = next((q for q in overall.questions if q.question_id == question_id), None)
+    return found, gettext("All answers to the poll: this meeting's alone are not shown yet")
 
 
 async def updates(

@@ -124,7 +124,8 @@ async def test_a_correction_replaces_the_whole_tally(
     assert (await enter(unlimited, paper, show_of_hands(poll, 10, 0, 0))).status_code == 303
     assert await t.PaperTally.count() == 1
     tally = await t.PaperTally.select().first()
-    assert tally is not None and tally["respondents"] == 12
+    assert tally is not None
+    assert tally["respondents"] == 12
     people = {(r["option"], r["value_int"]): r["people"] for r in await t.PaperCount.select()}
     first = poll.questions[0]["options"]
     assert people[(first[0]["id"], None)] == 10

@@ -21,6 +21,7 @@
     put("m-question", s.question_text);
     put("m-status", s.status_text);
     put("m-count", s.question_number ? s.count_text : "");
+    put("m-scope", s.scope_text);
     put("m-waiting", s.waiting_text);
     put("m-message", s.message);
     root.classList.toggle("open", s.is_open);
