@@ -58,7 +58,7 @@ class AnnouncementPages(Controller):
         )
         return Response(
             text.as_text().encode(),
-            media_type="text/plain; charset=utf-8",
+            media_type="text/plain",
             headers={
                 "Content-Disposition": (
                     f'attachment; filename="loa-poll-{poll.id}-{chosen.code}.txt"'
