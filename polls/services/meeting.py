@@ -17,7 +17,9 @@ so; below ``k`` respondents in all it shows none. A revealed result never shows 
 The worker's form is the whole poll, unchanged, answered once: one response per person keeps
 the duplicate rule, the answer kept on the phone until sent, and every group of the release
 a group of people (answering question by question would make one response per question,
-and a group of ``k`` responses could then hold fewer than ``k`` people).
+and a group of ``k`` responses could then hold fewer than ``k`` people). So opening and
+closing a question paces the hall and what the screen shows; it does not refuse answers to
+a question that is over (the screen says "this question is over", not "closed").
 """
 
 from __future__ import annotations
@@ -220,7 +222,7 @@ async def screen(poll: Poll, placement: Placement, now: State) -> Screen:
         gettext("Question %(n)s of %(total)s", n=position, total=len(poll.questions)),
         question.text,
         now.is_open,
-        gettext("Answering is open") if now.is_open else gettext("Answering is closed"),
+        gettext("Answer this question now") if now.is_open else gettext("This question is over"),
         count_text,
         waiting_text,
         now.revealed,

@@ -73,7 +73,7 @@ async def test_open_close_and_reveal_from_a_second_browser(
     page = (await fast.get(f"/console/meetings/{made['id']}")).text
     assert "Câu 1/5" in page
     assert "Kênh nhanh nhất?" in page
-    assert "Đang nhận trả lời" in page
+    assert "Mời trả lời câu này" in page
     assert "Số người trả lời sẽ hiện khi có ít nhất 5 người trả lời." in page
 
     stream = asyncio.create_task(
@@ -91,7 +91,7 @@ async def test_open_close_and_reveal_from_a_second_browser(
     assert sent[0]["count_text"].startswith("Answers are counted once")
     assert sent[0]["scope_text"] == ""
     assert sent[-1]["is_open"] is False
-    assert sent[-1]["status_text"] == "Answering is closed"
+    assert sent[-1]["status_text"] == "This question is over"
     assert sent[-1]["revealed"] is True
     assert sent[-1]["count_text"] == "≈ 6 answered"
     # the empty canteen is merged with the meeting, so the meeting's cell is hidden and
