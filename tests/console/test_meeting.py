@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from polls import tables as t
 from tests.conftest import OpenPoll, World, add_placement, create_open_poll, snapshot
 from tests.console.conftest import answer, login, post_form
 
@@ -194,3 +195,22 @@ async def test_next_and_previous_stay_within_the_questions(
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")
     assert b"EventSource" in script.content
+
+
+async def test_what_the_database_keeps_of_a_meeting_says_nothing_of_who_answered(
+    fast: httpx.AsyncClient, world: World
+) -> None:
+    """As the administrator reads it: one row per meeting, changed by the officer's actions
+    only; answers leave no trace in it (no count, no time)."""
+    poll, made = await meeting_poll(fast, world)
+    await login(fast, "officer")
+    await act(fast, made["id"], action="next")
+    before = await t.MeetingState.select()
+    for _ in range(6):
+        await answer(fast, made["code"], poll.answers())
+    await fast.get(f"/console/meetings/{made['id']}")  # a release is made while reading
+    after = await t.MeetingState.select()
+    assert after == before
+    assert set(after[0]) == {"id", "placement", "question", "is_open", "revealed", "version"}
+    await act(fast, made["id"], action="reveal")
+    assert (await t.MeetingState.select())[0]["version"] == before[0]["version"] + 1
