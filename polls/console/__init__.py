@@ -11,6 +11,7 @@ from polls.console.polls import PollPages
 from polls.console.session import PasswordPages, SessionPages
 from polls.console.sharing import SharingPages
 from polls.console.tallies import TallyPages
+from polls.console.zalo_bot import ZaloBotPages
 
 ROUTES: list[ControllerRouterHandler] = [
     SessionPages,
@@ -18,6 +19,7 @@ ROUTES: list[ControllerRouterHandler] = [
     PollPages,
     LivePages,
     SharingPages,
+    ZaloBotPages,
     MeetingPages,
     TallyPages,
     AnnouncementPages,
