@@ -36,6 +36,11 @@ class PlacementKind(StrEnum):
     TELEGRAM = "telegram"
     ZALO = "zalo"
     LINK = "link"
+    MEETING = "meeting"
+    """A session led on a projector (``polls.services.meeting``): answers from its QR code."""
+    PAPER = "paper"
+    """Counts entered by an officer for a show of hands or paper ballots
+    (``polls.services.tallies``); its link takes no answers."""
 
 
 class OpensIn(StrEnum):
@@ -50,6 +55,8 @@ class Channel(StrEnum):
     WEB = "web"
     TELEGRAM = "telegram"
     ZALO = "zalo"
+    PAPER = "paper"
+    """Counted by hand at a session and entered by an officer: never a stored response."""
 
 
 class UnitKind(StrEnum):

@@ -197,6 +197,49 @@ class ResultRelease(Table):
     # unique (poll, seq): an index made by its migration
 
 
+class MeetingState(Table):
+    """What a meeting placement's projector shows now (``polls.services.meeting``): the
+    question opened last, whether it takes answers, whether its result is revealed.
+    ``version`` moves with every change, so each open screen notices one. Shared through the
+    database, so the projector and the officer's phone may be served by different processes.
+    Nothing about who answered."""
+
+    id: Serial
+    placement = ForeignKey(Placement, null=False, on_delete=OnDelete.cascade)
+    # unique (placement): an index made by its migration
+    question = ForeignKey(Question, null=True, default=None, on_delete=OnDelete.set_null)
+    is_open = Boolean(default=False)
+    revealed = Boolean(default=False)
+    version = Integer(default=1)
+
+
+class PaperTally(Table):
+    """Counts a session's officer entered by hand for a placement of kind ``paper``
+    (``polls.services.tallies``): one per placement, replaced whole when corrected. Who
+    entered it is an officer (kept by name, so the report says it even after the account
+    goes), never a worker. ``respondents`` is the most people counted for any question."""
+
+    id: Serial
+    placement = ForeignKey(Placement, null=False, on_delete=OnDelete.cascade)
+    # unique (placement): an index made by its migration
+    respondents = Integer(default=0)
+    entered_by = ForeignKey(Officer, null=True, default=None, on_delete=OnDelete.set_null)
+    entered_by_name = Varchar(length=200, default="")
+    entered_at = Timestamptz(default=TimestamptzNow())
+
+
+class PaperCount(Table):
+    """One option's (or scale value's) count in a paper tally."""
+
+    id: Serial
+    tally = ForeignKey(PaperTally, null=False, index=True, on_delete=OnDelete.cascade)
+    question = ForeignKey(Question, null=False, on_delete=OnDelete.cascade)
+    option = ForeignKey(Option, null=True, default=None, on_delete=OnDelete.cascade)
+    value_int = Integer(null=True, default=None)
+    people = Integer(default=0)
+    """How many people chose it."""
+
+
 class DuplicateKey(Table):
     """One row per (poll, subject) that has answered; the hash is the primary key."""
 
@@ -278,6 +321,9 @@ TABLES: tuple[type[Table], ...] = (
     IdempotencyKey,
     PrintedCode,
     ResultRelease,
+    MeetingState,
+    PaperTally,
+    PaperCount,
     ZaloToken,
     ZaloEvent,
     TelegramUpdate,

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from polls.analytics import describe
 from polls.analytics.tally import PollResults
 from polls.analytics.trend import CHARTED_KINDS
+from polls.forms.kinds import QuestionTally
 from polls.i18n import approx, gettext, ngettext, number, percent
 from polls.models import Poll
 
@@ -53,6 +54,23 @@ class LiveSnapshot:
         return asdict(self)
 
 
+def live_question(position: int, tally: QuestionTally) -> LiveQuestion:
+    """One released question as the screen shows it (``position`` is 1-based)."""
+    options = tuple(
+        LiveOption(
+            describe.share_label(share),
+            share.count,
+            approx(share.count),
+            percent(share.fraction, 0),
+            share.fraction,
+        )
+        for share in tally.shares
+    )
+    mean = describe.mean_text(tally.mean) if tally.mean else ""
+    answered = gettext("%(n)s answered", n=approx(tally.answered))
+    return LiveQuestion(position, tally.text, answered, options, mean)
+
+
 def build_snapshot(
     poll: Poll, results: PollResults, waiting: int = 0, step: int = 0
 ) -> LiveSnapshot:
@@ -69,23 +87,11 @@ def build_snapshot(
             describe.not_yet_visible(poll.min_group_size),
             (),
         )
-    questions = []
-    for position, tally in enumerate(results.questions, start=1):
-        if tally.kind not in CHARTED_KINDS:
-            continue
-        options = tuple(
-            LiveOption(
-                describe.share_label(share),
-                share.count,
-                approx(share.count),
-                percent(share.fraction, 0),
-                share.fraction,
-            )
-            for share in tally.shares
-        )
-        mean = describe.mean_text(tally.mean) if tally.mean else ""
-        answered = gettext("%(n)s answered", n=approx(tally.answered))
-        questions.append(LiveQuestion(position, tally.text, answered, options, mean))
+    questions = [
+        live_question(position, tally)
+        for position, tally in enumerate(results.questions, start=1)
+        if tally.kind in CHARTED_KINDS
+    ]
     waiting_text = (
         ngettext(
             "At least %(n)s new answer is waiting; the results move when %(step)s have come in.",

@@ -23,7 +23,7 @@ from polls.analytics.charts import MUTED, TEXT, wrap
 from polls.analytics.tally import PollResults
 from polls.analytics.timeline import Timeline
 from polls.forms.kinds import QuestionTally
-from polls.i18n import approx, gettext, local_datetime, number, percent
+from polls.i18n import approx, gettext, local_date, local_datetime, number, percent
 from polls.models import Poll
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every font it subsets
@@ -42,6 +42,8 @@ class ReportInput:
     headcount: int
     period: str
     made_at: datetime
+    hand_counted: tuple[tuple[str, str, datetime], ...] = ()
+    """Paper tallies among the sources: (placement, the officer who entered it, when)."""
 
 
 def _page(pdf: PdfPages, title: str, footer: str) -> Figure:
@@ -220,6 +222,17 @@ def _method_page(pdf: PdfPages, data: ReportInput, footer: str) -> None:
             "question, in shuffled order, with no group or time beside them.",
             n=number(disclosure.text_threshold(data.poll.min_group_size)),
         ),
+    ]
+    paragraphs += [
+        gettext(
+            "“%(place)s” was not answered one by one: it was counted by hand at a session (a "
+            "show of hands or paper ballots) and entered by %(name)s on %(day)s. It is counted "
+            "in the totals and shown as its own source, under the same rules.",
+            place=place,
+            name=name,
+            day=local_date(moment),
+        )
+        for place, name, moment in data.hand_counted
     ]
     figure = _page(pdf, gettext("Method and anonymity"), footer)
     ax = figure.add_subplot()

@@ -10,7 +10,9 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 Kind = Literal["single", "multi", "scale", "yes_no", "text"]
 DuplicatePolicyName = Literal["device", "messenger", "none", "code"]
-PlacementKindName = Literal["canteen", "notice_board", "telegram", "zalo", "link"]
+PlacementKindName = Literal[
+    "canteen", "notice_board", "telegram", "zalo", "link", "meeting", "paper"
+]
 OpensInName = Literal["web", "zalo_mini_app"]
 ShortText = Annotated[str, Meta(max_length=1000)]
 LongText = Annotated[str, Meta(max_length=5000)]

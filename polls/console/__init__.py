@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from polls.console.announcements import AnnouncementPages
 from polls.console.live import LivePages
+from polls.console.meeting import MeetingPages
 from polls.console.polls import PollPages
 from polls.console.session import PasswordPages, SessionPages
 from polls.console.sharing import SharingPages
+from polls.console.tallies import TallyPages
 from polls.console.zalo_bot import ZaloBotPages
 
 ROUTES: list[ControllerRouterHandler] = [
@@ -17,4 +20,7 @@ ROUTES: list[ControllerRouterHandler] = [
     LivePages,
     SharingPages,
     ZaloBotPages,
+    MeetingPages,
+    TallyPages,
+    AnnouncementPages,
 ]

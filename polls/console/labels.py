@@ -22,6 +22,8 @@ PLACEMENT_KINDS = {  # Zalo before Telegram, which Vietnam's main mobile network
     PlacementKind.ZALO.value: N_("Zalo Official Account"),
     PlacementKind.TELEGRAM.value: N_("Telegram group"),
     PlacementKind.LINK.value: N_("Plain link"),
+    PlacementKind.MEETING.value: N_("Meeting (projector)"),
+    PlacementKind.PAPER.value: N_("Paper tally (counted by hand)"),
 }
 
 ROLES = {

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from polls import disclosure
 from polls.analytics.tally import PollResults
 from polls.models import Placement, Poll, Principal, Unit
-from polls.services import placements, polls, renders, results, units
+from polls.services import placements, polls, renders, results, tallies, units
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class ResultsOverview:
     trend_alts: dict[int, str]
     """Question id -> the alt text of its trend across the series; empty while the series
     has fewer than two opened polls."""
+    hand_counted: tuple[tallies.Entered, ...] = ()
+    """Paper tallies among the sources: where and by whom they were entered, no count."""
 
     @property
     def response_rate(self) -> float | None:
@@ -64,4 +66,5 @@ async def results_overview(principal: Principal, poll_id: int, by: str | None) -
         alts,
         await renders.timeline_alt_text(poll),
         await renders.trend_alt_texts(principal, poll),
+        tuple(await tallies.entered(poll.id)),
     )

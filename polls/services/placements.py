@@ -34,6 +34,10 @@ def telegram_chat_error(chat_id: str) -> str | None:
     return None if TELEGRAM_CHAT.fullmatch(chat_id) else TELEGRAM_CHAT_ERROR
 
 
+PAPER_TAKES_NO_ANSWERS = N_(
+    "This code belongs to counts entered by hand at a meeting; it takes no answers."
+)
+
 ZALO_CHAT = re.compile(r"[A-Za-z0-9._-]{1,100}")
 """A Zalo group's id as the Zalo Bot knows it (the bot tells it on ``/id`` in the group)."""
 ZALO_CHAT_ERROR = N_(
@@ -327,6 +331,8 @@ async def form_target(code: str) -> FormTarget:
 
     async def load() -> tuple[int, FormTarget]:
         placement = await by_code(canonical)
+        if placement.kind == PlacementKind.PAPER:
+            raise NotFound(PAPER_TAKES_NO_ANSWERS)
         return placement.poll_id, FormTarget(placement, await polls.load(placement.poll_id))
 
     return await _targets.get_or_load(canonical, load)

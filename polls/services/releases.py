@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from polls import db, disclosure, privacy
 from polls import tables as t
-from polls.models import Poll, PollStatus
+from polls.models import Channel, Poll, PollStatus
 from polls.services.cache import FreshCache, new_cache
 
 SEGMENTS = '"placement", "unit", "channel"'
@@ -55,7 +55,20 @@ no sort. On PostgreSQL "answered" is spelled as a ``DISTINCT`` over whole index 
 then needs the order only the ``response`` index gives (an index-only scan) instead of
 walking the much smaller tally index and fetching every heap row for ``response``."""
 
-LIVE_COUNT = 'SELECT COUNT(*) AS n FROM "response" WHERE "poll" = {}'
+LIVE_COUNT = (
+    'SELECT (SELECT COUNT(*) FROM "response" WHERE "poll" = {}) + (SELECT '
+    'COALESCE(SUM(pt."respondents"), 0) FROM "paper_tally" pt JOIN "placement" p '
+    'ON p."id" = pt."placement" WHERE p."poll" = {}) AS n'
+)
+"""Respondents now: stored responses, and the people counted by hand in paper tallies."""
+PAPER_COUNTS = (
+    'SELECT p."id" AS placement, p."unit" AS unit, pt."respondents" AS n, c."question" AS q, '
+    'c."option" AS o, c."value_int" AS v, c."people" AS c FROM "paper_tally" pt '
+    'JOIN "placement" p ON p."id" = pt."placement" '
+    'LEFT JOIN "paper_count" c ON c."tally" = pt."id" WHERE p."poll" = {}'
+)
+"""Paper tallies (``polls.services.tallies``) as the atoms of their placements on the channel
+``paper``: released, protected and perturbed exactly like answers stored one by one."""
 HEAD = (
     'SELECT "seq", "respondents", "salt" FROM "result_release" WHERE "poll" = {} '
     'ORDER BY "seq" DESC LIMIT 1'
@@ -120,7 +133,7 @@ def is_closed(poll: Poll) -> bool:
 async def current(poll: Poll) -> Release:
     """The poll's latest release, made first if one is due. Two indexed reads when none is."""
     head = await _head(poll.id)
-    live = int((await t.Response.raw(LIVE_COUNT, poll.id))[0]["n"] or 0)
+    live = int((await t.Response.raw(LIVE_COUNT, poll.id, poll.id))[0]["n"] or 0)
     released = head[1] if head else 0
     if disclosure.release_due(released, live, poll.min_group_size, is_closed(poll)):
         seq = (head[0] if head else 0) + 1
@@ -203,7 +216,9 @@ async def _snapshot(poll: Poll) -> tuple[dict, int]:
     return _compose(*read)
 
 
-async def _read(poll: Poll) -> tuple[list[dict], list[dict], list[dict], list[dict], list[dict]]:
+async def _read(
+    poll: Poll,
+) -> tuple[list[dict], list[dict], list[dict], list[dict], list[dict], list[dict]]:
     responses = await t.Response.raw(SEGMENT_RESPONSES, poll.id)
     counts = await t.Answer.raw(SEGMENT_COUNTS, poll.id)
     postgres = db.is_postgres(t.Answer._meta.db)
@@ -224,7 +239,8 @@ async def _read(poll: Poll) -> tuple[list[dict], list[dict], list[dict], list[di
         'GROUP BY v."placement"',
         poll.id,
     )
-    return responses, counts, answered, texts, visits
+    paper = await t.PaperTally.raw(PAPER_COUNTS, poll.id)
+    return responses, counts, answered, texts, visits, paper
 
 
 def _compose(
@@ -233,6 +249,7 @@ def _compose(
     answered: list[dict],
     text_rows: list[dict],
     visit_rows: list[dict],
+    paper_rows: list[dict],
 ) -> tuple[dict, int]:
     atoms: dict[tuple, dict] = {}
 
@@ -246,6 +263,7 @@ def _compose(
         atom(row)["counts"].append([row["q"], row["o"], row["v"], int(row["n"])])
     for row in answered:
         atom(row)["answered"].append([row["q"], int(row["n"])])
+    _add_paper(atoms, paper_rows)
     texts: dict[str, list[str]] = {}
     for row in text_rows:
         texts.setdefault(str(row["question"]), []).append(row["value_text"])
@@ -258,6 +276,22 @@ def _compose(
         "visits": {str(r["p"]): int(r["n"] or 0) for r in visit_rows},
     }
     return snapshot, sum(a["n"] for a in atoms.values())
+
+
+def _add_paper(atoms: dict[tuple, dict], rows: list[dict]) -> None:
+    """Each paper tally as one atom (its placement, its unit, channel ``paper``): the people
+    counted, the count of each option, and per question the sum of its counts (a show of
+    hands is one answer per person: ``tallies.TALLIED_KINDS``)."""
+    answered: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        key = (row["placement"], row["unit"], str(Channel.PAPER))
+        if key not in atoms:
+            atoms[key] = {"n": int(row["n"]), "counts": [], "answered": []}
+        if row["q"] is not None:
+            atoms[key]["counts"].append([row["q"], row["o"], row["v"], int(row["c"])])
+            answered[key][row["q"]] += int(row["c"])
+    for key, by_question in answered.items():
+        atoms[key]["answered"].extend([q, n] for q, n in by_question.items())
 
 
 async def _load(poll_id: int, seq: int) -> Release:

@@ -30,7 +30,7 @@ from polls.analytics.trend import CHARTED_KINDS, Trend
 from polls.errors import N_, Conflict, InvalidInput, NotFound
 from polls.i18n import get_locale, gettext, number
 from polls.models import Poll, Principal
-from polls.services import polls, releases, results, trends, units
+from polls.services import polls, releases, results, tallies, trends, units
 from polls.services.cache import FreshCache, new_cache
 from polls.services.polls import now
 
@@ -208,6 +208,10 @@ async def report(principal: Principal, poll_id: int, by: str | None = "placement
             headcount=headcount,
             period=_period(poll),
             made_at=now(),
+            hand_counted=tuple(
+                (e.placement_label, e.entered_by, e.entered_at)
+                for e in await tallies.entered(poll.id)
+            ),
         )
         content = await to_thread.run_sync(build_report, data)
         return poll.id, Rendered(content, MEDIA_TYPES["pdf"], f"poll-{poll.id}-report.pdf")

@@ -18,7 +18,7 @@ from polls.analytics.exports import ResponseRow
 from polls.analytics.tally import PollResults, SegmentCounts, build_results
 from polls.errors import N_, InvalidInput
 from polls.i18n import get_locale, gettext
-from polls.models import Channel, Poll, Principal
+from polls.models import Channel, PlacementKind, Poll, Principal
 from polls.services import polls, releases, units
 from polls.services.cache import FreshCache, new_cache
 
@@ -49,9 +49,19 @@ async def _segment_labels(
             segments.append(("none", None, gettext("Without a placement")))
         return segments, {}
     if by == "channel":
-        labels = {Channel.WEB: gettext("Web"), Channel.TELEGRAM: "Telegram", Channel.ZALO: "Zalo"}
-        # every channel, answered through or not: a missing row would say "none came by it"
-        return [(str(c), str(c), labels[c]) for c in Channel], {}
+        labels = {
+            Channel.WEB: gettext("Web"),
+            Channel.TELEGRAM: "Telegram",
+            Channel.ZALO: "Zalo",
+            Channel.PAPER: gettext("Counted by hand"),
+        }
+        # every channel, answered through or not: a missing row would say "none came by it";
+        # counted by hand only where the poll has a paper tally's placement (that is known)
+        paper = await t.Placement.exists().where(
+            t.Placement.poll == poll.id, t.Placement.kind == PlacementKind.PAPER.value
+        )
+        channels = [c for c in Channel if c != Channel.PAPER or paper]
+        return [(str(c), str(c), labels[c]) for c in channels], {}
     # by unit: the poll's unit itself, then each child rolled up with its whole subtree
     root = await units.get(poll.unit_id)
     tree = await units.subtree(root.path)
