@@ -6,6 +6,7 @@ from litestar.types import ControllerRouterHandler
 
 from polls.console.live import LivePages
 from polls.console.polls import PollPages
+from polls.console.preview import PreviewPages
 from polls.console.session import PasswordPages, SessionPages
 from polls.console.sharing import SharingPages
 
@@ -13,6 +14,7 @@ ROUTES: list[ControllerRouterHandler] = [
     SessionPages,
     PasswordPages,
     PollPages,
+    PreviewPages,
     LivePages,
     SharingPages,
 ]

@@ -149,6 +149,17 @@ async def by_code(code: str) -> Placement:
     return _placement(row)
 
 
+async def first_code(poll_id: int) -> str | None:
+    """The code of the poll's first placement (for a link to its privacy notice), if any."""
+    row = (
+        await t.Placement.select(t.Placement.code)
+        .where(t.Placement.poll == poll_id)
+        .order_by(t.Placement.id)
+        .first()
+    )
+    return None if row is None else str(row["code"])
+
+
 async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
     """The poll's placements with their released visits and responses: from the latest
     release, under the same disclosure control as the placement breakdown (the same cells,
