@@ -108,6 +108,13 @@ class PlacementCreate(Struct, forbid_unknown_fields=True):
     chat_id: Annotated[str, Meta(max_length=100)] | None = None
 
 
+class PlacementUpdate(Struct, forbid_unknown_fields=True):
+    """A placement's label and kind; its code, link and QR stay."""
+
+    label: Annotated[str, Meta(max_length=200)] | UnsetType = UNSET
+    kind: PlacementKindName | UnsetType = UNSET
+
+
 class PlacementRead(Struct):
     id: int
     poll: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from polls.console.live import LivePages
+from polls.console.managing import ManagingPages
 from polls.console.polls import PollPages
 from polls.console.preview import PreviewPages
 from polls.console.session import PasswordPages, SessionPages
@@ -14,6 +15,7 @@ ROUTES: list[ControllerRouterHandler] = [
     SessionPages,
     PasswordPages,
     PollPages,
+    ManagingPages,
     PreviewPages,
     LivePages,
     SharingPages,

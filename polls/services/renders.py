@@ -30,7 +30,7 @@ from polls.analytics.trend import CHARTED_KINDS, Trend
 from polls.errors import N_, Conflict, InvalidInput, NotFound
 from polls.i18n import get_locale, gettext, number
 from polls.models import Poll, Principal
-from polls.services import polls, releases, results, trends, units
+from polls.services import amending, polls, releases, results, trends, units
 from polls.services.cache import FreshCache, new_cache
 from polls.services.polls import now
 
@@ -88,6 +88,15 @@ def _key(state: str, *parts: object) -> str:
 
 def _period(poll: Poll) -> str:
     return describe.period(poll.opens_at or poll.created_at, poll.closes_at)
+
+
+async def _period_and_edits(poll: Poll) -> str:
+    """The report's period, with the poll's safe edits after it ("edited at ...")."""
+    edits = await amending.history(poll.id)
+    if not edits:
+        return _period(poll)
+    times = ", ".join(edit.when for edit in edits)
+    return f"{_period(poll)} · {gettext('Edited at %(times)s.', times=times)}"
 
 
 def _caption(poll: Poll, responses: int, by: str | None = None) -> str:
@@ -200,7 +209,7 @@ async def report(principal: Principal, poll_id: int, by: str | None = "placement
             breakdown_label=gettext(BREAKDOWN_TITLES[by]) if by else "",
             timeline=timeline,
             headcount=headcount,
-            period=_period(poll),
+            period=await _period_and_edits(poll),
             made_at=now(),
         )
         content = await to_thread.run_sync(build_report, data)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import JSONBody
 
@@ -14,7 +15,7 @@ from polls.api.guards import (
     requires_runner,
     requires_token,
 )
-from polls.api.schemas import PlacementCreate, PlacementRead
+from polls.api.schemas import PlacementCreate, PlacementRead, PlacementUpdate
 from polls.services import placements, units
 from polls.web import settings_of
 
@@ -67,3 +68,28 @@ class PlacementController(Controller):
         return presenters.placement(
             placement, settings_of(request).base_url, await _slugs(principal)
         )
+
+    @patch("/api/v1/placements/{placement_id:str}", guards=[requires_runner])
+    async def change(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        placement_id: RowId,
+        data: JSONBody[PlacementUpdate],
+    ) -> PlacementRead:
+        """Rename a placement or change its kind; its code, link and QR stay."""
+        current = await placements.get(principal, placement_id)
+        placement = await placements.change(
+            principal,
+            placement_id,
+            label=current.label if data.label is msgspec.UNSET else data.label,
+            kind=current.kind if data.kind is msgspec.UNSET else data.kind,
+        )
+        return presenters.placement(
+            placement, settings_of(request).base_url, await _slugs(principal)
+        )
+
+    @delete("/api/v1/placements/{placement_id:str}", guards=[requires_runner], status_code=204)
+    async def delete(self, principal: CurrentPrincipal, placement_id: RowId) -> None:
+        """Delete a placement of a draft; once the poll has been open, placements stay."""
+        await placements.delete(principal, placement_id)
