@@ -10,6 +10,7 @@ from polls.console.polls import PollPages
 from polls.console.preview import PreviewPages
 from polls.console.session import PasswordPages, SessionPages
 from polls.console.sharing import SharingPages
+from polls.console.site import SitePages
 
 ROUTES: list[ControllerRouterHandler] = [
     SessionPages,
@@ -19,4 +20,5 @@ ROUTES: list[ControllerRouterHandler] = [
     PreviewPages,
     LivePages,
     SharingPages,
+    SitePages,
 ]

@@ -77,21 +77,21 @@ class SharingPages(Controller):
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
         content = await sharing.poster(principal, placement_id, settings_of(request).base_url)
-        return pdf_response(content, f"poster-{placement_id}.pdf")
+        return pdf_response(content, await sharing.file_name(principal, placement_id, "poster"))
 
     @get("/placements/{placement_id:str}/cards.pdf", media_type="application/pdf")
     async def cards(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
         content = await sharing.cards(principal, placement_id, settings_of(request).base_url)
-        return pdf_response(content, f"cards-{placement_id}.pdf")
+        return pdf_response(content, await sharing.file_name(principal, placement_id, "cards"))
 
     @get("/polls/{poll_id:str}/posters.pdf", media_type="application/pdf")
     async def posters(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response[bytes]:
         content = await sharing.posters_for_poll(principal, poll_id, settings_of(request).base_url)
-        return pdf_response(content, f"posters-poll-{poll_id}.pdf")
+        return pdf_response(content, await sharing.poll_file_name(principal, poll_id, "posters"))
 
     @post("/placements/{placement_id:str}/publish", guards=[requires_runner])
     async def publish(

@@ -33,6 +33,7 @@ from polls.models import Poll, Principal
 from polls.services import amending, polls, releases, results, trends, units
 from polls.services.cache import FreshCache, new_cache
 from polls.services.polls import now
+from polls.sharing import names
 
 ImageFormat = Literal["png", "svg"]
 MEDIA_TYPES = {
@@ -213,7 +214,11 @@ async def report(principal: Principal, poll_id: int, by: str | None = "placement
             made_at=now(),
         )
         content = await to_thread.run_sync(build_report, data)
-        return poll.id, Rendered(content, MEDIA_TYPES["pdf"], f"poll-{poll.id}-report.pdf")
+        return poll.id, Rendered(
+            content,
+            MEDIA_TYPES["pdf"],
+            names.file_name("report", poll.title, "pdf", fallback=str(poll.id)),
+        )
 
     return await _rendered.get_or_load(key, load)
 
@@ -230,7 +235,7 @@ async def export(
     _check_breakdown(by)
     poll = await polls.get(principal, poll_id)
     write = to_csv if fmt == "csv" else to_xlsx
-    filename = f"poll-{poll.id}-{kind}.{fmt}"
+    filename = names.file_name(kind, poll.title, fmt, fallback=str(poll.id))
     if kind == "responses":
         await _check_rows_releasable(poll)
         table = responses_table(poll, await results.response_rows(poll))

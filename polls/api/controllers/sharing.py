@@ -66,7 +66,7 @@ class SharingController(Controller):
     ) -> Response[bytes]:
         base = settings_of(request).base_url
         content = await sharing.poster(principal, placement_id, base)
-        return pdf_response(content, f"poster-{placement_id}.pdf")
+        return pdf_response(content, await sharing.file_name(principal, placement_id, "poster"))
 
     @get("/api/v1/placements/{placement_id:str}/cards.pdf", media_type="application/pdf")
     async def cards(
@@ -74,7 +74,7 @@ class SharingController(Controller):
     ) -> Response[bytes]:
         base = settings_of(request).base_url
         content = await sharing.cards(principal, placement_id, base)
-        return pdf_response(content, f"cards-{placement_id}.pdf")
+        return pdf_response(content, await sharing.file_name(principal, placement_id, "cards"))
 
     @get("/api/v1/polls/{poll_id:str}/posters.pdf", media_type="application/pdf")
     async def posters(
@@ -82,4 +82,4 @@ class SharingController(Controller):
     ) -> Response[bytes]:
         base = settings_of(request).base_url
         content = await sharing.posters_for_poll(principal, poll_id, base)
-        return pdf_response(content, f"posters-poll-{poll_id}.pdf")
+        return pdf_response(content, await sharing.poll_file_name(principal, poll_id, "posters"))
