@@ -14,6 +14,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
+from polls import inputs
 from polls.errors import N_, Conflict, InvalidInput
 from polls.models import Principal
 from polls.services import placements, polls
@@ -58,11 +59,19 @@ async def qr_symbol(principal: Principal, placement_id: int, base_url: str) -> q
     return qr.encode(links.qr_link(base_url, placement.code))
 
 
-async def qr_png(principal: Principal, placement_id: int, base_url: str, size: int) -> bytes:
-    if not qr.PNG_MIN <= size <= qr.PNG_MAX:
-        raise InvalidInput({"size": N_("Choose a size from 128 to 2048 pixels.")})
+async def qr_png(
+    principal: Principal, placement_id: int, base_url: str, size: object = qr.PNG_DEFAULT
+) -> bytes:
+    """``size`` as typed in the query: plain ASCII digits from 128 to 2048 (``inputs.integer``
+    refuses ``"٥١٢"``, ``"1_000"`` and ``"512.0"``, which a looser parse would take)."""
+    try:
+        pixels = inputs.integer(
+            size, qr.PNG_MIN, qr.PNG_MAX, N_("Choose a size from 128 to 2048 pixels.")
+        )
+    except inputs.InputError as error:
+        raise InvalidInput({"size": error.message}) from error
     symbol = await qr_symbol(principal, placement_id, base_url)
-    return await _off_the_loop(lambda: qr.png(symbol, size))
+    return await _off_the_loop(lambda: qr.png(symbol, pixels))
 
 
 async def poster(principal: Principal, placement_id: int, base_url: str) -> bytes:

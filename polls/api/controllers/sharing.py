@@ -55,7 +55,7 @@ class SharingController(Controller):
         request: Request,
         principal: CurrentPrincipal,
         placement_id: RowId,
-        size: FromQuery[int] = qr.PNG_DEFAULT,
+        size: FromQuery[str] = str(qr.PNG_DEFAULT),
     ) -> Response[bytes]:
         base = settings_of(request).base_url
         return png_response(await sharing.qr_png(principal, placement_id, base, size))
