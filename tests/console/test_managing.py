@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from polls import tables as t
-from polls.services import amending, polls, releases, unlinking
+from polls.services import amending, polls, releases, trends, unlinking
 from polls.services.cache import forget_poll
 from polls.services.polls import now
 from tests.conftest import (
@@ -274,6 +274,9 @@ async def test_a_draft_is_deleted_a_poll_that_was_open_is_archived(
     archived = await client.get("/console?archived=true")
     assert f'href="/console/polls/{open_poll.id}"' in archived.text
     assert (await client.get(f"/console/polls/{open_poll.id}/results")).status_code == 200
+    archived_poll = await polls.load(open_poll.id)
+    in_series = await trends.series_polls(world.principals["officer"], archived_poll.series)
+    assert [p.id for p in in_series] == [open_poll.id]  # kept for trends
     assert (await post_form(client, f"/console/polls/{open_poll.id}/unarchive")).status_code == 303
     assert f'href="/console/polls/{open_poll.id}"' in (await client.get("/console")).text
     assert await t.Poll.count() == 1
@@ -355,3 +358,21 @@ async def test_new_pages_are_scoped_role_checked_and_csrf_protected(
     for path in gets:
         assert (await client.get(path)).status_code in (302, 303, 401), path
     assert await snapshot() == before
+
+
+async def test_an_api_edit_of_an_open_poll_is_in_its_history_too(
+    client: httpx.AsyncClient, world: World, open_poll: OpenPoll
+) -> None:
+    patched = await client.patch(
+        f"/api/v1/polls/{open_poll.id}",
+        json={"title": "Kênh thông tin công đoàn"},
+        headers=world.auth("officer"),
+    )
+    assert patched.status_code == 200
+    (edit,) = await amending.history(open_poll.id)
+    assert edit.fields == ("title",)
+    draft = await create_draft_poll(client, world)
+    await client.patch(
+        f"/api/v1/polls/{draft['id']}", json={"title": "Nháp"}, headers=world.auth("officer")
+    )
+    assert await amending.history(draft["id"]) == []  # a draft has no history to keep
