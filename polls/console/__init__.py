@@ -11,6 +11,7 @@ from polls.console.preview import PreviewPages
 from polls.console.session import PasswordPages, SessionPages
 from polls.console.sharing import SharingPages
 from polls.console.site import SitePages
+from polls.console.zalo_bot import ZaloBotPages
 
 ROUTES: list[ControllerRouterHandler] = [
     SessionPages,
@@ -21,4 +22,5 @@ ROUTES: list[ControllerRouterHandler] = [
     LivePages,
     SharingPages,
     SitePages,
+    ZaloBotPages,
 ]
