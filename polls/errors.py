@@ -75,6 +75,15 @@ class AlreadyAnswered(Conflict):
     default_message = N_("You have already answered this poll. Thank you!")
 
 
+class CodeAlreadyUsed(AlreadyAnswered):
+    """The printed one-time code was used for an answer already (the write's duplicate
+    key of the code was claimed)."""
+
+    default_message = N_(
+        "This code has already been used: each code counts one answer. Ask for a new slip."
+    )
+
+
 class PollNotAccepting(DomainError):
     status_code = 410
     default_message = N_("This poll is not accepting answers.")

@@ -25,6 +25,9 @@ class DuplicatePolicy(StrEnum):
     MESSENGER = "messenger"
     """One answer per messenger account (Telegram), checked by the messenger's signature."""
     NONE = "none"
+    CODE = "code"
+    """One answer per printed one-time code (``services.codes``): for shared phones, kiosks
+    and meetings, where the device rule would let only one person answer."""
 
 
 class PlacementKind(StrEnum):

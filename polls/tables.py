@@ -228,6 +228,16 @@ class IdempotencyKey(Table):
     poll = ForeignKey(Poll, null=False, index=True)
 
 
+class PrintedCode(Table):
+    """A printed one-time code a poll issued (``services.codes``): only its per-poll HMAC
+    (``privacy.printed_code_key``), written when the sheet is printed, never at answer time.
+    A code used claims a duplicate key (``DuplicateKey``) like any subject, so this table
+    does not change when someone answers. Deleted with the keys when the poll closes."""
+
+    key = Varchar(length=64, primary_key=True)
+    poll = ForeignKey(Poll, null=False, index=True)
+
+
 class ZaloToken(Table):
     """The Official Account's OAuth token pair: one row (``id`` 1), both tokens sealed with
     a key derived from the server secret. ``generation`` counts refreshes: a refresh is
@@ -283,6 +293,7 @@ TABLES: tuple[type[Table], ...] = (
     Answer,
     DuplicateKey,
     IdempotencyKey,
+    PrintedCode,
     ResultRelease,
     ZaloToken,
     ZaloEvent,

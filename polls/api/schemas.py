@@ -9,7 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 Kind = Literal["single", "multi", "scale", "yes_no", "text"]
-DuplicatePolicyName = Literal["device", "messenger", "none"]
+DuplicatePolicyName = Literal["device", "messenger", "none", "code"]
 PlacementKindName = Literal["canteen", "notice_board", "telegram", "zalo", "link"]
 OpensInName = Literal["web", "zalo_mini_app"]
 ShortText = Annotated[str, Meta(max_length=1000)]
@@ -302,6 +302,13 @@ AnswerValue = int | bool | str | list[int] | None
 class ResponseCreate(Struct, forbid_unknown_fields=True):
     answers: Annotated[dict[Annotated[str, Meta(max_length=20)], AnswerValue], Meta(max_length=60)]
     submission_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    code: Annotated[str, Meta(max_length=40)] | None = None
+    """The printed one-time code, on a poll that counts one answer per code."""
+
+
+class CodeSheetCreate(Struct, forbid_unknown_fields=True):
+    count: Annotated[int, Meta(ge=1, le=500)]
+    """How many one-time codes to print (16 slips a page)."""
 
 
 class StoredRead(Struct):

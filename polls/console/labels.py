@@ -42,6 +42,7 @@ DUPLICATE_POLICIES = {
         "One answer per Telegram or Zalo account (opened in Telegram or the Zalo Mini App only)"
     ),
     "none": N_("No limit (shared devices)"),
+    "code": N_("One answer per printed code (shared phones, kiosks, meetings)"),
 }
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}

@@ -8,7 +8,8 @@ from __future__ import annotations
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 
-from polls.api.controllers.sharing import pdf_response, svg_response
+from polls import inputs
+from polls.api.controllers.sharing import CODES_CACHE, pdf_response, svg_response
 from polls.api.controllers.telegram import bot_setup
 from polls.api.guards import (
     CurrentPrincipal,
@@ -103,6 +104,30 @@ class SharingPages(Controller):
             principal, poll_id, where.base_url, where.zalo_mini_app_id
         )
         return pdf_response(content, await sharing.poll_file_name(principal, poll_id, "posters"))
+
+    @post("/placements/{placement_id:str}/codes.pdf", guards=[requires_runner])
+    async def code_sheet(
+        self, request: Request, principal: CurrentPrincipal, placement_id: RowId
+    ) -> Response:
+        """A sheet of new one-time codes (``sharing.code_sheet``), or back to the poll's
+        placements with the reason it was not made."""
+        placement = await placements.get(principal, placement_id)
+        count = inputs.decimal(_field(dict(await request.form()), "count"))
+        settings = settings_of(request)
+        try:
+            content = await sharing.code_sheet(
+                principal,
+                placement_id,
+                count if count is not None else 0,
+                settings.base_url,
+                secret=settings.secret_key,
+            )
+        except (NotFound, Forbidden):
+            raise
+        except DomainError as error:
+            flash(request, "error", error_text(error))
+            return see_other(f"/console/polls/{placement.poll_id}#placements")
+        return pdf_response(content, f"codes-{placement_id}.pdf", CODES_CACHE)
 
     @post("/placements/{placement_id:str}/publish", guards=[requires_runner])
     async def publish(

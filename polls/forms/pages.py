@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +17,19 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from polls import inputs
-from polls.errors import AlreadyAnswered, DeviceTokenRequired, InvalidAnswers, PollNotAccepting
+from polls.errors import (
+    AlreadyAnswered,
+    CodeAlreadyUsed,
+    DeviceTokenRequired,
+    InvalidAnswers,
+    PollNotAccepting,
+)
 from polls.forms.assets import FORM_SCRIPT
 from polls.forms.guards import requires_own_form_submission
 from polls.forms.submitting import (
     DEVICE_FIELD,
     Target,
-    page_device_token,
+    page_device,
     remember_device,
     submit,
     target,
@@ -30,10 +37,11 @@ from polls.forms.submitting import (
 from polls.i18n import get_locale, gettext, local_datetime
 from polls.models import Channel, DuplicatePolicy, Poll, PollStatus
 from polls.privacy import device_subject
-from polls.services import placements, previews
+from polls.services import codes, placements, previews
 from polls.services.polls import now
 from polls.services.results import results_for
 from polls.services.submission import has_answered
+from polls.sharing.links import CODE_QUERY
 from polls.web import MESSENGER_FRAMES, security_headers, settings_of
 
 FORM_HEADERS = {
@@ -130,6 +138,8 @@ def _form_context(
     *,
     device: str | None = None,
     notice: str | None = None,
+    slip_code: str = "",
+    code_error: str | None = None,
     preview: previews.PreviewTags | None = None,
 ) -> dict[str, Any]:
     return {
@@ -143,6 +153,8 @@ def _form_context(
         "device": device,
         "notice": notice,
         "console_preview": None,
+        "slip_code": slip_code,
+        "code_error": code_error,
     }
 
 
@@ -194,12 +206,23 @@ def _form(
     *,
     device: str | None = None,
     notice: str | None = None,
+    slip_code: str = "",
+    code_error: str | None = None,
 ) -> Template:
     """The form with a worker's answers and the errors in them (never cached); ``device``
-    is a token handed out in a hidden field, for a phone that keeps no cookies."""
+    is a token handed out in a hidden field, for a phone that keeps no cookies;
+    ``slip_code`` the printed one-time code typed or scanned, and what is wrong with it."""
     return Template(
         template_name="form/page.html",
-        context=_form_context(found, kept, errors, device=device, notice=notice),
+        context=_form_context(
+            found,
+            kept,
+            errors,
+            device=device,
+            notice=notice,
+            slip_code=slip_code,
+            code_error=code_error,
+        ),
         status_code=status,
         headers=FORM_HEADERS,
     )
@@ -212,30 +235,51 @@ class RenderedPage:
 
 
 class PageCache:
-    """The blank form, rendered and compressed once per placement, poll version, locale and
-    channel. It holds nothing about a visitor (the device cookie travels in a header), so
-    every phone gets the same bytes until the poll changes."""
+    """Pages that are the same for every phone, rendered and compressed once: the blank
+    form per placement, poll version, locale and channel, and the thanks page per poll
+    version and locale. They hold nothing about a visitor (the device cookie travels in a
+    header), so every phone gets the same bytes until the poll changes."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self._pages: OrderedDict[tuple[str, int, str, str], RenderedPage] = OrderedDict()
+        self._pages: OrderedDict[tuple[Any, ...], RenderedPage] = OrderedDict()
 
     def page(self, request: Request, found: Target, channel: str = "web") -> RenderedPage:
-        key = (found.placement.code, found.poll.version, get_locale(), channel)
-        page = self._pages.get(key)
-        if page is None:
-            engine = request.app.template_engine
-            assert isinstance(engine, JinjaTemplateEngine)
+        def context() -> dict[str, Any]:
             preview = (
                 previews.tags(found.poll, found.placement.code, settings_of(request).base_url)
                 if channel == Channel.WEB
                 else None
             )
-            html = (
-                engine.engine.get_template("form/page.html")
-                .render(_form_context(found, {}, {}, channel, preview=preview))
-                .encode()
-            )
+            return _form_context(found, {}, {}, channel, preview=preview)
+
+        return self.rendered(
+            request,
+            ("form", found.placement.code, found.poll.version, get_locale(), channel),
+            "form/page.html",
+            context,
+        )
+
+    def thanks(self, request: Request, poll: Poll) -> RenderedPage:
+        return self.rendered(
+            request,
+            ("thanks", poll.id, poll.version, get_locale()),
+            "form/message.html",
+            lambda: _thanks_context(poll),
+        )
+
+    def rendered(
+        self,
+        request: Request,
+        key: tuple[Any, ...],
+        template: str,
+        context: Callable[[], dict[str, Any]],
+    ) -> RenderedPage:
+        page = self._pages.get(key)
+        if page is None:
+            engine = request.app.template_engine
+            assert isinstance(engine, JinjaTemplateEngine)
+            html = engine.engine.get_template(template).render(context()).encode()
             page = RenderedPage(html, gzip.compress(html, compresslevel=9, mtime=0))
             self._pages[key] = page
             while len(self._pages) > self.size:
@@ -245,14 +289,36 @@ class PageCache:
 
 pages = PageCache()
 
+_SHARED_PAGE_HEADERS = {
+    False: {**FORM_HEADERS, "Vary": "Accept-Encoding, Accept-Language, Cookie"},
+    True: {
+        **FORM_HEADERS,
+        "Vary": "Accept-Encoding, Accept-Language, Cookie",
+        "Content-Encoding": "gzip",
+    },
+}
+"""The headers of a page from ``pages``, plain and compressed, made once."""
+
+
+def _shared_page(request: Request, page: RenderedPage) -> Response:
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    return Response(
+        page.gzipped if gzipped else page.html,
+        media_type=MediaType.HTML,
+        headers=dict(_SHARED_PAGE_HEADERS[gzipped]),
+    )
+
 
 def _blank_form(request: Request, found: Target, channel: str = Channel.WEB) -> Response:
-    page = pages.page(request, found, str(channel))
-    headers = {**FORM_HEADERS, "Vary": "Accept-Encoding, Accept-Language, Cookie"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(page.gzipped, media_type=MediaType.HTML, headers=headers)
-    return Response(page.html, media_type=MediaType.HTML, headers=headers)
+    return _shared_page(request, pages.page(request, found, str(channel)))
+
+
+def _thanks_context(poll: Poll) -> dict[str, Any]:
+    return {
+        "poll": poll,
+        "heading": gettext("Thank you for taking part in the poll!"),
+        "lines": (gettext("Your answers were received."),),
+    }
 
 
 class FormPages(Controller):
@@ -296,12 +362,20 @@ class FormPages(Controller):
             return _blank_form(request, found, channel)
         if found.poll.duplicate_policy == DuplicatePolicy.MESSENGER:
             return _only_in_messengers(found.poll, zalo=settings_of(request).zalo_configured)
-        token = page_device_token(request)
+        if found.poll.duplicate_policy == DuplicatePolicy.CODE:
+            # a shared phone: the code decides, never what this phone answered before
+            scanned = request.query_params.get(CODE_QUERY, "")[:40]
+            if scanned:
+                return _form(found, {}, {}, slip_code=scanned)
+            return _blank_form(request, found, channel)
+        device = page_device(request)
         secret = settings_of(request).secret_key
-        if await has_answered(found.poll, device_subject(token), secret=secret):
+        if not device.new and await has_answered(
+            found.poll, device_subject(device.token), secret=secret
+        ):
             return _already_answered(found.poll)
         response = _blank_form(request, found)
-        remember_device(request, response, token)
+        remember_device(request, response, device.token)
         return response
 
     @post("/p/{code:str}", guards=[requires_own_form_submission])
@@ -309,6 +383,8 @@ class FormPages(Controller):
         found = await target(code)
         form = await request.form()
         offered = form.get(DEVICE_FIELD)
+        typed = form.get(codes.CODE_FIELD)
+        slip_code = typed[:40] if isinstance(typed, str) else ""
         kept: dict[int, list[str]] = {}
         answers: dict[str, Any] = {}
         for key in form:
@@ -324,6 +400,7 @@ class FormPages(Controller):
                 found,
                 answers,
                 offered_device=offered if isinstance(offered, str) else None,
+                code=slip_code or None,
             )
         except DeviceTokenRequired as refused:
             page = _form(
@@ -342,7 +419,19 @@ class FormPages(Controller):
                 for k, (m, p) in error.answer_errors.items()
                 if str(k).isdigit()
             }
-            return _form(found, kept, messages, status=422)
+            wrong_code = error.answer_errors.get(codes.CODE_FIELD)  # type: ignore[call-overload]
+            return _form(
+                found,
+                kept,
+                messages,
+                status=422,
+                slip_code=slip_code,
+                code_error=gettext(*wrong_code) if wrong_code else None,
+            )
+        except CodeAlreadyUsed as used:
+            return _form(
+                found, kept, {}, status=409, slip_code=slip_code, code_error=gettext(used.message)
+            )
         except AlreadyAnswered:
             return _already_answered(found.poll)
         except PollNotAccepting:
@@ -356,9 +445,10 @@ class FormPages(Controller):
         return redirect
 
     @get("/p/{code:str}/thanks")
-    async def thanks(self, code: FromPath[str]) -> Template:
+    async def thanks(self, request: Request, code: FromPath[str]) -> Response:
         """The same page for everyone: the address carries nothing about the response."""
-        return thanks_message((await target(code)).poll)
+        found = await target(code)
+        return _shared_page(request, pages.thanks(request, found.poll))
 
     @get("/p/{code:str}/privacy")
     async def poll_privacy(self, code: FromPath[str]) -> Template:

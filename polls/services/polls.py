@@ -200,7 +200,7 @@ def check_draft(draft: PollDraft) -> dict[str, str]:
     if not low <= draft.min_group_size <= high:
         errors["min_group_size"] = N_("The minimum group size is between 3 and 1,000.")
     if draft.duplicate_policy not in set(DuplicatePolicy):
-        errors["duplicate_policy"] = N_("The duplicate policy is device, messenger or none.")
+        errors["duplicate_policy"] = N_("The duplicate policy is device, messenger, none or code.")
     opens, closes = aware(draft.opens_at), aware(draft.closes_at)
     for name, moment in (("opens_at", opens), ("closes_at", closes)):
         if moment is not None and not inputs.in_window(moment):

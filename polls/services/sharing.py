@@ -17,7 +17,7 @@ import anyio.to_thread
 from polls import inputs
 from polls.errors import N_, Conflict, InvalidInput
 from polls.models import Principal
-from polls.services import placements, polls
+from polls.services import codes, placements, polls
 from polls.sharing import links, names, qr
 from polls.sharing.sheets import Sheet, sheet_for
 
@@ -115,3 +115,20 @@ async def file_name(principal: Principal, placement_id: int, prefix: str) -> str
 async def poll_file_name(principal: Principal, poll_id: int, prefix: str) -> str:
     poll = await polls.get(principal, poll_id)
     return names.file_name(prefix, poll.title, "pdf", fallback=str(poll.id))
+
+
+def _code_sheet(issued: codes.IssuedCodes, base_url: str) -> bytes:
+    from polls.sharing import code_sheets
+
+    slips = code_sheets.slips_for(issued.poll, issued.placement, base_url, issued.codes)
+    return code_sheets.code_sheet_pdf(slips)
+
+
+async def code_sheet(
+    principal: Principal, placement_id: int, count: int, base_url: str, *, secret: str
+) -> bytes:
+    """A sheet of ``count`` new one-time codes for the placement's poll. The codes are drawn
+    and stored (as HMACs) now and exist only in this PDF: it is never cached, and printing
+    again makes new codes."""
+    issued = await codes.issue(principal, placement_id, count, secret=secret)
+    return await _off_the_loop(lambda: _code_sheet(issued, base_url))

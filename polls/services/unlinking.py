@@ -17,7 +17,8 @@ be avoided at write time. What can be done is to rewrite them afterwards:
   is checkpointed and truncated). It runs once an hour in every app process
   (``run_hourly``), lazily when a form is read in a new hour (``unlink_if_new_hour``),
   when a poll closes, and on demand (``polls unlink``, before a backup).
-- ``destroy_keys_if_closed`` deletes a closed poll's duplicate and idempotency keys once,
+- ``destroy_keys_if_closed`` deletes a closed poll's duplicate and idempotency keys (and the
+  HMACs of its printed one-time codes, ``services.codes``) once,
   whichever process notices first (a compare-and-swap on ``poll.keys_destroyed``): after
   that nothing stored relates to any device or account.
 
@@ -283,9 +284,9 @@ reopened (``polls.reopen_poll``) must not take the reopened poll's new keys."""
 
 
 async def destroy_keys(poll_id: int) -> bool:
-    """Delete a closed poll's duplicate and idempotency keys, once (compare-and-swap on
-    ``keys_destroyed``), unlink what is left of this hour, and reclaim the space. True when
-    this call did it."""
+    """Delete a closed poll's duplicate, idempotency and printed-code keys, once
+    (compare-and-swap on ``keys_destroyed``), unlink what is left of this hour, and reclaim
+    the space. True when this call did it."""
     engine = _engine()
     async with engine.transaction():
         if db.is_postgres(engine):  # waits for submissions in flight (their key-share lock)
@@ -294,6 +295,7 @@ async def destroy_keys(poll_id: int) -> bool:
         if claimed:
             await _sql(engine, 'DELETE FROM "duplicate_key" WHERE "poll" = {}', poll_id)
             await _sql(engine, 'DELETE FROM "idempotency_key" WHERE "poll" = {}', poll_id)
+            await _sql(engine, 'DELETE FROM "printed_code" WHERE "poll" = {}', poll_id)
         state = await _sql(
             engine, 'SELECT "keys_destroyed", "reopened_at" FROM "poll" WHERE "id" = {}', poll_id
         )
@@ -301,7 +303,7 @@ async def destroy_keys(poll_id: int) -> bool:
         _destroyed.add((poll_id, _aware(state[0]["reopened_at"])))
     forget_poll(poll_id)
     if claimed:
-        await reclaim(engine, "duplicate_key", "idempotency_key")
+        await reclaim(engine, "duplicate_key", "idempotency_key", "printed_code")
     return bool(claimed)
 
 

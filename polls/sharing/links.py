@@ -18,6 +18,9 @@ from urllib.parse import quote, urlsplit
 
 from polls.models import OpensIn, Placement
 
+CODE_QUERY = "c"
+"""The form's query parameter that fills in a printed one-time code (``/p/{code}?c=...``),
+as a slip's QR code carries it."""
 FORM_PATH = "/p/"
 UPPERCASE_FORM_PATH = "/P/"
 

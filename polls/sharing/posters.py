@@ -255,7 +255,7 @@ def _card(page: Page, sheet: Sheet, left: float, bottom: float) -> None:
     )
 
 
-def _pdf(pages: Iterable[Page], title: str) -> bytes:
+def pdf(pages: Iterable[Page], title: str) -> bytes:
     out = io.BytesIO()
     metadata = {"Title": title, "Creator": "polls", "CreationDate": None}
     with PdfPages(out, metadata=metadata) as pdf:
@@ -273,7 +273,7 @@ def posters_pdf(sheets: Sequence[Sheet]) -> bytes:
             _poster(page, sheet)
             yield page
 
-    return _pdf(pages(), sheets[0].title if sheets else "")
+    return pdf(pages(), sheets[0].title if sheets else "")
 
 
 def cards_pdf(sheet: Sheet) -> bytes:
@@ -285,4 +285,4 @@ def cards_pdf(sheet: Sheet) -> bytes:
             _card(page, sheet, left, bottom)
     page.dashed([(card_width, 0), (card_width, A4[1])])
     page.dashed([(0, card_height), (A4[0], card_height)])
-    return _pdf([page], sheet.title)
+    return pdf([page], sheet.title)

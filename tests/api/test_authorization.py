@@ -301,6 +301,13 @@ ENDPOINTS = (
         READ_POLL,
     ),
     Endpoint(
+        "POST",
+        "/api/v1/placements/{placement_id:str}/codes.pdf",
+        "/api/v1/placements/{placement}/codes.pdf",
+        expect(401, 403, 404, 409, 409),  # runners pass; this poll counts per phone, not code
+        body=lambda _: {"count": 3},
+    ),
+    Endpoint(
         "GET",
         "/api/v1/polls/{poll_id:str}/posters.pdf",
         "/api/v1/polls/{poll}/posters.pdf",

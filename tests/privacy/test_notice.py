@@ -15,10 +15,12 @@ import pytest
 from polls import privacy
 from polls import tables as t
 from polls.services import unlinking
+from tests.api.test_codes import SLIP_CODE
 from tests.api.test_telegram import BOT_TOKEN, fake_telegram, init_data, tma  # noqa: F401
 from tests.conftest import SECRET, OpenPoll, World, create_open_poll
 from tests.forms.test_pages import form_data
 from tests.privacy.admin import marker
+from tests.sharing.tools import pdf_text
 from tests.traces import every_stored_value
 
 CLAIM = re.compile(r'data-claim="([a-z0-9-]+)"')
@@ -61,6 +63,22 @@ class Story:
         self.secrets_sent: list[str] = []
         self.submission_ids: list[str] = []
         self.thanks: list[str] = []
+        self.printed: list[str] = []
+        """The one-time codes printed for a poll of the policy ``code``."""
+
+
+async def _print_codes(site: httpx.AsyncClient, story: Story, world: World, n: int) -> None:
+    listed = await site.get(
+        f"/api/v1/polls/{story.poll.id}/placements", headers=world.auth("officer")
+    )
+    sheet = await site.post(
+        f"/api/v1/placements/{listed.json()[0]['id']}/codes.pdf",
+        json={"count": n},
+        headers=world.auth("officer"),
+    )
+    assert sheet.status_code == 201, sheet.text
+    story.printed = [c.replace("-", "") for c in SLIP_CODE.findall(pdf_text(sheet.content))]
+    assert len(story.printed) == n
 
 
 async def _submit(site: httpx.AsyncClient, story: Story, n: int = 6) -> None:
@@ -78,10 +96,12 @@ async def _submit(site: httpx.AsyncClient, story: Story, n: int = 6) -> None:
             site.cookies.set(privacy.DEVICE_COOKIE, token)
             story.subjects.append(privacy.device_subject(token))
             story.secrets_sent.append(token)
+        body = {"answers": story.poll.answers(marker(i)), "submission_id": submission_id}
+        if story.policy == "code":
+            body["code"] = story.printed[i]
+            story.subjects[-1] = f"code:{story.printed[i]}"
         sent = await site.post(
-            f"/api/v1/forms/{story.poll.code}/responses",
-            json={"answers": story.poll.answers(marker(i)), "submission_id": submission_id},
-            headers=headers,
+            f"/api/v1/forms/{story.poll.code}/responses", json=body, headers=headers
         )
         assert sent.status_code == 201, sent.text
         story.submission_ids.append(submission_id)
@@ -89,9 +109,14 @@ async def _submit(site: httpx.AsyncClient, story: Story, n: int = 6) -> None:
     if story.policy != "messenger":  # and once through the plain form, to see where it leads
         token = privacy.new_device_token(SECRET)
         site.cookies.set(privacy.DEVICE_COOKIE, token)
-        form = await site.post(f"/p/{story.poll.code}", data=form_data(story.poll))
+        data = form_data(story.poll)
+        if story.policy == "code":
+            data["code"] = story.printed[n]
+        form = await site.post(f"/p/{story.poll.code}", data=data)
         assert form.status_code == 303, form.text
-        story.subjects.append(privacy.device_subject(token))
+        story.subjects.append(
+            f"code:{story.printed[n]}" if story.policy == "code" else privacy.device_subject(token)
+        )
         story.secrets_sent.append(token)
         story.thanks.append(form.headers["location"])
         site.cookies.clear()
@@ -137,6 +162,17 @@ async def check_account_key_per_poll(story: Story, site: httpx.AsyncClient, worl
     await _keys_are_per_poll_hashes(story)
 
 
+async def check_code_key_per_poll(story: Story, site: httpx.AsyncClient, world: World) -> None:
+    assert story.policy == "code"
+    await _keys_are_per_poll_hashes(story)  # the used codes' duplicate keys
+    printed = {r["key"] for r in await t.PrintedCode.select()}
+    assert printed == {privacy.printed_code_key(SECRET, story.poll.id, c) for c in story.printed}
+    assert not printed & {r["key"] for r in await t.DuplicateKey.select()}  # they do not join
+    assert await _columns(t.PrintedCode) == {"key", "poll"}
+    stored = " ".join(value for _, _, value in await every_stored_value())
+    assert not [code for code in story.printed if code in stored]
+
+
 async def check_no_key_stored(story: Story, site: httpx.AsyncClient, world: World) -> None:
     assert story.policy == "none"
     assert await t.DuplicateKey.count() == 0
@@ -166,6 +202,7 @@ async def check_keys_deleted_at_close(story: Story, site: httpx.AsyncClient, wor
     assert closed.status_code == 200, closed.text
     assert await t.DuplicateKey.count() == 0
     assert await t.IdempotencyKey.count() == 0
+    assert await t.PrintedCode.count() == 0
     form = await site.get(f"/p/{story.poll.code}")
     assert "đã đóng" in form.text or "closed" in form.text
 
@@ -190,6 +227,7 @@ CHECKS = {
     "device-key-per-poll": check_device_key_per_poll,
     "account-key-per-poll": check_account_key_per_poll,
     "no-key-stored": check_no_key_stored,
+    "code-key-per-poll": check_code_key_per_poll,
     "submission-key-per-poll": check_submission_key_per_poll,
     "links-removed-hourly": check_links_removed_hourly,
     "no-receipt": check_no_receipt,
@@ -198,12 +236,14 @@ CHECKS = {
 }
 
 
-@pytest.mark.parametrize("policy", ["device", "messenger", "none"])
+@pytest.mark.parametrize("policy", ["device", "messenger", "none", "code"])
 async def test_every_claim_of_the_notice_holds_for_the_stored_data(
     site: httpx.AsyncClient, world: World, policy: str
 ) -> None:
     poll = await create_open_poll(site, world, duplicate_policy=policy, min_group_size=7)
     story = Story(poll, policy)
+    if policy == "code":
+        await _print_codes(site, story, world, 7)
     await _submit(site, story)
 
     notice = await site.get(f"/p/{poll.code}/privacy", headers={"Accept-Language": "vi"})
@@ -215,7 +255,12 @@ async def test_every_claim_of_the_notice_holds_for_the_stored_data(
     assert k is not None
     story.k = int(k.group(1))  # type: ignore[attr-defined]
     assert story.k == 7  # type: ignore[attr-defined]
-    policy_claims = {"device-key-per-poll", "account-key-per-poll", "no-key-stored"}
+    policy_claims = {
+        "device-key-per-poll",
+        "account-key-per-poll",
+        "no-key-stored",
+        "code-key-per-poll",
+    }
     assert set(CHECKS) - set(claims) == policy_claims - set(claims)  # nothing left out
     assert len(policy_claims & set(claims)) == 1
     for claim in sorted(claims, key=list(CHECKS).index):

@@ -31,9 +31,13 @@ class FormsController(Controller):
         another site's page (415, 403). On a poll of one answer per phone, an answer without
         the device token of a page this server served (cookie ``polls_device`` or header
         ``X-Polls-Device``) is refused with 428 and a fresh token (``device_token`` in the
-        body, ``X-Polls-Device`` header, and the cookie): send it again with it."""
+        body, ``X-Polls-Device`` header, and the cookie): send it again with it. On a poll of
+        one answer per printed code, ``code`` is the slip's code: 422 when it is missing,
+        mistyped or not the poll's, 409 when it was used."""
         found = await target(code)
-        stored, token = await submit(request, found, data.answers, submission_id=data.submission_id)
+        stored, token = await submit(
+            request, found, data.answers, submission_id=data.submission_id, code=data.code
+        )
         status = 200 if stored.replayed else 201
         response = Response(StoredRead(stored=True, replayed=stored.replayed), status_code=status)
         remember_device(request, response, token)

@@ -3,11 +3,18 @@ posters in one PDF. Authorized like the placements themselves (the services scop
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
-from litestar.params import FromQuery
+from litestar.params import FromQuery, JSONBody
 
-from polls.api.guards import CurrentPrincipal, RowId, provide_principal, requires_token
+from polls.api.guards import (
+    CurrentPrincipal,
+    RowId,
+    provide_principal,
+    requires_runner,
+    requires_token,
+)
+from polls.api.schemas import CodeSheetCreate
 from polls.services import sharing
 from polls.sharing import qr
 from polls.web import settings_of
@@ -26,12 +33,16 @@ def png_response(content: bytes) -> Response[bytes]:
     return Response(content, media_type="image/png", headers={"Cache-Control": QR_CACHE})
 
 
-def pdf_response(content: bytes, filename: str) -> Response[bytes]:
+CODES_CACHE = "no-store"
+"""A sheet of one-time codes is made once: no copy in any cache."""
+
+
+def pdf_response(content: bytes, filename: str, cache: str = PDF_CACHE) -> Response[bytes]:
     return Response(
         content,
         media_type="application/pdf",
         headers={
-            "Cache-Control": PDF_CACHE,
+            "Cache-Control": cache,
             "Content-Disposition": f'attachment; filename="{filename}"',
         },
     )
@@ -95,3 +106,27 @@ class SharingController(Controller):
             principal, poll_id, where.base_url, where.zalo_mini_app_id
         )
         return pdf_response(content, await sharing.poll_file_name(principal, poll_id, "posters"))
+
+    @post(
+        "/api/v1/placements/{placement_id:str}/codes.pdf",
+        media_type="application/pdf",
+        status_code=201,
+        guards=[requires_runner],
+    )
+    async def code_sheet(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        placement_id: RowId,
+        data: JSONBody[CodeSheetCreate],
+    ) -> Response[bytes]:
+        """A sheet of ``count`` new printed one-time codes (16 slips an A4 page), for a
+        poll of the duplicate policy ``code``. Only the codes' HMACs are stored: this PDF
+        is the only copy of the codes (never cached); asking again makes new codes."""
+        settings = settings_of(request)
+        content = await sharing.code_sheet(
+            principal, placement_id, data.count, settings.base_url, secret=settings.secret_key
+        )
+        response = pdf_response(content, f"codes-{placement_id}.pdf", CODES_CACHE)
+        response.status_code = 201
+        return response

@@ -1,5 +1,12 @@
 // The worker's form, enhanced: answers kept on the phone while typing, one send per tap,
 // and a retry that never counts twice. Without this script the form still works as plain HTML.
+// The moment he taps send, the answers (and the slip's code, on a poll of printed codes) are
+// written to localStorage as "pending" with one submission id; they leave the phone only when
+// the server has them (201, or 200 "replayed" for the same id). Until then they are sent again
+// by themselves, always the same request: when the network comes back (online), when the
+// page is shown again (pageshow, tab switched back), on a timer that backs off, and at the
+// next opening of the same link. No service worker is needed (Zalo's and Facebook's Android
+// WebViews have no Background Sync; iOS in-app browsers run no service workers).
 // On /tg/ pages opened as a Telegram Mini App it sends Telegram's signed launch data, takes
 // Telegram's theme and main button. Telegram's own script is not loaded (no third-party
 // host on the form): a tiny stand-in reads the launch data Telegram puts in the address.
@@ -11,6 +18,9 @@
   var status = document.getElementById("send-status");
   var button = form.querySelector("button[type=submit]");
   var sending = false;
+  var shared = form.dataset.policy === "code";
+  var codeField = form.elements.code;
+  var wait = 0, timer = null;
   var tg = form.dataset.channel && telegram();
   var main = tg && tg.MainButton;
   var store;
@@ -66,27 +76,72 @@
   function idle() { sending = false; button.disabled = false; if (main) main.hideProgress(); }
 
   var state = load();
-  if (store && state.answers && !form.dataset.kept) restore(state.answers);
-  function keep() { save({ answers: answers(), submission: load().submission }); }
+  // a shared phone (printed codes) keeps no draft for the next person, only what was sent
+  if (store && state.answers && !form.dataset.kept && (state.pending || !shared)) restore(state.answers);
+  if (state.pending && codeField && state.code) codeField.value = state.code;
+  function keep() {
+    var saved = load();
+    if (saved.pending || shared) return;
+    save({ answers: answers(), submission: saved.submission });
+  }
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
+  // the code of a scanned slip is in the address (?c=): take it out of the history
+  if (codeField && /[?&]c=/.test(location.search) && window.history && history.replaceState) {
+    history.replaceState(null, "", location.pathname);
+  }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (sending) return;
+    state = store ? load() : state;
+    state.answers = answers();
+    state.submission = state.submission || newId();
+    state.code = codeField ? codeField.value : undefined;
+    state.pending = true;
+    save(state);
+    send(null);
+  });
+  function newId() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && crypto.getRandomValues) crypto.getRandomValues(bytes);
+    else for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+  // Kept answers go again by themselves; one request at a time per page, and the server's
+  // submission id makes a second page or a lost reply count once.
+  function retry() {
+    if (sending) return;
+    var saved = store ? load() : state;
+    if (!saved.pending) return;
+    state = saved;
+    send(null);
+  }
+  function later() {
+    clearTimeout(timer);
+    wait = Math.min(wait ? wait * 2 : 5000, 300000);
+    timer = setTimeout(retry, wait / 2 + Math.random() * wait / 2);
+  }
+  function kept() { idle(); say(form.dataset.msgOffline); later(); }
+  function settled() { if (store) store.removeItem(key); clearTimeout(timer); }
+  function unsent() {
+    // the server refused these answers for good (a used code, a closed poll...): they stay
+    // in the form to correct, no longer sent by themselves
+    state.pending = false;
+    if (shared) { if (store) store.removeItem(key); } else save(state);
+    clearTimeout(timer);
+  }
+  window.addEventListener("online", retry);
+  window.addEventListener("pageshow", retry);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") retry(); });
+  // A 428 hands out the device token of a page this server served (and sets its cookie):
+  // the same answers go once more with it, so a phone that keeps no cookies answers too.
+  function send(device) {
+    if (sending && !device) return;
     sending = true;
     button.disabled = true;
     if (main) main.showProgress();
     say(form.dataset.msgSending);
-    state = load();
-    state.answers = answers();
-    state.submission = state.submission || (Date.now().toString(36) + Math.random().toString(36).slice(2));
-    save(state);
-    send(null);
-  });
-  // A 428 hands out the device token of a page this server served (and sets its cookie):
-  // the same answers go once more with it, so a phone that keeps no cookies answers too.
-  function send(device) {
     var headers = { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang };
     if (tg) headers.Authorization = "tma " + tg.initData;
     if (device) headers["X-Polls-Device"] = device;
@@ -94,32 +149,36 @@
       method: "POST",
       credentials: "same-origin",
       headers: headers,
-      body: JSON.stringify({ answers: state.answers, submission_id: state.submission })
+      body: JSON.stringify({ answers: state.answers, submission_id: state.submission, code: state.code || undefined })
     }).then(function (response) {
       if (response.status === 200 || response.status === 201) {
         return response.json().then(function () {
-          if (store) store.removeItem(key);
+          settled();
+          say(form.dataset.msgSent);
           window.location.href = "/p/" + form.dataset.code + "/thanks";
         });
       }
       if (response.status === 428 && !device) {
         return response.json().then(function (body) { send(body.device_token); });
       }
-      if (response.status === 422) { form.submit(); return; }
+      if (response.status === 422) { unsent(); restore(state.answers); form.submit(); return; }
+      if (response.status === 409 && shared) {
+        return response.json().then(function (body) { unsent(); idle(); say(body.detail); if (codeField) codeField.focus(); });
+      }
       if (response.status === 409 || response.status === 410) {
-        if (store) store.removeItem(key);
+        settled();
         if (tg && response.status === 409) window.location.href = "/tg/" + form.dataset.code + "/answered";
         else window.location.reload();
         return;
       }
-      if (response.status < 500 || response.status === 503) {
-        return response.json().then(function (body) { idle(); say(body.detail); });
+      if (response.status === 429 || response.status === 503) {
+        return response.json().then(function (body) { idle(); say(body.detail); later(); });
+      }
+      if (response.status < 500) {
+        return response.json().then(function (body) { unsent(); idle(); say(body.detail); });
       }
       throw new Error(String(response.status));
-    }).catch(function () {
-      idle();
-      say(form.dataset.msgOffline);
-    });
+    }).catch(kept);
   }
   if (main) {
     button.style.display = "none";
@@ -130,4 +189,6 @@
 
   var errors = document.getElementById("errors");
   if (errors) errors.focus();
+  // the next opening of the same link sends what is still kept
+  if (state.pending) { say(form.dataset.msgOffline); retry(); }
 })();
