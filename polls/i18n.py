@@ -143,10 +143,16 @@ def in_vietnam(moment: datetime) -> datetime:
         return moment
 
 
+DATE_PATTERNS = {"vi": ("dd/MM/yyyy", "HH:mm 'ngày' dd/MM/yyyy")}
+"""Vietnamese dates as they are written in Vietnam (12/11/2026, 07:30 ngày 12/11/2026); other
+locales take CLDR's medium formats."""
+
+
 def local_datetime(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return format_datetime(in_vietnam(moment), format="medium", locale=get_locale())
+    pattern = DATE_PATTERNS.get(get_locale(), ("", "medium"))[1]
+    return format_datetime(in_vietnam(moment), format=pattern, locale=get_locale())
 
 
 def local_date(day: date | datetime | None) -> str:
@@ -154,7 +160,8 @@ def local_date(day: date | datetime | None) -> str:
         return ""
     if isinstance(day, datetime):
         day = in_vietnam(day).date()
-    return format_date(day, format="medium", locale=get_locale())
+    pattern = DATE_PATTERNS.get(get_locale(), ("medium", ""))[0]
+    return format_date(day, format=pattern, locale=get_locale())
 
 
 def language_name(locale: str) -> str:

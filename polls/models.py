@@ -150,6 +150,9 @@ class Poll:
     created_at: datetime
     questions: tuple[Question, ...] = field(default=())
     publish_results: bool = False
+    reopened_at: datetime | None = None
+    """Reopened after a close (allowed once): duplicates across that close are unchecked."""
+    archived_at: datetime | None = None
 
     def effective_status(self, now: datetime) -> PollStatus:
         """The status that counts now: an open poll is scheduled before ``opens_at`` and

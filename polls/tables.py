@@ -97,6 +97,22 @@ class Poll(Table):
     version = Integer(default=1)
     keys_destroyed = Boolean(default=False)
     """The poll has closed and its duplicate and idempotency keys are gone."""
+    reopened_at = Timestamptz(null=True, default=None)
+    """When a poll closed by mistake was opened again (once at most): answers from before
+    the close are kept, duplicates across it cannot be checked (its keys were destroyed)."""
+    archived_at = Timestamptz(null=True, default=None)
+    """Hidden from the lists, kept for its series' trends; never deleted."""
+
+
+class PollEdit(Table):
+    """One safe edit of an open poll (``polls.services.amending``): which fields changed
+    (``title``, ``questions.2.text`` ...) and when, shown beside its results."""
+
+    id: Serial
+    poll = ForeignKey(Poll, null=False, index=True)
+    officer = ForeignKey(Officer, null=True, default=None, on_delete=OnDelete.set_null)
+    edited_at = Timestamptz()
+    fields = Varchar(length=1000, default="")
 
 
 class Question(Table):
@@ -311,6 +327,7 @@ TABLES: tuple[type[Table], ...] = (
     Officer,
     ApiToken,
     Poll,
+    PollEdit,
     Question,
     Option,
     Placement,

@@ -115,7 +115,12 @@ class PlacementCreate(Struct, forbid_unknown_fields=True):
 
 
 class PlacementUpdate(Struct, forbid_unknown_fields=True):
-    opens_in: OpensInName
+    """What a placement can change: its label, kind, and the app its QR opens; its code,
+    link and QR stay."""
+
+    opens_in: OpensInName | UnsetType = UNSET
+    label: Annotated[str, Meta(max_length=200)] | UnsetType = UNSET
+    kind: PlacementKindName | UnsetType = UNSET
 
 
 class PlacementRead(Struct):

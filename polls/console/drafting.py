@@ -138,7 +138,8 @@ def _int(value: str, key: str, errors: dict[str, str], message: str) -> int | No
         return None
 
 
-def _moment(value: str, key: str, errors: dict[str, str]) -> datetime | None:
+def moment_field(value: str, key: str, errors: dict[str, str]) -> datetime | None:
+    """A typed ``datetime-local`` value in Vietnam time, or an error under ``key``."""
     if not value:
         return None
     for pattern in (DATETIME_FORMAT, DATETIME_FORMAT + ":%S"):
@@ -205,8 +206,8 @@ def to_draft(form: DraftForm) -> Parsed:
         title=form.title,
         description=form.description,
         language=form.language,
-        opens_at=_moment(form.opens_at, "opens_at", errors),
-        closes_at=_moment(form.closes_at, "closes_at", errors),
+        opens_at=moment_field(form.opens_at, "opens_at", errors),
+        closes_at=moment_field(form.closes_at, "closes_at", errors),
         min_group_size=5 if size is None else size,
         duplicate_policy=form.duplicate_policy,
         publish_results=form.publish_results,

@@ -19,14 +19,14 @@ from polls.api.guards import (
     requires_runner,
     requires_session,
 )
-from polls.console import drafting
+from polls.console import drafting, managing
 from polls.console.pages import error_text, flash, page, see_other, take_flash
 from polls.console.sharing import telegram_actions
 from polls.console.zalo_bot import ZALO_FLASH, zalo_bot_ready
 from polls.errors import N_, Conflict, InvalidInput
 from polls.i18n import gettext
-from polls.models import OpensIn, PollStatus, Principal
-from polls.services import overviews, placements, polls, renders, units
+from polls.models import OpensIn, Poll, PollStatus, Principal
+from polls.services import amending, overviews, placements, polls, renders, units
 from polls.services.polls import check_draft, now
 from polls.sharing import links
 from polls.web import file_response, settings_of
@@ -86,11 +86,14 @@ class PollPages(Controller):
     dependencies = {"principal": Provide(provide_principal)}
 
     @get("/")
-    async def index(self, request: Request, principal: CurrentPrincipal) -> Response:
+    async def index(
+        self, request: Request, principal: CurrentPrincipal, archived: FromQuery[bool] = False
+    ) -> Response:
         return page(
             "list.html",
             principal,
-            polls=await polls.list_polls(principal),
+            archived=archived,
+            polls=await polls.list_polls(principal, archived=archived),
             now=now(),
             flash=take_flash(request),
         )
@@ -114,27 +117,23 @@ class PollPages(Controller):
 
     @get("/polls/{poll_id:str}/edit", guards=[requires_runner])
     async def edit(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
-        poll = await polls.get_for_change(principal, poll_id)
+        poll = await _editable(principal, poll_id)
         if poll.status != PollStatus.DRAFT:
-            raise Conflict(
-                N_("Only a draft can change its questions; duplicate the poll to make a new draft.")
-            )
+            return await managing.amend_form(principal, poll)
         return await _editor(principal, drafting.form_for_poll(poll), poll_id=poll.id)
 
     @post("/polls/{poll_id:str}/edit", guards=[requires_runner])
     async def update(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
+        poll = await _editable(principal, poll_id)
+        if poll.status != PollStatus.DRAFT:
+            return await managing.amend(principal, poll, request)
         return await _save(principal, request, poll_id)
 
     @post("/polls/{poll_id:str}/open", guards=[requires_runner])
     async def open_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
         await polls.open_poll(principal, poll_id)
-        return see_other(f"/console/polls/{poll_id}")
-
-    @post("/polls/{poll_id:str}/close", guards=[requires_runner])
-    async def close_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
-        await polls.close_poll(principal, poll_id)
         return see_other(f"/console/polls/{poll_id}")
 
     @post("/polls/{poll_id:str}/duplicate", guards=[requires_runner])
@@ -202,6 +201,7 @@ class PollPages(Controller):
             "results.html",
             principal,
             overview=overview,
+            edits=await amending.history(poll_id),
             by=by or None,
             flash=take_flash(request),
             telegram=telegram_actions(request),
@@ -257,6 +257,17 @@ class PollPages(Controller):
         return file_response(await renders.export(principal, poll_id, "xlsx", kind, by))
 
 
+async def _editable(principal: Principal, poll_id: int) -> Poll:
+    """A poll whose editor may open: a draft (everything), or an open or scheduled poll
+    (its safe edits); a closed one changes no more."""
+    poll = await polls.get_for_change(principal, poll_id)
+    if poll.effective_status(now()) == PollStatus.CLOSED:
+        raise Conflict(
+            N_("This poll has closed and can no longer change; duplicate it to make a new draft.")
+        )
+    return poll
+
+
 async def _poll_page(
     request: Request,
     principal: Principal,
@@ -286,4 +297,6 @@ async def _poll_page(
         telegram=telegram_actions(request),
         zalo_bot=zalo_bot_ready(request),
         min_visits=disclosure.MIN_VISITS_FOR_RATE,
+        reopenable=polls.can_reopen(overview.poll, now()),
+        edits=await amending.history(poll_id),
     )

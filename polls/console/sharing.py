@@ -83,7 +83,7 @@ class SharingPages(Controller):
         content = await sharing.poster(
             principal, placement_id, where.base_url, where.zalo_mini_app_id
         )
-        return pdf_response(content, f"poster-{placement_id}.pdf")
+        return pdf_response(content, await sharing.file_name(principal, placement_id, "poster"))
 
     @get("/placements/{placement_id:str}/cards.pdf", media_type="application/pdf")
     async def cards(
@@ -93,7 +93,7 @@ class SharingPages(Controller):
         content = await sharing.cards(
             principal, placement_id, where.base_url, where.zalo_mini_app_id
         )
-        return pdf_response(content, f"cards-{placement_id}.pdf")
+        return pdf_response(content, await sharing.file_name(principal, placement_id, "cards"))
 
     @get("/polls/{poll_id:str}/posters.pdf", media_type="application/pdf")
     async def posters(
@@ -103,7 +103,7 @@ class SharingPages(Controller):
         content = await sharing.posters_for_poll(
             principal, poll_id, where.base_url, where.zalo_mini_app_id
         )
-        return pdf_response(content, f"posters-poll-{poll_id}.pdf")
+        return pdf_response(content, await sharing.poll_file_name(principal, poll_id, "posters"))
 
     @post("/placements/{placement_id:str}/codes.pdf", guards=[requires_runner])
     async def code_sheet(

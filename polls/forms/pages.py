@@ -117,6 +117,19 @@ def _only_in_messengers(poll: Poll, *, zalo: bool) -> Template:
     )
 
 
+@dataclass(frozen=True)
+class Preview:
+    """Where a preview of the form posts and switches language instead of the worker's
+    link (``polls.console.preview``): the same template, without the offline script (it
+    would keep answers on the officer's browser) and with a banner saying nothing is kept."""
+
+    action: str
+    language_href: str
+    """The preview's own address with ``{locale}`` to fill in (the form's ``?lang=``
+    would change the console's language too)."""
+    privacy_href: str
+
+
 def _form_context(
     found: Target,
     kept: dict[int, list[str]],
@@ -139,9 +152,50 @@ def _form_context(
         "form_script": FORM_SCRIPT,
         "device": device,
         "notice": notice,
+        "console_preview": None,
         "slip_code": slip_code,
         "code_error": code_error,
     }
+
+
+def preview_form(
+    poll: Poll,
+    preview: Preview,
+    kept: dict[int, list[str]],
+    errors: dict[int, str],
+    *,
+    status: int = 200,
+    headers: dict[str, str],
+) -> Template:
+    """The worker's form page for ``poll`` as it will be shown, posting to ``preview``."""
+    return Template(
+        template_name="form/page.html",
+        context={
+            "poll": poll,
+            "code": "",
+            "kept": kept,
+            "errors": errors,
+            "channel": str(Channel.WEB),
+            "form_script": None,
+            "device": None,
+            "notice": None,
+            "preview": None,
+            "console_preview": preview,
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+def thanks_message(poll: Poll, *, headers: dict[str, str] = FORM_HEADERS) -> Template:
+    """The page after a stored response; the same for everyone."""
+    template = _message(
+        poll,
+        gettext("Thank you for taking part in the poll!"),
+        gettext("Your answers were received."),
+    )
+    template.headers.update(headers)
+    return template
 
 
 def _form(

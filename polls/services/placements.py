@@ -17,7 +17,7 @@ from polls.errors import N_, Conflict, InvalidInput, NotFound
 from polls.i18n import TIMEZONE
 from polls.models import OpensIn, Placement, PlacementKind, Poll, PollStatus, Principal
 from polls.services import polls, results, units
-from polls.services.cache import FreshCache, new_cache
+from polls.services.cache import FreshCache, forget_poll, new_cache
 from polls.sharing import codes
 
 TELEGRAM_CHAT = re.compile(r"-[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}")
@@ -109,13 +109,7 @@ async def add(
     poll = await polls.get_for_change(principal, poll_id)
     if poll.effective_status(polls.now()) == PollStatus.CLOSED:
         raise Conflict(N_("A closed poll takes no new placements."))
-    errors: dict[str, str] = {}
-    if not label.strip() or len(label) > 200:
-        errors["label"] = N_("Give a label of up to 200 characters.")
-    elif inputs.control_characters(label):
-        errors["label"] = inputs.CONTROL_CHARACTERS
-    if kind not in set(PlacementKind):
-        errors["kind"] = N_("Unknown placement kind.")
+    errors = _label_and_kind_errors(label, kind)
     if chat_id is not None and kind == PlacementKind.TELEGRAM:
         chat_id = chat_id.strip()
         if error := telegram_chat_error(chat_id):
@@ -145,6 +139,56 @@ async def add(
     )
     await row.save()
     return await get(principal, row.id)
+
+
+def _label_and_kind_errors(label: str, kind: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not label.strip() or len(label) > 200:
+        errors["label"] = N_("Give a label of up to 200 characters.")
+    elif inputs.control_characters(label):
+        errors["label"] = inputs.CONTROL_CHARACTERS
+    if kind not in set(PlacementKind):
+        errors["kind"] = N_("Unknown placement kind.")
+    return errors
+
+
+async def change(principal: Principal, placement_id: int, *, label: str, kind: str) -> Placement:
+    """A placement's label and kind (its code, link and QR stay: printed posters still
+    work). Leaving Telegram forgets the chat the bot posted to."""
+    placement = await get(principal, placement_id)
+    await polls.get_for_change(principal, placement.poll_id)
+    errors = _label_and_kind_errors(label, kind)
+    if errors:
+        raise InvalidInput(errors)
+    await t.Placement.update(
+        {
+            t.Placement.label: label.strip(),
+            t.Placement.kind: kind,
+            t.Placement.chat_id: placement.chat_id if kind == PlacementKind.TELEGRAM else None,
+        }
+    ).where(t.Placement.id == placement.id)
+    forget_poll(placement.poll_id)
+    return await get(principal, placement.id)
+
+
+async def delete(principal: Principal, placement_id: int) -> Placement:
+    """Delete a placement of a draft: nobody can have answered through it yet. Once the
+    poll has been open, a placement stays (it can be renamed): the refusal is the same
+    whether or not anyone answered through it, so it tells nothing about a small group."""
+    placement = await get(principal, placement_id)
+    poll = await polls.get_for_change(principal, placement.poll_id)
+    if poll.status != PollStatus.DRAFT:
+        raise Conflict(
+            N_(
+                "Only a draft's placements can be deleted: once the poll has been open, its "
+                "links may be on posters and in chats. Rename the placement instead."
+            )
+        )
+    async with t.Placement._meta.db.transaction():
+        await t.PlacementVisit.delete().where(t.PlacementVisit.placement == placement.id)
+        await t.Placement.delete().where(t.Placement.id == placement.id)
+    forget_poll(placement.poll_id)
+    return placement
 
 
 async def mark_chat(placement_id: int, *, unreachable: bool) -> None:
@@ -211,6 +255,17 @@ async def by_code(code: str) -> Placement:
     if row is None:
         raise NotFound(N_("This link does not lead to a poll. Check the code and try again."))
     return _placement(row)
+
+
+async def first_code(poll_id: int) -> str | None:
+    """The code of the poll's first placement (for a link to its privacy notice), if any."""
+    row = (
+        await t.Placement.select(t.Placement.code)
+        .where(t.Placement.poll == poll_id)
+        .order_by(t.Placement.id)
+        .first()
+    )
+    return None if row is None else str(row["code"])
 
 
 async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:

@@ -52,7 +52,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
+def aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -72,15 +72,17 @@ def _poll(row: dict, questions: tuple[Question, ...] = ()) -> Poll:
         description=row["description"],
         language=row["language"],
         status=row["status"],
-        opens_at=_aware(row["opens_at"]),
-        closes_at=_aware(row["closes_at"]),
+        opens_at=aware(row["opens_at"]),
+        closes_at=aware(row["closes_at"]),
         min_group_size=row["min_group_size"],
         duplicate_policy=row["duplicate_policy"],
         publish_results=bool(row["publish_results"]),
         series=row["series"],
         version=row["version"],
-        created_at=_aware(row["created_at"]) or now(),
+        created_at=aware(row["created_at"]) or now(),
         questions=questions,
+        reopened_at=aware(row["reopened_at"]),
+        archived_at=aware(row["archived_at"]),
     )
 
 
@@ -145,11 +147,15 @@ async def get_for_change(principal: Principal, poll_id: int) -> Poll:
     return poll
 
 
-async def list_polls(principal: Principal) -> list[tuple[Poll, int]]:
-    """The polls of the principal's subtree, newest first, with their response counts."""
+async def list_polls(principal: Principal, *, archived: bool = False) -> list[tuple[Poll, int]]:
+    """The polls of the principal's subtree, newest first, with their response counts;
+    archived ones only when asked for (and then only those)."""
     rows = (
         await _poll_query()
-        .where(t.Poll.unit.path.like(principal.unit_path + "%"))
+        .where(
+            t.Poll.unit.path.like(principal.unit_path + "%"),
+            t.Poll.archived_at.is_not_null() if archived else t.Poll.archived_at.is_null(),
+        )
         .order_by(t.Poll.id, ascending=False)
     )
     found = [_poll(r) for r in rows]
@@ -195,7 +201,7 @@ def check_draft(draft: PollDraft) -> dict[str, str]:
         errors["min_group_size"] = N_("The minimum group size is between 3 and 1,000.")
     if draft.duplicate_policy not in set(DuplicatePolicy):
         errors["duplicate_policy"] = N_("The duplicate policy is device, messenger, none or code.")
-    opens, closes = _aware(draft.opens_at), _aware(draft.closes_at)
+    opens, closes = aware(draft.opens_at), aware(draft.closes_at)
     for name, moment in (("opens_at", opens), ("closes_at", closes)):
         if moment is not None and not inputs.in_window(moment):
             errors[name] = inputs.DATE_OUT_OF_WINDOW
@@ -284,8 +290,8 @@ async def create(principal: Principal, draft: PollDraft, *, series: str | None =
             description=draft.description.strip(),
             language=draft.language,
             status=PollStatus.DRAFT,
-            opens_at=_aware(draft.opens_at),
-            closes_at=_aware(draft.closes_at),
+            opens_at=aware(draft.opens_at),
+            closes_at=aware(draft.closes_at),
             min_group_size=draft.min_group_size,
             duplicate_policy=draft.duplicate_policy,
             publish_results=draft.publish_results,
@@ -359,8 +365,8 @@ async def update(principal: Principal, poll_id: int, changes: dict[str, object])
                 t.Poll.title: draft.title.strip(),
                 t.Poll.description: draft.description.strip(),
                 t.Poll.language: draft.language,
-                t.Poll.opens_at: _aware(draft.opens_at),
-                t.Poll.closes_at: _aware(draft.closes_at),
+                t.Poll.opens_at: aware(draft.opens_at),
+                t.Poll.closes_at: aware(draft.closes_at),
                 t.Poll.min_group_size: draft.min_group_size,
                 t.Poll.duplicate_policy: draft.duplicate_policy,
                 t.Poll.publish_results: draft.publish_results,
@@ -371,6 +377,16 @@ async def update(principal: Principal, poll_id: int, changes: dict[str, object])
         if "questions" in changes:
             await t.Question.delete().where(t.Question.poll == poll.id)
             await _write_questions(poll.id, draft.questions)
+        changed = [name for name in changes if getattr(draft, name) != getattr(current, name)]
+        if status != PollStatus.DRAFT and changed:
+            await t.PollEdit.insert(
+                t.PollEdit(
+                    poll=poll.id,
+                    officer=principal.officer_id,
+                    edited_at=now(),
+                    fields=",".join(changed)[:1000],
+                )
+            )
     forget_poll(poll.id)
     return await load(poll.id)
 
@@ -403,6 +419,85 @@ async def close_poll(principal: Principal, poll_id: int) -> Poll:
     await unlinking.destroy_keys(poll.id)
     await unlinking.unlink_ended_hours(unlinking.next_hour())
     return closed
+
+
+def can_reopen(poll: Poll, moment: datetime) -> bool:
+    """A poll closed by hand (by mistake) opens again once, while its closing time, if it
+    has one, is still ahead."""
+    return (
+        poll.status == PollStatus.CLOSED
+        and poll.reopened_at is None
+        and poll.archived_at is None
+        and (poll.closes_at is None or poll.closes_at > moment)
+    )
+
+
+async def reopen_poll(principal: Principal, poll_id: int) -> Poll:
+    """Open a poll closed by mistake again, once. Its answers are kept; its duplicate keys
+    were destroyed at the close, so it starts a new key set: a phone or account that
+    answered before the close can answer once more, and the console says so before. Its
+    releases never show a state with fewer than k respondents more than the last one
+    (``releases.current``: a reopened poll makes no closing release of a remainder)."""
+    poll = await get_for_change(principal, poll_id)
+    moment = now()
+    if poll.status != PollStatus.CLOSED:
+        raise Conflict(N_("Only a closed poll can be reopened."))
+    if poll.reopened_at is not None:
+        raise Conflict(N_("This poll was reopened once already; it cannot be reopened again."))
+    if not can_reopen(poll, moment):
+        raise Conflict(N_("The closing time has passed; this poll can no longer be reopened."))
+    await unlinking.destroy_keys(poll.id)  # the close's destruction is finished first
+    reopened = await t.Poll.raw(
+        'UPDATE "poll" SET "status" = {}, "keys_destroyed" = {}, "reopened_at" = {}, '
+        '"updated_at" = {}, "version" = "version" + 1 '
+        'WHERE "id" = {} AND "status" = {} AND "reopened_at" IS NULL RETURNING "id"',
+        str(PollStatus.OPEN),
+        False,
+        moment,
+        moment,
+        poll.id,
+        str(PollStatus.CLOSED),
+    )
+    if not reopened:
+        raise Conflict(N_("This poll was reopened once already; it cannot be reopened again."))
+    forget_poll(poll.id)
+    return await load(poll.id)
+
+
+async def has_answers(poll_id: int) -> bool:
+    return bool(await t.Response.exists().where(t.Response.poll == poll_id))
+
+
+async def delete_draft(principal: Principal, poll_id: int) -> None:
+    """A draft that never had an answer goes, with its questions and placements; a poll
+    with answers is archived instead, never destroyed."""
+    poll = await get_for_change(principal, poll_id)
+    if poll.status != PollStatus.DRAFT:
+        raise Conflict(N_("Only a draft can be deleted; archive a poll that has been open."))
+    if await has_answers(poll.id):
+        raise Conflict(N_("This poll has answers; it can be archived, not deleted."))
+    async with t.Poll._meta.db.transaction():
+        placement_ids = t.Placement.select(t.Placement.id).where(t.Placement.poll == poll.id)
+        await t.PlacementVisit.delete().where(t.PlacementVisit.placement.is_in(placement_ids))
+        await t.Placement.delete().where(t.Placement.poll == poll.id)
+        question_ids = t.Question.select(t.Question.id).where(t.Question.poll == poll.id)
+        await t.Option.delete().where(t.Option.question.is_in(question_ids))
+        await t.Question.delete().where(t.Question.poll == poll.id)
+        await t.Poll.delete().where(t.Poll.id == poll.id)
+    forget_poll(poll.id)
+
+
+async def set_archived(principal: Principal, poll_id: int, archived: bool) -> Poll:
+    """Hide a poll that is not running from the lists (its results and trends stay), or
+    bring it back."""
+    poll = await get_for_change(principal, poll_id)
+    if archived and poll.effective_status(now()) in (PollStatus.OPEN, PollStatus.SCHEDULED):
+        raise Conflict(N_("Close the poll before archiving it."))
+    await t.Poll.update(
+        {t.Poll.archived_at: now() if archived else None, t.Poll.updated_at: now()}
+    ).where(t.Poll.id == poll.id)
+    forget_poll(poll.id)
+    return await load(poll.id)
 
 
 async def duplicate(principal: Principal, poll_id: int) -> Poll:

@@ -130,12 +130,22 @@ def is_closed(poll: Poll) -> bool:
     return poll.effective_status(now()) == PollStatus.CLOSED
 
 
+def releases_remainder_at_close(poll: Poll) -> bool:
+    """Whether closing releases the respondents short of a step. A reopened poll's first
+    close already did (``polls.reopen_poll``), so at its second close a remainder of fewer
+    than k would be a new state told apart from the last by fewer than k people: it stays
+    unreleased, and the steps hold across the reopen."""
+    return is_closed(poll) and poll.reopened_at is None
+
+
 async def current(poll: Poll) -> Release:
     """The poll's latest release, made first if one is due. Two indexed reads when none is."""
     head = await _head(poll.id)
     live = int((await t.Response.raw(LIVE_COUNT, poll.id, poll.id))[0]["n"] or 0)
     released = head[1] if head else 0
-    if disclosure.release_due(released, live, poll.min_group_size, is_closed(poll)):
+    if disclosure.release_due(
+        released, live, poll.min_group_size, releases_remainder_at_close(poll)
+    ):
         seq = (head[0] if head else 0) + 1
         await _release(poll, seq, head[2] if head else disclosure.new_salt())
         head = await _head(poll.id)

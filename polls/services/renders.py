@@ -30,9 +30,10 @@ from polls.analytics.trend import CHARTED_KINDS, Trend
 from polls.errors import N_, Conflict, InvalidInput, NotFound
 from polls.i18n import get_locale, gettext, number
 from polls.models import Poll, Principal
-from polls.services import polls, releases, results, tallies, trends, units
+from polls.services import amending, polls, releases, results, tallies, trends, units
 from polls.services.cache import FreshCache, new_cache
 from polls.services.polls import now
+from polls.sharing import names
 
 ImageFormat = Literal["png", "svg"]
 MEDIA_TYPES = {
@@ -88,6 +89,15 @@ def _key(state: str, *parts: object) -> str:
 
 def _period(poll: Poll) -> str:
     return describe.period(poll.opens_at or poll.created_at, poll.closes_at)
+
+
+async def _period_and_edits(poll: Poll) -> str:
+    """The report's period, with the poll's safe edits after it ("edited at ...")."""
+    edits = await amending.history(poll.id)
+    if not edits:
+        return _period(poll)
+    times = ", ".join(edit.when for edit in edits)
+    return f"{_period(poll)} · {gettext('Edited at %(times)s.', times=times)}"
 
 
 def _caption(poll: Poll, responses: int, by: str | None = None) -> str:
@@ -206,7 +216,7 @@ async def report(principal: Principal, poll_id: int, by: str | None = "placement
             breakdown_label=gettext(BREAKDOWN_TITLES[by]) if by else "",
             timeline=timeline,
             headcount=headcount,
-            period=_period(poll),
+            period=await _period_and_edits(poll),
             made_at=now(),
             hand_counted=tuple(
                 (e.placement_label, e.entered_by, e.entered_at)
@@ -214,7 +224,11 @@ async def report(principal: Principal, poll_id: int, by: str | None = "placement
             ),
         )
         content = await to_thread.run_sync(build_report, data)
-        return poll.id, Rendered(content, MEDIA_TYPES["pdf"], f"poll-{poll.id}-report.pdf")
+        return poll.id, Rendered(
+            content,
+            MEDIA_TYPES["pdf"],
+            names.file_name("report", poll.title, "pdf", fallback=str(poll.id)),
+        )
 
     return await _rendered.get_or_load(key, load)
 
@@ -231,7 +245,7 @@ async def export(
     _check_breakdown(by)
     poll = await polls.get(principal, poll_id)
     write = to_csv if fmt == "csv" else to_xlsx
-    filename = f"poll-{poll.id}-{kind}.{fmt}"
+    filename = names.file_name(kind, poll.title, fmt, fallback=str(poll.id))
     if kind == "responses":
         await _check_rows_releasable(poll)
         table = responses_table(poll, await results.response_rows(poll))

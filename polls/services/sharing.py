@@ -18,7 +18,7 @@ from polls import inputs
 from polls.errors import N_, Conflict, InvalidInput
 from polls.models import Principal
 from polls.services import codes, placements, polls
-from polls.sharing import links, qr
+from polls.sharing import links, names, qr
 from polls.sharing.sheets import Sheet, sheet_for
 
 T = TypeVar("T")
@@ -104,6 +104,17 @@ async def posters_for_poll(
         raise Conflict(N_("This poll has no placements yet: add one to print its poster."))
     sheets = tuple(sheet_for(poll, placement, base_url, mini_app_id) for placement in shared)
     return await _off_the_loop(lambda: _posters(sheets))
+
+
+async def file_name(principal: Principal, placement_id: int, prefix: str) -> str:
+    """``poster-nha-an-px3.pdf``: a placement's download named after its label."""
+    placement = await placements.get(principal, placement_id)
+    return names.file_name(prefix, placement.label, "pdf", fallback=str(placement.id))
+
+
+async def poll_file_name(principal: Principal, poll_id: int, prefix: str) -> str:
+    poll = await polls.get(principal, poll_id)
+    return names.file_name(prefix, poll.title, "pdf", fallback=str(poll.id))
 
 
 def _code_sheet(issued: codes.IssuedCodes, base_url: str) -> bytes:

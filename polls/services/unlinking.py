@@ -270,8 +270,17 @@ async def unlink_if_new_hour() -> None:
 
 # --- keys destroyed at close --------------------------------------------------------------
 
-_destroyed: set[int] = set()
-"""Polls this process knows to have no keys left, so a closed poll costs one query once."""
+_destroyed: set[tuple[int, datetime | None]] = set()
+"""Polls this process knows to have no keys left, so a closed poll costs one query once;
+with the time the poll was reopened, if it was (a reopened poll has keys again)."""
+
+CLAIM_KEYS = (
+    'UPDATE "poll" SET "keys_destroyed" = {} WHERE "id" = {} AND NOT "keys_destroyed" '
+    'AND ("status" = {} OR ("closes_at" IS NOT NULL AND "closes_at" <= {})) '
+    'RETURNING "id"'
+)
+"""Only a poll closed now loses its keys: a process that read it closed just before it was
+reopened (``polls.reopen_poll``) must not take the reopened poll's new keys."""
 
 
 async def destroy_keys(poll_id: int) -> bool:
@@ -282,28 +291,36 @@ async def destroy_keys(poll_id: int) -> bool:
     async with engine.transaction():
         if db.is_postgres(engine):  # waits for submissions in flight (their key-share lock)
             await _sql(engine, 'SELECT 1 FROM "poll" WHERE "id" = {} FOR UPDATE', poll_id)
-        claimed = await _sql(
-            engine,
-            'UPDATE "poll" SET "keys_destroyed" = {} WHERE "id" = {} AND NOT "keys_destroyed" '
-            'RETURNING "id"',
-            True,
-            poll_id,
-        )
+        claimed = await _sql(engine, CLAIM_KEYS, True, poll_id, str(PollStatus.CLOSED), now())
         if claimed:
             await _sql(engine, 'DELETE FROM "duplicate_key" WHERE "poll" = {}', poll_id)
             await _sql(engine, 'DELETE FROM "idempotency_key" WHERE "poll" = {}', poll_id)
             await _sql(engine, 'DELETE FROM "printed_code" WHERE "poll" = {}', poll_id)
-    _destroyed.add(poll_id)
+        state = await _sql(
+            engine, 'SELECT "keys_destroyed", "reopened_at" FROM "poll" WHERE "id" = {}', poll_id
+        )
+    if state and state[0]["keys_destroyed"]:
+        _destroyed.add((poll_id, _aware(state[0]["reopened_at"])))
     forget_poll(poll_id)
     if claimed:
         await reclaim(engine, "duplicate_key", "idempotency_key", "printed_code")
     return bool(claimed)
 
 
+def _aware(moment: datetime | str | None) -> datetime | None:
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 async def destroy_keys_if_closed(poll: Poll) -> None:
     """Called wherever a poll is read for answering: a poll past its closing time loses its
     keys the first time any process notices."""
-    if poll.id in _destroyed or poll.effective_status(now()) != PollStatus.CLOSED:
+    if (poll.id, poll.reopened_at) in _destroyed:
+        return
+    if poll.effective_status(now()) != PollStatus.CLOSED:
         return
     await destroy_keys(poll.id)
 

@@ -24,7 +24,7 @@ from tests.analytics.conftest import (
 from tests.tools import require
 
 PNG = b"\x89PNG\r\n\x1a\n"
-CAPTION = "Khảo sát kênh thông tin · 2 thg 11, 2026 – 26 thg 11, 2026 · n = 1.234"
+CAPTION = "Khảo sát kênh thông tin · 02/11/2026 – 26/11/2026 · n = 1.234"
 
 
 def ocr(image: bytes, tmp_path: Path) -> str:

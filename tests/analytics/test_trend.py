@@ -65,8 +65,8 @@ def test_another_kind_at_the_position_differs() -> None:
 def test_alt_text_and_chart_in_vietnamese(vi: None) -> None:
     trend = build_trend(SINGLE, 1, _series())
     alt = describe.trend_alt(trend)
-    assert "2 thg 8, 2026 (n = 10): Hệ thống loa truyền thanh 50 %" in alt
-    assert "2 thg 9, 2026: ẩn" in alt
+    assert "02/08/2026 (n = 10): Hệ thống loa truyền thanh 50 %" in alt
+    assert "02/09/2026: ẩn" in alt
     assert "n = 3" not in alt
     png = charts.trend_chart(trend, "Xu hướng", "chú thích", "png")
     assert png.startswith(PNG)

@@ -153,6 +153,43 @@ ENDPOINTS = (
     ),
     Endpoint(
         "POST",
+        "/api/v1/polls/{poll_id:str}/reopen",
+        "/api/v1/polls/{poll}/reopen",
+        expect(401, 403, 404, 409, 409),  # runners pass; the poll is open, not closed
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/polls/{poll_id:str}",
+        "/api/v1/polls/{draft}",
+        expect(401, 403, 404, 204, 204),
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/polls/{poll_id:str}/archive",
+        "/api/v1/polls/{poll}/archive",
+        expect(401, 403, 404, 409, 409),  # runners pass; an open poll is closed first
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/polls/{poll_id:str}/unarchive",
+        "/api/v1/polls/{poll}/unarchive",
+        CHANGE_POLL,
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/v1/placements/{placement_id:str}",
+        "/api/v1/placements/{placement}",
+        CHANGE_POLL,
+        body=lambda _: {"label": "Nhà ăn PX3", "kind": "canteen"},
+    ),
+    Endpoint(
+        "DELETE",
+        "/api/v1/placements/{placement_id:str}",
+        "/api/v1/placements/{placement}",
+        expect(401, 403, 404, 409, 409),  # runners pass; an open poll's placements stay
+    ),
+    Endpoint(
+        "POST",
         "/api/v1/polls/{poll_id:str}/duplicate",
         "/api/v1/polls/{poll}/duplicate",
         CREATE_UNDER_POLL,

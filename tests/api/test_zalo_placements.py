@@ -140,7 +140,13 @@ async def test_a_placement_chosen_for_zalo_falls_back_to_the_web_without_the_set
 
 @pytest.mark.parametrize(
     "body",
-    [{"opens_in": "telegram"}, {"opens_in": None}, {}, {"opens_in": "web", "label": "x"}, []],
+    [
+        {"opens_in": "telegram"},
+        {"opens_in": None},
+        {"label": " "},
+        {"opens_in": "web", "code": "x"},
+        [],
+    ],
 )
 async def test_a_bad_choice_is_a_clear_422_in_vietnamese(
     zc: httpx.AsyncClient, world: World, body

@@ -409,6 +409,9 @@ async def test_a_close_during_the_step_leaves_no_key(
             during["done meanwhile"] = during["close"].done()
         return rows
 
+    # the close has marked the poll closed (``polls.close_poll``), its keys are still there:
+    # ``destroy_keys`` takes the keys of a closed poll only (a reopened one keeps its new keys)
+    await t.Poll.update({t.Poll.status: "closed"}).where(t.Poll.id == spread.poll.id)
     monkeypatch.setattr(unlinking, "_sql", sql_with_a_close)
     await unlinking.unlink_ended_hours(spread.base + timedelta(hours=3))
     monkeypatch.undo()

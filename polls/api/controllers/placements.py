@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, patch, post
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import JSONBody
 
@@ -76,8 +77,23 @@ class PlacementController(Controller):
         placement_id: RowId,
         data: JSONBody[PlacementUpdate],
     ) -> PlacementRead:
-        """Choose which app the placement's QR code, poster and link open (``opens_in``)."""
-        placement = await placements.choose_opens_in(
-            principal, placement_id, data.opens_in, settings_of(request).zalo_mini_app_id
-        )
+        """Rename a placement, change its kind, or choose which app its QR code, poster
+        and link open (``opens_in``); its code, link and QR stay."""
+        placement = await placements.get(principal, placement_id)
+        if data.label is not msgspec.UNSET or data.kind is not msgspec.UNSET:
+            placement = await placements.change(
+                principal,
+                placement_id,
+                label=placement.label if data.label is msgspec.UNSET else data.label,
+                kind=placement.kind if data.kind is msgspec.UNSET else data.kind,
+            )
+        if data.opens_in is not msgspec.UNSET:
+            placement = await placements.choose_opens_in(
+                principal, placement_id, data.opens_in, settings_of(request).zalo_mini_app_id
+            )
         return await _read(request, principal, placement)
+
+    @delete("/api/v1/placements/{placement_id:str}", guards=[requires_runner], status_code=204)
+    async def delete(self, principal: CurrentPrincipal, placement_id: RowId) -> None:
+        """Delete a placement of a draft; once the poll has been open, placements stay."""
+        await placements.delete(principal, placement_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import FromQuery, JSONBody
 
@@ -76,6 +76,26 @@ class PollController(Controller):
     @post("/{poll_id:str}/close", guards=[requires_runner], status_code=200)
     async def close_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
         return presenters.poll(await polls.close_poll(principal, poll_id), now())
+
+    @post("/{poll_id:str}/reopen", guards=[requires_runner], status_code=200)
+    async def reopen_poll(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
+        """Open a poll closed by hand again, once, before its closing time. Duplicate keys
+        were destroyed at the close: repeats across it cannot be checked."""
+        return presenters.poll(await polls.reopen_poll(principal, poll_id), now())
+
+    @delete("/{poll_id:str}", guards=[requires_runner], status_code=204)
+    async def delete_draft(self, principal: CurrentPrincipal, poll_id: RowId) -> None:
+        """Delete a draft (never answered). A poll that has been open is archived instead."""
+        await polls.delete_draft(principal, poll_id)
+
+    @post("/{poll_id:str}/archive", guards=[requires_runner], status_code=200)
+    async def archive(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
+        """Hide a poll that is not running from the lists; its results and trends stay."""
+        return presenters.poll(await polls.set_archived(principal, poll_id, True), now())
+
+    @post("/{poll_id:str}/unarchive", guards=[requires_runner], status_code=200)
+    async def unarchive(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
+        return presenters.poll(await polls.set_archived(principal, poll_id, False), now())
 
     @post("/{poll_id:str}/duplicate", guards=[requires_runner], status_code=201)
     async def duplicate(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:

@@ -85,7 +85,7 @@ class SharingController(Controller):
         content = await sharing.poster(
             principal, placement_id, where.base_url, where.zalo_mini_app_id
         )
-        return pdf_response(content, f"poster-{placement_id}.pdf")
+        return pdf_response(content, await sharing.file_name(principal, placement_id, "poster"))
 
     @get("/api/v1/placements/{placement_id:str}/cards.pdf", media_type="application/pdf")
     async def cards(
@@ -95,7 +95,7 @@ class SharingController(Controller):
         content = await sharing.cards(
             principal, placement_id, where.base_url, where.zalo_mini_app_id
         )
-        return pdf_response(content, f"cards-{placement_id}.pdf")
+        return pdf_response(content, await sharing.file_name(principal, placement_id, "cards"))
 
     @get("/api/v1/polls/{poll_id:str}/posters.pdf", media_type="application/pdf")
     async def posters(
@@ -105,7 +105,7 @@ class SharingController(Controller):
         content = await sharing.posters_for_poll(
             principal, poll_id, where.base_url, where.zalo_mini_app_id
         )
-        return pdf_response(content, f"posters-poll-{poll_id}.pdf")
+        return pdf_response(content, await sharing.poll_file_name(principal, poll_id, "posters"))
 
     @post(
         "/api/v1/placements/{placement_id:str}/codes.pdf",
