@@ -6,14 +6,14 @@ from litestar.types import ControllerRouterHandler
 
 from polls.console.announcements import AnnouncementPages
 from polls.console.live import LivePages
-from polls.console.meeting import MeetingPages
 from polls.console.managing import ManagingPages
+from polls.console.meeting import MeetingPages
 from polls.console.polls import PollPages
 from polls.console.preview import PreviewPages
 from polls.console.session import PasswordPages, SessionPages
 from polls.console.sharing import SharingPages
-from polls.console.tallies import TallyPages
 from polls.console.site import SitePages
+from polls.console.tallies import TallyPages
 from polls.console.zalo_bot import ZaloBotPages
 
 ROUTES: list[ControllerRouterHandler] = [

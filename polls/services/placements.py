@@ -154,17 +154,24 @@ def _label_and_kind_errors(label: str, kind: str) -> dict[str, str]:
 
 async def change(principal: Principal, placement_id: int, *, label: str, kind: str) -> Placement:
     """A placement's label and kind (its code, link and QR stay: printed posters still
-    work). Leaving Telegram forgets the chat the bot posted to."""
+    work). A new kind forgets the Telegram or Zalo chat the bot posted to; a rename keeps it.
+    A hand count stays one, and nothing else becomes one: its figures were entered, not
+    answered, and the other way round a link's answers would sit beside a tally."""
     placement = await get(principal, placement_id)
     await polls.get_for_change(principal, placement.poll_id)
     errors = _label_and_kind_errors(label, kind)
+    if kind != placement.kind and PlacementKind.PAPER in (kind, placement.kind):
+        errors["kind"] = N_(
+            "A placement counted by hand cannot change kind, nor another become one: "
+            "add a new placement instead."
+        )
     if errors:
         raise InvalidInput(errors)
     await t.Placement.update(
         {
             t.Placement.label: label.strip(),
             t.Placement.kind: kind,
-            t.Placement.chat_id: placement.chat_id if kind == PlacementKind.TELEGRAM else None,
+            t.Placement.chat_id: placement.chat_id if kind == placement.kind else None,
         }
     ).where(t.Placement.id == placement.id)
     forget_poll(placement.poll_id)

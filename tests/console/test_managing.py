@@ -323,6 +323,40 @@ async def test_placements_renamed_and_deleted_only_in_a_draft(
     assert not await t.Placement.exists().where(t.Placement.id == extra["id"])
 
 
+async def test_a_rename_keeps_a_zalo_group_and_a_hand_count_keeps_its_kind(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Renaming the Zalo placement must not forget the group the bot posts to; a canteen
+    link with answers must not become a hand count (nor a hand count a link)."""
+    poll = await create_open_poll(client, world)
+    zalo = await add_placement(client, world, poll.id, "Nhóm Zalo PX3", kind="zalo")
+    await t.Placement.update({t.Placement.chat_id: "8512247740385372104"}).where(
+        t.Placement.id == zalo["id"]
+    )
+    paper = await add_placement(client, world, poll.id, "Họp tổ", kind="paper")
+    await login(client, "officer")
+    edit = await client.get(f"/console/placements/{zalo['id']}/edit")
+    renamed = await client.post(
+        f"/console/placements/{zalo['id']}/edit",
+        data={"label": "Nhóm Zalo Khai thác 3", "kind": "zalo", "_csrf_token": csrf_token(edit)},
+    )
+    assert renamed.status_code == 303
+    row = await t.Placement.select().where(t.Placement.id == zalo["id"]).first()
+    assert (row["label"], row["chat_id"]) == ("Nhóm Zalo Khai thác 3", "8512247740385372104")
+    canteen = (
+        await t.Placement.select(t.Placement.id).where(t.Placement.code == poll.code).first()
+    )["id"]
+    for pid, kind in ((canteen, "paper"), (paper["id"], "canteen")):
+        before = await snapshot()
+        refused = await client.post(
+            f"/console/placements/{pid}/edit",
+            data={"label": "Đổi", "kind": kind, "_csrf_token": csrf_token(edit)},
+        )
+        assert refused.status_code == 422
+        assert "đếm tay" in refused.text.lower()
+        assert await snapshot() == before
+
+
 async def test_new_pages_are_scoped_role_checked_and_csrf_protected(
     client: httpx.AsyncClient, world: World, open_poll: OpenPoll
 ) -> None:
