@@ -243,3 +243,31 @@ def test_sqlite_refuses_a_synchronous_level_that_could_lose_an_acknowledged_resp
 def test_sqlite_accepts_the_safe_levels(raw: str, level: str) -> None:
     settings = Settings.from_env({"SECRET_KEY": SECRET, "POLLS_SQLITE_SYNCHRONOUS": raw})
     assert settings.sqlite_synchronous == level
+
+
+def test_a_writer_that_never_wrote_closes_cleanly_and_one_that_wrote_closes_its_file(
+    tmp_path: Path,
+) -> None:
+    """Shutdown: closing the writer ends its connection (the file is left with no open
+    handle of ours), and a writer that never wrote has nothing to close."""
+    opened: list[sqlite3.Connection] = []
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            tmp_path / "w.sqlite3", isolation_level=None, check_same_thread=False
+        )
+        opened.append(connection)
+        return connection
+
+    polls_db.BatchWriter(connect).close()
+    assert opened == []
+    writer = polls_db.BatchWriter(connect)
+
+    def steps() -> polls_db.WriteSteps[None]:
+        yield ("CREATE TABLE t (x INTEGER)", [])
+
+    asyncio.run(writer.write(steps))
+    writer.close()
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")

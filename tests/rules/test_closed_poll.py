@@ -1,0 +1,31 @@
+"""Rule: keys are destroyed when the poll closes, and from then on nothing stored relates to
+any person. So a closed poll takes no answer at all (an answer would store a new duplicate
+key, and a response with a time after the close), through the API or the web form."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import OpenPoll, World, answer_as_new_device, stored_counts
+from tests.forms.test_pages import form_data
+
+
+async def test_a_closed_poll_stores_no_answer_and_no_key(
+    client: httpx.AsyncClient, world: World, open_poll: OpenPoll
+) -> None:
+    first = await answer_as_new_device(client, open_poll.code, open_poll.answers())
+    assert first.status_code == 201, first.text
+    closed = await client.post(f"/api/v1/polls/{open_poll.id}/close", headers=world.auth("officer"))
+    assert closed.status_code == 200, closed.text
+    after_close = await stored_counts()
+    assert after_close["duplicate_key"] == 0, "closing left a key"
+    refused = await answer_as_new_device(
+        client, open_poll.code, open_poll.answers(), submission_id="after-close"
+    )
+    assert refused.status_code == 410, refused.text
+    assert refused.json()["detail"]
+    form = await client.post(
+        f"/p/{open_poll.code}", data=form_data(open_poll), headers={"Accept-Language": "en"}
+    )
+    assert form.status_code == 410, form.text[:300]
+    assert await stored_counts() == after_close
