@@ -256,6 +256,9 @@ def main() -> None:
         "--without-rules", action="store_true", help=f"leave {RULES} out (the score before)"
     )
     parser.add_argument(
+        "--tests", nargs="+", help="run the mutants against these tests instead of SELECTIONS"
+    )
+    parser.add_argument(
         "--no-baseline", action="store_true", help="skip the unmutated run of each selection"
     )
     parser.add_argument(
@@ -264,6 +267,9 @@ def main() -> None:
         help="an earlier run's --json: run only its surviving mutants again, keep the others",
     )
     args = parser.parse_args()
+    if args.tests:
+        for module in SELECTIONS:
+            SELECTIONS[module] = list(args.tests)
     if args.without_rules:
         for module, selection in SELECTIONS.items():
             SELECTIONS[module] = [t for t in selection if not t.startswith(RULES)]
