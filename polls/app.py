@@ -28,17 +28,20 @@ from polls.api.controllers.sharing import SharingController
 from polls.api.controllers.telegram import TelegramPublishController, TelegramWebhookController
 from polls.api.controllers.units import OfficerController, UnitController
 from polls.api.controllers.zalo import ZaloWebhookController
+from polls.api.controllers.zalo_bot import ZaloBotController, ZaloBotPublicController
 from polls.api.docs_page import PlainDocsPlugin
 from polls.api.guards import TYPE_DECODERS
 from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
+from polls.forms.previews import PreviewPages
 from polls.links import UppercaseLinks
 from polls.messengers.bot import TelegramBot
 from polls.messengers.scheduler import scheduler_for
+from polls.messengers.zalo_bot import ZaloBot
 from polls.privacy import derived_key
 from polls.ratelimit import RateLimiter, SignInThrottle, counter_for, throttle_store_for
-from polls.services import placements, unlinking, zalo
+from polls.services import placements, unlinking, zalo, zalo_bot
 from polls.settings import Settings
 from polls.templating import environment
 from polls.web import (
@@ -60,6 +63,7 @@ UNPROTECTED = [
     "/readyz",
     "/webhooks/",
     "/schema",
+    "/shared/",
 ]
 
 
@@ -122,6 +126,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         else None
     )
     zalo_api = zalo.api_for(settings)
+    zbot = (
+        ZaloBot(
+            settings.zalo_bot_token,
+            settings.zalo_bot_api_base,
+            scheduler=scheduler_for(
+                settings.redis_url,
+                derived_key(settings.secret_key, "zalo-bot-send").hex(),
+                prefix="polls:zbot:send",
+            ),
+        )
+        if settings.zalo_bot_configured
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -143,6 +160,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                 await bot.aclose()
             if zalo_api is not None:
                 await zalo_api.aclose()
+            if zbot is not None:
+                await zbot.aclose()
             if owns_engine:
                 await db.stop(engine)
 
@@ -167,11 +186,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             TelegramPublishController,
             TelegramWebhookController,
             ZaloWebhookController,
+            ZaloBotController,
+            ZaloBotPublicController,
             UnitController,
             OfficerController,
             TokenController,
             MeController,
             FormPages,
+            PreviewPages,
             UppercaseLinks,
             *CONSOLE_ROUTES,
         ],
@@ -214,4 +236,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.throttle = throttle
     app.state.telegram = bot
     app.state.zalo = zalo.setup_for(settings, zalo_api) if zalo_api is not None else None
+    app.state.zalo_bot = zalo_bot.setup_for(settings, zbot)
     return app

@@ -327,12 +327,11 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _with_bot(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+def _with_bot(make: Callable[[], Any], work: Callable[[Any], Awaitable[Any]]) -> Any:
     """Run ``work(bot)``; the token stays inside the bot (never printed, never logged)."""
-    from polls.messengers.bot import TelegramBot
 
     async def main() -> Any:
-        bot = TelegramBot(settings.telegram_bot_token, settings.telegram_api_base)
+        bot = make()
         try:
             return await work(bot)
         finally:
@@ -341,28 +340,80 @@ def _with_bot(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
     return asyncio.run(main())
 
 
-def _call_telegram(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
-    """``work``'s result, or None after printing why Telegram could not be asked."""
+def _call_bot(
+    make: Callable[[], Any], api_base: str, name: str, work: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """``work``'s result, or None after printing why the bot's API could not be asked."""
     import httpx
 
     from polls.messengers.bot import BotApiError, BotUnreachable
 
     try:
-        return _with_bot(settings, work)
+        return _with_bot(make, work)
     except BotUnreachable as error:
-        print(
-            f"error: cannot reach {settings.telegram_api_base} ({error.description})",
-            file=sys.stderr,
-        )
+        print(f"error: cannot reach {api_base} ({error.description})", file=sys.stderr)
     except BotApiError as error:
-        print(f"error: Telegram refused: {error.error_code} {error.description}", file=sys.stderr)
+        print(f"error: {name} refused: {error.error_code} {error.description}", file=sys.stderr)
     except httpx.HTTPError as error:
         # the exception's text could name the request; only its kind is printed
-        print(
-            f"error: cannot reach {settings.telegram_api_base} ({type(error).__name__})",
-            file=sys.stderr,
-        )
+        print(f"error: cannot reach {api_base} ({type(error).__name__})", file=sys.stderr)
     return None
+
+
+def _call_telegram(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    from polls.messengers.bot import TelegramBot
+
+    def make() -> Any:
+        return TelegramBot(settings.telegram_bot_token, settings.telegram_api_base)
+
+    return _call_bot(make, settings.telegram_api_base, "Telegram", work)
+
+
+def _call_zalo_bot(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    from polls.messengers.zalo_bot import ZaloBot
+
+    def make() -> Any:
+        return ZaloBot(settings.zalo_bot_token, settings.zalo_bot_api_base)
+
+    return _call_bot(make, settings.zalo_bot_api_base, "Zalo", work)
+
+
+def cmd_zalo_bot_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.zalo_bot_token:
+        return _fail("ZALO_BOT_TOKEN is not set")
+    if not settings.zalo_bot_webhook_secret:
+        return _fail(
+            "ZALO_BOT_WEBHOOK_SECRET is not set; without it anyone could post events to the "
+            "webhook (generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    url = f"{settings.base_url.rstrip('/')}/webhooks/zalo-bot"
+    if not url.startswith("https://"):
+        return _fail("BASE_URL must start with https:// (Zalo calls only HTTPS webhooks)")
+    secret = settings.zalo_bot_webhook_secret
+    if _call_zalo_bot(settings, lambda bot: bot.set_webhook(url, secret)) is None:
+        return 1
+    print(f"webhook set: {url}")
+    return 0
+
+
+def cmd_zalo_bot_info(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.zalo_bot_token:
+        return _fail("ZALO_BOT_TOKEN is not set")
+
+    async def ask(bot: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        return await bot.get_me(), await bot.get_webhook_info()
+
+    found = _call_zalo_bot(settings, ask)
+    if found is None:
+        return 1
+    me, hook = found
+    print(f"bot:              {me.get('account_name', '?')} (id {me.get('id', '?')})")
+    print(f"joins groups:     {_yes(me.get('can_join_groups'))} (group chats are a beta)")
+    expected = f"{settings.base_url.rstrip('/')}/webhooks/zalo-bot"
+    print(f"webhook:          {hook.get('url') or '(none set)'}")
+    if hook.get("url") and hook["url"] != expected:
+        print(f"warning: this server expects {expected}")
+    return 0
 
 
 def cmd_telegram_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
@@ -503,6 +554,15 @@ def parser() -> argparse.ArgumentParser:
     telegram_commands.add_parser(
         "info", help="the bot (getMe) and its webhook (getWebhookInfo); never the token"
     ).set_defaults(func=cmd_telegram_info)
+    zalo_bot = commands.add_parser("zalo-bot", help="the Zalo Bot: webhook and status")
+    zalo_bot_commands = zalo_bot.add_subparsers(dest="zalo_bot_command", required=True)
+    zalo_bot_commands.add_parser(
+        "set-webhook",
+        help="point the bot's webhook at BASE_URL/webhooks/zalo-bot with ZALO_BOT_WEBHOOK_SECRET",
+    ).set_defaults(func=cmd_zalo_bot_set_webhook)
+    zalo_bot_commands.add_parser(
+        "info", help="the bot (getMe) and its webhook (getWebhookInfo); never the token"
+    ).set_defaults(func=cmd_zalo_bot_info)
     return root
 
 

@@ -35,6 +35,14 @@ class PlacementKind(StrEnum):
     LINK = "link"
 
 
+class OpensIn(StrEnum):
+    """Which app a placement's QR code, poster and link open: the web form, or the union's
+    Zalo Mini App (only when ``ZALO_MINI_APP_ID`` is set; the web link stays the fallback)."""
+
+    WEB = "web"
+    ZALO_MINI_APP = "zalo_mini_app"
+
+
 class Channel(StrEnum):
     WEB = "web"
     TELEGRAM = "telegram"
@@ -162,6 +170,7 @@ class Placement:
     chat_id: str | None = None
     chat_unreachable: bool = False
     """The bot was blocked or removed there, the last time it tried to post."""
+    opens_in: str = OpensIn.WEB.value
     visits: int | None = 0
     """Released openings of its link (perturbed); None below ``MIN_VISITS_FOR_RATE``."""
     responses: int | None = 0

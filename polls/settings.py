@@ -118,6 +118,14 @@ class Settings:
     zalo_mini_app_origins: tuple[str, ...] = ()
     """Origins (``https://host``) whose pages may call the API from a browser: where the
     union's Zalo Mini App is served. Empty: no cross-origin calls at all."""
+    zalo_bot_token: str = field(default="", repr=False)
+    """The Zalo Bot's token (Zalo Bot Manager); empty means the Zalo Bot is off."""
+    zalo_bot_webhook_secret: str = field(default="", repr=False)
+    """Given to ``setWebhook``; Zalo sends it in ``X-Bot-Api-Secret-Token`` (8-256
+    characters). Empty: the bot's webhook is refused."""
+    zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
+    zalo_bot_unit: str = ""
+    """The slug of the unit whose open polls the bot lists for "khảo sát"; empty: the root."""
 
     @property
     def telegram_configured(self) -> bool:
@@ -126,6 +134,10 @@ class Settings:
     @property
     def zalo_configured(self) -> bool:
         return bool(self.zalo_app_id and self.zalo_app_secret)
+
+    @property
+    def zalo_bot_configured(self) -> bool:
+        return bool(self.zalo_bot_token)
 
     @property
     def zalo_webhook_configured(self) -> bool:
@@ -206,6 +218,10 @@ class Settings:
                 for origin in env.get("ZALO_MINI_APP_ORIGINS", "").split(",")
                 if origin.strip()
             ),
+            zalo_bot_token=env.get("ZALO_BOT_TOKEN", "").strip(),
+            zalo_bot_webhook_secret=_bot_secret(env),
+            zalo_bot_api_base=_base(env, "ZALO_BOT_API_BASE", cls.zalo_bot_api_base),
+            zalo_bot_unit=env.get("ZALO_BOT_UNIT", "").strip(),
         )
 
 
@@ -232,6 +248,16 @@ def _sqlite_synchronous(env: Mapping[str, str]) -> str:
     if problem:
         raise ValueError(problem)
     return level
+
+
+def _bot_secret(env: Mapping[str, str]) -> str:
+    """``ZALO_BOT_WEBHOOK_SECRET``: Zalo's ``setWebhook`` takes 8-256 visible characters;
+    another would leave a webhook nobody can call, so it is refused at start."""
+    raw = env.get("ZALO_BOT_WEBHOOK_SECRET", "").strip()
+    visible = raw.isascii() and raw.isprintable() and " " not in raw
+    if raw and not (visible and 8 <= len(raw) <= 256):
+        raise ValueError("ZALO_BOT_WEBHOOK_SECRET must have 8-256 visible ASCII characters")
+    return raw
 
 
 def _mini_app_id(env: Mapping[str, str]) -> str:

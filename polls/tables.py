@@ -130,6 +130,8 @@ class Placement(Table):
     chat_id = Varchar(length=100, null=True, default=None)
     chat_unreachable = Boolean(default=False)
     """Telegram refused the bot there (blocked, or removed from the group)."""
+    opens_in = Varchar(length=20, default="web")
+    """``models.OpensIn``: the web form, or the Zalo Mini App."""
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Answer = Callable[[str, str, dict[str, str], bytes], tuple[int, Any]]
-"""(method, path with its query, headers in lower case, body) -> (status, JSON reply)."""
+Answer = Callable[[str, str, dict[str, str], bytes], tuple[Any, ...]]
+"""(method, path with its query, headers in lower case, body) -> (status, JSON reply) or
+(status, JSON reply, extra response headers)."""
 
 
 @contextmanager
@@ -29,9 +30,11 @@ def serving(answer: Answer) -> Iterator[str]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
-            status, reply = answer(method, self.path, headers, body)
+            status, reply, *extra = answer(method, self.path, headers, body)
             data = json.dumps(reply).encode()
             self.send_response(status)
+            for name, value in (extra[0] if extra else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

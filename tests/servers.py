@@ -3,6 +3,7 @@ its own database and free port, started and stopped by the test."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -38,6 +39,8 @@ class Deployment:
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen[bytes] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    log: Path | None = None
+    """Where the server's stdout and stderr go (discarded when None)."""
 
     @property
     def url(self) -> str:
@@ -66,13 +69,15 @@ class Deployment:
         return done.stdout.strip()
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [*POLLS, "serve", "--port", str(self.port)],
-            cwd=self.workdir,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with contextlib.ExitStack() as stack:
+            output = stack.enter_context(self.log.open("ab")) if self.log else subprocess.DEVNULL
+            self.process = subprocess.Popen(
+                [*POLLS, "serve", "--port", str(self.port)],
+                cwd=self.workdir,
+                env=self.env,
+                stdout=output,
+                stderr=output,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

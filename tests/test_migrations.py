@@ -86,9 +86,17 @@ async def test_answers_stored_before_get_their_responses_segments(fresh_engine: 
         await t.Question.insert(t.Question(poll=poll["id"], position=0, kind="single", text="?"))
     )[0]
     option = (await t.Option.insert(t.Option(question=question["id"], position=0, label="A")))[0]
-    placement = (
-        await t.Placement.insert(
-            t.Placement(poll=poll["id"], code="ABCD2345", label="Nhà ăn", kind="canteen")
+    placement = (  # the columns of that time: no opens_in yet
+        await _sql(
+            engine,
+            'INSERT INTO "placement" ("poll", "code", "label", "kind", "chat_unreachable", '
+            '"created_at") VALUES ({}, {}, {}, {}, {}, {}) RETURNING "id"',
+            poll["id"],
+            "ABCD2345",
+            "Nhà ăn",
+            "canteen",
+            False,
+            datetime(2026, 11, 26, 8, tzinfo=UTC),
         )
     )[0]
     hour = datetime(2026, 11, 26, 9, tzinfo=UTC)
@@ -126,6 +134,10 @@ async def test_answers_stored_before_get_their_responses_segments(fresh_engine: 
     assert len(rows) == 4
     for row in rows:
         assert (row["placement"], row["unit"], row["channel"]) == stored[row["response"]]
+    # a placement made before it could open in the Zalo Mini App keeps opening the web form
+    assert await t.Placement.select(t.Placement.code, t.Placement.opens_in) == [
+        {"code": "ABCD2345", "opens_in": "web"}
+    ]
     if engine.engine_type == "sqlite":
         indexes = {
             r["name"]

@@ -1,5 +1,5 @@
 """Settings read from the environment: the live view's check interval and stream lifetime, the
-Zalo Mini App's id."""
+Zalo Mini App's id, the Zalo Bot's."""
 
 from __future__ import annotations
 
@@ -48,3 +48,30 @@ def test_the_zalo_mini_app_id_is_numeric_or_unset() -> None:
 def test_a_zalo_mini_app_id_that_would_build_a_dead_link_is_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="ZALO_MINI_APP_ID"):
         Settings.from_env({**BASE, "ZALO_MINI_APP_ID": raw})
+
+
+def test_the_zalo_bot_settings() -> None:
+    default = Settings.from_env(BASE)
+    assert not default.zalo_bot_configured
+    assert default.zalo_bot_api_base == "https://bot-api.zaloplatforms.com"
+    bot = Settings.from_env(
+        {
+            **BASE,
+            "ZALO_BOT_TOKEN": " 1:abc ",
+            "ZALO_BOT_WEBHOOK_SECRET": "s3cret-0123",
+            "ZALO_BOT_API_BASE": "http://127.0.0.1:9/",
+            "ZALO_BOT_UNIT": "than-mao-khe",
+        }
+    )
+    assert bot.zalo_bot_configured
+    assert (bot.zalo_bot_token, bot.zalo_bot_webhook_secret) == ("1:abc", "s3cret-0123")
+    assert bot.zalo_bot_api_base == "http://127.0.0.1:9"
+    assert bot.zalo_bot_unit == "than-mao-khe"
+    assert "1:abc" not in repr(bot)
+    assert "s3cret" not in repr(bot)
+
+
+@pytest.mark.parametrize("raw", ["short", "with space inside", "dấu-tiếng-việt", "x" * 257])
+def test_a_zalo_bot_secret_zalo_would_refuse_is_refused_at_start(raw: str) -> None:
+    with pytest.raises(ValueError, match="ZALO_BOT_WEBHOOK_SECRET"):
+        Settings.from_env({**BASE, "ZALO_BOT_WEBHOOK_SECRET": raw})

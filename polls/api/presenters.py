@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from polls import disclosure
 from polls.analytics.tally import PollResults
 from polls.api import schemas as s
 from polls.forms.kinds import QuestionTally
-from polls.i18n import gettext
+from polls.i18n import gettext, local_datetime
 from polls.models import Placement, Poll, Principal, Question, Unit
 from polls.services.accounts import TokenInfo
+from polls.sharing import links
 
 
 def question(q: Question) -> s.QuestionRead:
@@ -61,12 +63,14 @@ def poll_summary(p: Poll, now: datetime, responses: int) -> s.PollSummary:
     )
 
 
-def placement(p: Placement, base_url: str, unit_slugs: dict[int, str]) -> s.PlacementRead:
+def placement(
+    p: Placement, base_url: str, unit_slugs: dict[int, str], mini_app_id: str = ""
+) -> s.PlacementRead:
     return s.PlacementRead(
         id=p.id,
         poll=p.poll_id,
         code=p.code,
-        url=f"{base_url}/p/{p.code}",
+        url=links.link(base_url, p.code),
         label=p.label,
         kind=p.kind,
         unit=unit_slugs.get(p.unit_id) if p.unit_id else None,
@@ -74,6 +78,9 @@ def placement(p: Placement, base_url: str, unit_slugs: dict[int, str]) -> s.Plac
         responses=p.responses,
         chat_id=p.chat_id,
         chat_unreachable=p.chat_unreachable,
+        opens_in=p.opens_in,
+        mini_app_url=links.mini_app_link(mini_app_id, p.code) if mini_app_id else None,
+        scan_url=links.scan_link(p, base_url, mini_app_id),
     )
 
 
@@ -122,6 +129,40 @@ def form(code: str, p: Poll, now: datetime) -> s.FormRead:
         closes_at=p.closes_at,
         duplicate_policy=p.duplicate_policy,
         questions=[question(q) for q in p.questions],
+        texts=form_texts(p),
+    )
+
+
+def form_texts(p: Poll) -> s.FormTexts:
+    k = p.min_group_size
+    return s.FormTexts(
+        anonymity=gettext(
+            "Your answers are anonymous: we store no name, phone number or IP address."
+        ),
+        results_rule=gettext(
+            "Results are shown only for groups of at least %(k)s people and change only after "
+            "%(k)s new answers; written answers only once %(n)s people have written one.",
+            k=k,
+            n=disclosure.text_threshold(k),
+        ),
+        required=gettext("required"),
+        yes=gettext("Yes"),
+        no=gettext("No"),
+        choose_up_to=gettext("Choose up to %(n)s", n="%(n)s"),
+        send=gettext("Send my answers"),
+        sending=gettext("Sending…"),
+        kept_offline=gettext(
+            "No connection: your answers are kept on this phone and are sent when the network "
+            "returns."
+        ),
+        sent_kept=gettext("The answers kept on this phone were sent."),
+        fix_answers=gettext("Some answers need correcting."),
+        thanks=gettext("Thank you for taking part in the poll!"),
+        received=gettext("Your answers were received."),
+        not_open=gettext("This poll is not open yet."),
+        open_until=gettext("Open until %(time)s.", time=local_datetime(p.closes_at))
+        if p.closes_at
+        else "",
     )
 
 

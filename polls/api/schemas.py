@@ -11,6 +11,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 Kind = Literal["single", "multi", "scale", "yes_no", "text"]
 DuplicatePolicyName = Literal["device", "messenger", "none"]
 PlacementKindName = Literal["canteen", "notice_board", "telegram", "zalo", "link"]
+OpensInName = Literal["web", "zalo_mini_app"]
 ShortText = Annotated[str, Meta(max_length=1000)]
 LongText = Annotated[str, Meta(max_length=5000)]
 
@@ -106,6 +107,13 @@ class PlacementCreate(Struct, forbid_unknown_fields=True):
     kind: PlacementKindName = "link"
     unit: Annotated[str, Meta(max_length=80)] | None = None
     chat_id: Annotated[str, Meta(max_length=100)] | None = None
+    opens_in: OpensInName = "web"
+    """``zalo_mini_app``: its QR code, poster and link open the union's Zalo Mini App (only on
+    a server with ``ZALO_MINI_APP_ID``); the web link stays printed as the fallback."""
+
+
+class PlacementUpdate(Struct, forbid_unknown_fields=True):
+    opens_in: OpensInName
 
 
 class PlacementRead(Struct):
@@ -125,6 +133,13 @@ class PlacementRead(Struct):
     """The Telegram chat a ``telegram`` placement is published to."""
     chat_unreachable: bool = False
     """Telegram refused the bot in that chat the last time (blocked or removed)."""
+    opens_in: str = "web"
+    """What its QR code and poster open: ``web`` or ``zalo_mini_app``."""
+    mini_app_url: str | None = None
+    """The same placement in the union's Zalo Mini App; null when the server has none."""
+    scan_url: str = ""
+    """What its QR code carries: ``mini_app_url`` when it opens in the Mini App, else the web
+    link (in uppercase, for a smaller QR code)."""
 
 
 class PublishRead(Struct):
@@ -154,6 +169,34 @@ class SharedResultsRead(Struct):
     messages: list[SharedMessageRead]
     complete: bool
     """False when Telegram refused a message after the first; ``detail`` says why."""
+    detail: str | None = None
+
+
+class ZaloPostedRead(Struct):
+    chat_id: str
+    """The Zalo group the poll was posted to."""
+    message_id: str
+    beta: str
+    """Zalo's Bot API still has group chats in beta: what that means for the officer."""
+
+
+class ZaloShareResultsCreate(Struct, forbid_unknown_fields=True):
+    chat_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    """The Zalo group's id, as the bot tells it when someone writes ``/id`` in the group."""
+    lang: Annotated[str, Meta(max_length=5)] | None = None
+    """``vi`` or ``en``; the request's language unless given."""
+
+
+class ZaloSharedRead(Struct):
+    chat_id: str
+    lang: str
+    charts: int
+    """Charts sent, each a photo with its caption."""
+    notice: bool
+    """Whether the notice that results are not shown yet was sent instead of charts."""
+    complete: bool
+    """False when Zalo refused a message after the first; ``detail`` says why."""
+    beta: str
     detail: str | None = None
 
 
@@ -210,6 +253,29 @@ class PasswordChange(Struct, forbid_unknown_fields=True):
     new_password: Annotated[str, Meta(max_length=500)]
 
 
+class FormTexts(Struct):
+    """What a client drawing the form itself (the Zalo Mini App) says around the questions,
+    in the request's language: the web form's own sentences, from the same catalog."""
+
+    anonymity: str
+    results_rule: str
+    required: str
+    yes: str
+    no: str
+    choose_up_to: str
+    """With ``%(n)s`` where the question's ``max_choices`` goes."""
+    send: str
+    sending: str
+    kept_offline: str
+    sent_kept: str
+    fix_answers: str
+    thanks: str
+    received: str
+    not_open: str
+    open_until: str
+    """Empty when the poll has no closing time."""
+
+
 class FormRead(Struct):
     code: str
     poll: int
@@ -222,6 +288,7 @@ class FormRead(Struct):
     closes_at: datetime | None
     duplicate_policy: str
     questions: list[QuestionRead]
+    texts: FormTexts | None = None
 
 
 AnswerValue = int | bool | str | list[int] | None

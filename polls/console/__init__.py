@@ -8,6 +8,7 @@ from polls.console.live import LivePages
 from polls.console.polls import PollPages
 from polls.console.session import PasswordPages, SessionPages
 from polls.console.sharing import SharingPages
+from polls.console.zalo_bot import ZaloBotPages
 
 ROUTES: list[ControllerRouterHandler] = [
     SessionPages,
@@ -15,4 +16,5 @@ ROUTES: list[ControllerRouterHandler] = [
     PollPages,
     LivePages,
     SharingPages,
+    ZaloBotPages,
 ]

@@ -16,11 +16,11 @@ STATUS = {
 
 QUESTION_KINDS = {name: kind.label for name, kind in KINDS.items()}
 
-PLACEMENT_KINDS = {
+PLACEMENT_KINDS = {  # Zalo before Telegram, which Vietnam's main mobile networks block
     PlacementKind.CANTEEN.value: N_("Canteen"),
     PlacementKind.NOTICE_BOARD.value: N_("Notice board"),
-    PlacementKind.TELEGRAM.value: N_("Telegram group"),
     PlacementKind.ZALO.value: N_("Zalo Official Account"),
+    PlacementKind.TELEGRAM.value: N_("Telegram group"),
     PlacementKind.LINK.value: N_("Plain link"),
 }
 

@@ -40,19 +40,20 @@ def see_other(path: str) -> Redirect:
     return Redirect(path=path, status_code=303)
 
 
-def flash(request: Request, kind: Literal["ok", "error"], text: str) -> None:
+def flash(request: Request, kind: Literal["ok", "error"], text: str, *, key: str = FLASH) -> None:
     """A message for the next page this browser opens (after a POST's redirect), kept in
-    the signed session cookie; ``text`` is already in the reader's language."""
-    request.set_session({**(request.session or {}), FLASH: {"kind": kind, "text": text}})
+    the signed session cookie; ``text`` is already in the reader's language. A page with
+    two cards that take messages keeps the second's under its own ``key``."""
+    request.set_session({**(request.session or {}), key: {"kind": kind, "text": text}})
 
 
-def take_flash(request: Request) -> dict[str, str] | None:
+def take_flash(request: Request, key: str = FLASH) -> dict[str, str] | None:
     """The message waiting for this page, if any, removed so it shows once."""
     session = request.session or {}
-    note = session.get(FLASH)
+    note = session.get(key)
     if note is None:
         return None
-    request.set_session({key: value for key, value in session.items() if key != FLASH})
+    request.set_session({name: value for name, value in session.items() if name != key})
     if not isinstance(note, dict) or note.get("kind") not in ("ok", "error"):
         return None
     return {"kind": str(note["kind"]), "text": str(note.get("text", ""))}

@@ -20,13 +20,15 @@ from polls.api.guards import (
     requires_session,
 )
 from polls.console import drafting
-from polls.console.pages import page, see_other, take_flash
+from polls.console.pages import error_text, flash, page, see_other, take_flash
 from polls.console.sharing import telegram_actions
+from polls.console.zalo_bot import ZALO_FLASH, zalo_bot_ready
 from polls.errors import N_, Conflict, InvalidInput
 from polls.i18n import gettext
-from polls.models import PollStatus, Principal
+from polls.models import OpensIn, PollStatus, Principal
 from polls.services import overviews, placements, polls, renders, units
 from polls.services.polls import check_draft, now
+from polls.sharing import links
 from polls.web import file_response, settings_of
 
 Breakdown = Literal["placement", "unit", "channel"]
@@ -147,7 +149,7 @@ class PollPages(Controller):
         form = await request.form()
         typed = {
             name: value.strip() if isinstance(value := form.get(name), str) else ""
-            for name in ("label", "kind", "unit", "chat_id")
+            for name in ("label", "kind", "unit", "chat_id", "opens_in")
         }
         try:
             await placements.add(
@@ -156,13 +158,36 @@ class PollPages(Controller):
                 label=typed["label"],
                 kind=typed["kind"],
                 unit_slug=typed["unit"] or None,
-                chat_id=(typed["chat_id"] or None) if typed["kind"] == "telegram" else None,
+                chat_id=(typed["chat_id"] or None)
+                if typed["kind"] in ("telegram", "zalo")
+                else None,
+                opens_in=typed["opens_in"] or OpensIn.WEB.value,
+                mini_app_id=settings_of(request).zalo_mini_app_id,
             )
         except InvalidInput as error:
             return await _poll_page(
                 request, principal, poll_id, typed=typed, errors=error.errors, status=422
             )
         return see_other(f"/console/polls/{poll_id}#placements")
+
+    @post("/placements/{placement_id:str}/opens-in", guards=[requires_runner])
+    async def choose_opens_in(
+        self, request: Request, principal: CurrentPrincipal, placement_id: RowId
+    ) -> Response:
+        """Switch a placement between the web form and the Zalo Mini App."""
+        form = await request.form()
+        chosen = form.get("opens_in")
+        placement = await placements.get(principal, placement_id)
+        try:
+            await placements.choose_opens_in(
+                principal,
+                placement_id,
+                chosen if isinstance(chosen, str) else "",
+                settings_of(request).zalo_mini_app_id,
+            )
+        except InvalidInput as error:
+            flash(request, "error", error_text(error))
+        return see_other(f"/console/polls/{placement.poll_id}#placements")
 
     @get("/polls/{poll_id:str}/results")
     async def results(
@@ -180,6 +205,8 @@ class PollPages(Controller):
             by=by or None,
             flash=take_flash(request),
             telegram=telegram_actions(request),
+            zalo_bot=zalo_bot_ready(request),
+            zalo_flash=take_flash(request, ZALO_FLASH),
         )
 
     @get("/polls/{poll_id:str}/charts/{name:str}")
@@ -240,6 +267,7 @@ async def _poll_page(
     status: int = 200,
 ) -> Response:
     overview = await overviews.poll_overview(principal, poll_id)
+    mini_app_id = settings_of(request).zalo_mini_app_id
     return page(
         "poll.html",
         principal,
@@ -247,9 +275,15 @@ async def _poll_page(
         overview=overview,
         poll_status=overview.poll.effective_status(now()).value,
         base_url=settings_of(request).base_url.rstrip("/"),
-        typed=typed or {"label": "", "kind": "canteen", "unit": "", "chat_id": ""},
+        mini_app_id=mini_app_id,
+        mini_app_links={p.id: links.mini_app_link(mini_app_id, p.code) for p in overview.placements}
+        if mini_app_id
+        else {},
+        typed=typed
+        or {"label": "", "kind": "canteen", "unit": "", "chat_id": "", "opens_in": "web"},
         errors=_translated(errors or {}),
         flash=take_flash(request),
         telegram=telegram_actions(request),
+        zalo_bot=zalo_bot_ready(request),
         min_visits=disclosure.MIN_VISITS_FOR_RATE,
     )

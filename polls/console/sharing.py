@@ -69,28 +69,39 @@ class SharingPages(Controller):
     async def qr_svg(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[str]:
-        base = settings_of(request).base_url
-        return svg_response(await sharing.qr_symbol(principal, placement_id, base))
+        where = settings_of(request)
+        return svg_response(
+            await sharing.qr_symbol(principal, placement_id, where.base_url, where.zalo_mini_app_id)
+        )
 
     @get("/placements/{placement_id:str}/poster.pdf", media_type="application/pdf")
     async def poster(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
-        content = await sharing.poster(principal, placement_id, settings_of(request).base_url)
+        where = settings_of(request)
+        content = await sharing.poster(
+            principal, placement_id, where.base_url, where.zalo_mini_app_id
+        )
         return pdf_response(content, f"poster-{placement_id}.pdf")
 
     @get("/placements/{placement_id:str}/cards.pdf", media_type="application/pdf")
     async def cards(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
-        content = await sharing.cards(principal, placement_id, settings_of(request).base_url)
+        where = settings_of(request)
+        content = await sharing.cards(
+            principal, placement_id, where.base_url, where.zalo_mini_app_id
+        )
         return pdf_response(content, f"cards-{placement_id}.pdf")
 
     @get("/polls/{poll_id:str}/posters.pdf", media_type="application/pdf")
     async def posters(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response[bytes]:
-        content = await sharing.posters_for_poll(principal, poll_id, settings_of(request).base_url)
+        where = settings_of(request)
+        content = await sharing.posters_for_poll(
+            principal, poll_id, where.base_url, where.zalo_mini_app_id
+        )
         return pdf_response(content, f"posters-poll-{poll_id}.pdf")
 
     @post("/placements/{placement_id:str}/publish", guards=[requires_runner])

@@ -30,7 +30,7 @@ from polls.forms.submitting import (
 from polls.i18n import get_locale, gettext, local_datetime
 from polls.models import Channel, DuplicatePolicy, Poll, PollStatus
 from polls.privacy import device_subject
-from polls.services import placements
+from polls.services import placements, previews
 from polls.services.polls import now
 from polls.services.results import results_for
 from polls.services.submission import has_answered
@@ -117,8 +117,10 @@ def _form_context(
     *,
     device: str | None = None,
     notice: str | None = None,
+    preview: previews.PreviewTags | None = None,
 ) -> dict[str, Any]:
     return {
+        "preview": preview,
         "poll": found.poll,
         "code": found.placement.code,
         "kept": kept,
@@ -170,9 +172,14 @@ class PageCache:
         if page is None:
             engine = request.app.template_engine
             assert isinstance(engine, JinjaTemplateEngine)
+            preview = (
+                previews.tags(found.poll, found.placement.code, settings_of(request).base_url)
+                if channel == Channel.WEB
+                else None
+            )
             html = (
                 engine.engine.get_template("form/page.html")
-                .render(_form_context(found, {}, {}, channel))
+                .render(_form_context(found, {}, {}, channel, preview=preview))
                 .encode()
             )
             page = RenderedPage(html, gzip.compress(html, compresslevel=9, mtime=0))

@@ -1,5 +1,8 @@
-"""The Telegram Bot API over plain httpx: one ``AsyncClient``, its base URL from settings
-(``TELEGRAM_API_BASE``: the cloud, a local Bot API server, or a test fake).
+"""Bot APIs over plain httpx: one ``AsyncClient``, its base URL from settings. ``BotApi`` is
+what Telegram's Bot API and Zalo's Bot API (a copy of it: ``/bot<token>/<method>``, replies
+``{"ok", "result", "error_code", "description"}``) share: the token in the path, pacing, and
+flood control; ``TelegramBot`` adds Telegram's methods (``TELEGRAM_API_BASE``: the cloud, a
+local Bot API server, or a test fake), ``polls.messengers.zalo_bot.ZaloBot`` Zalo's.
 
     BotApiError             a reply with ``ok: false`` we cannot recover from
     ├── ChatUnreachable     403: the bot was blocked, or removed from the chat
@@ -7,10 +10,12 @@
     ├── BotUnreachable      no answer: Telegram (or the scheduler's Redis) did not reply
     └── SendDeferred        our own scheduler: the chat's next turn is too far away
 
-Every message to a chat waits its turn in the ``SendScheduler`` (Telegram's per-chat,
-per-group and global limits, shared by the app's processes through Redis when configured).
-``call`` waits out a 429's ``retry_after`` (bounded: the chat is paused for every sender)
-and tries again; ``send_message`` and ``send_photo`` follow a migration once and report the
+Every message to a chat waits its turn in the ``SendScheduler`` (per-chat, per-group and
+global limits, shared by the app's processes through Redis when configured). ``call`` waits
+out a 429's ``retry_after`` (from the reply's ``parameters`` or a ``Retry-After`` header;
+bounded: the chat is paused for every sender) and a 5xx (the same, or a second), and tries
+again, at most ``MAX_ATTEMPTS`` times; a server still failing is ``BotUnreachable``.
+Telegram's ``send_message`` and ``send_photo`` follow a migration once and report the
 chat's new id, so the caller can store it. ``send_photo`` uploads the image as
 multipart/form-data.
 
@@ -34,7 +39,7 @@ from redis.exceptions import RedisError
 
 from polls.messengers.scheduler import SendBacklog, SendScheduler, scheduler_for
 
-log = logging.getLogger("polls.telegram")
+log = logging.getLogger("polls.bots")
 
 ALLOWED_UPDATES = ("message",)
 """The update types the bot handles (``/start`` in a private chat); Telegram sends no other."""
@@ -56,10 +61,11 @@ class ChatUnreachable(BotApiError):
 
 
 class BotUnreachable(BotApiError):
-    """Telegram, or the Redis that paces our sends, could not be reached in time."""
+    """The API (only errors of its own, 5xx), or the Redis that paces our sends, could not be
+    reached in time."""
 
-    def __init__(self, method: str, error: Exception) -> None:
-        super().__init__(method, 503, type(error).__name__)
+    def __init__(self, method: str, error: Exception | str) -> None:
+        super().__init__(method, 503, error if isinstance(error, str) else type(error).__name__)
 
 
 class SendDeferred(BotApiError):
@@ -120,7 +126,21 @@ def web_app_button(text: str, url: str) -> dict[str, Any]:
     return {"text": text, "web_app": {"url": url}}
 
 
-class TelegramBot:
+def _retry_after(reply: httpx.Response, parameters: dict[str, Any]) -> int | None:
+    """Seconds the API asks us to wait: ``parameters.retry_after`` (Telegram), else a
+    ``Retry-After`` header in seconds."""
+    asked = parameters.get("retry_after")
+    if isinstance(asked, int) and not isinstance(asked, bool) and asked >= 0:
+        return asked
+    header = reply.headers.get("retry-after", "").strip()
+    return int(header) if header.isdigit() else None
+
+
+class BotApi:
+    """A Bot API of Telegram's shape. ``name`` is for log lines (never a token or a chat)."""
+
+    name = "telegram"
+
     def __init__(
         self,
         token: str,
@@ -162,22 +182,30 @@ class TelegramBot:
         params: dict[str, Any] | None = None,
         *,
         files: dict[str, tuple[str, bytes, str]] | None = None,
+        group: bool | None = None,
     ) -> Any:
-        """The ``result`` of one Bot API method, after waiting out flood control. A method
-        with a ``chat_id`` waits its turn in the scheduler before every attempt."""
+        """The ``result`` of one Bot API method, after waiting out flood control and server
+        trouble. A method with a ``chat_id`` waits its turn in the scheduler before every
+        attempt (``group`` says whether the chat is a group, when its id cannot)."""
         params = params or {}
         try:
-            return await self._call(method, params, files)
+            return await self._call(method, params, files, group)
         except (httpx.HTTPError, RedisError) as error:
-            log.warning("telegram %s: not sent (%s)", method, type(error).__name__)
+            log.warning("%s %s: not sent (%s)", self.name, method, type(error).__name__)
             raise BotUnreachable(method, error) from None
 
-    async def _call(self, method: str, params: dict[str, Any], files: dict[str, Any] | None) -> Any:
+    async def _call(
+        self,
+        method: str,
+        params: dict[str, Any],
+        files: dict[str, Any] | None,
+        group: bool | None,
+    ) -> Any:
         chat = params.get("chat_id")
         for attempt in range(1, MAX_ATTEMPTS + 1):
             if chat is not None:
                 try:
-                    await self.scheduler.wait_turn(chat)
+                    await self.scheduler.wait_turn(chat, group=group)
                 except SendBacklog as backlog:
                     raise SendDeferred(method, backlog.wait) from None
             reply = await self._post(method, params, files)
@@ -192,24 +220,34 @@ class TelegramBot:
             code = int(body.get("error_code") or reply.status_code)
             description = str(body.get("description") or reply.reason_phrase)
             parameters = body.get("parameters") or {}
-            retry_after = parameters.get("retry_after")
-            if isinstance(retry_after, int) and attempt < MAX_ATTEMPTS:
-                if retry_after > self._max_retry_after:
-                    log.warning("telegram %s: flood control asks for %ss", method, retry_after)
+            if not isinstance(parameters, dict):
+                parameters = {}
+            retry_after = _retry_after(reply, parameters)
+            trouble = reply.status_code >= 500
+            if (retry_after is not None or trouble) and attempt < MAX_ATTEMPTS:
+                wait = retry_after if retry_after is not None else attempt
+                if wait > self._max_retry_after:
+                    log.warning("%s %s: asked to wait %ss", self.name, method, wait)
                     raise BotApiError(method, code, description)
                 if chat is not None:
-                    await self.scheduler.pause(chat, retry_after)
+                    await self.scheduler.pause(chat, wait)
                 else:
-                    await self._sleep(retry_after)
+                    await self._sleep(wait)
                 continue
             migrated = parameters.get("migrate_to_chat_id")
             if isinstance(migrated, int):
                 raise ChatMigrated(method, code, description, migrated)
-            log.warning("telegram %s failed with %s", method, code)
+            log.warning("%s %s failed with %s", self.name, method, code)
+            if trouble:
+                raise BotUnreachable(method, f"{code} {description}")
             if code == 403:
                 raise ChatUnreachable(method, code, description)
             raise BotApiError(method, code, description)
         raise BotApiError(method, 429, "Too Many Requests")  # pragma: no cover
+
+
+class TelegramBot(BotApi):
+    name = "telegram"
 
     async def send_message(
         self,

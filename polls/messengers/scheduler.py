@@ -254,12 +254,13 @@ class SendScheduler:
         digest = hmac.new(self._secret, f"tg-chat:{chat_id}".encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
 
-    async def wait_turn(self, chat_id: int | str) -> float:
+    async def wait_turn(self, chat_id: int | str, *, group: bool | None = None) -> float:
         """Reserve the chat's next moment and sleep until it; the seconds waited. Raises
         ``SendBacklog`` (reserving nothing) when that moment is more than ``max_wait``
-        away."""
+        away. ``group`` says whether the chat is a group where its id cannot (Zalo's ids
+        look alike); by default Telegram's ids tell (``is_group``)."""
         now = self._clock()
-        group = is_group(chat_id)
+        group = is_group(chat_id) if group is None else group
 
         def decide(state: ChatState, taken: set[int]) -> Plan:
             chosen = plan(now, state, taken, self.limits, group=group)
@@ -283,9 +284,16 @@ class SendScheduler:
 
 
 def scheduler_for(
-    redis_url: str, secret: str | None = None, limits: SendLimits | None = None
+    redis_url: str,
+    secret: str | None = None,
+    limits: SendLimits | None = None,
+    *,
+    prefix: str = "polls:tg:send",
 ) -> SendScheduler:
-    """In Redis when ``redis_url`` names one (shared by every process), else in memory."""
+    """In Redis when ``redis_url`` names one (shared by every process), else in memory; each
+    bot keeps its own budget under its own ``prefix``."""
     limits = limits or SendLimits()
-    store: SendStore = RedisSendStore(redis_url, limits) if redis_url else MemorySendStore(limits)
+    store: SendStore = (
+        RedisSendStore(redis_url, limits, prefix=prefix) if redis_url else MemorySendStore(limits)
+    )
     return SendScheduler(store, secret=secret or secrets.token_urlsafe(32), limits=limits)

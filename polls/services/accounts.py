@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from polls import inputs
 from polls import tables as t
 from polls.errors import (
     N_,
@@ -404,8 +405,15 @@ async def deactivate_as(actor: Principal, username: str) -> None:
     await _end_sessions(row["id"], {t.Officer.active: False})
 
 
-def _check_new_officer(username: str, password: str, role: str) -> None:
+DISPLAY_NAME_MAX = 200
+
+
+def _check_new_officer(username: str, password: str, role: str, display_name: str) -> None:
     errors: dict[str, str] = {}
+    if inputs.control_characters(display_name) or len(display_name) > DISPLAY_NAME_MAX:
+        errors["display_name"] = N_(
+            "Use at most 200 characters for the name, with no control characters."
+        )
     if not units.SLUG.match(username) and not username.replace(".", "").replace("_", "").isalnum():
         errors["username"] = N_("Use 3-80 lowercase letters, digits, dots, dashes or underscores.")
     if len(username) < 3 or len(username) > 80:
@@ -422,14 +430,15 @@ async def create_officer(
     username: str, password: str, *, unit_slug: str, role: str, display_name: str = ""
 ) -> Principal:
     username = username.strip().lower()
-    _check_new_officer(username, password, role)
+    display_name = display_name.strip()
+    _check_new_officer(username, password, role, display_name)
     unit = await units.get_by_slug(unit_slug)
     if await t.Officer.exists().where(t.Officer.username == username):
         raise Conflict(N_("This username is taken."))
     encoded = await _hash(password)
     row = t.Officer(
         username=username,
-        display_name=display_name.strip()[:200],
+        display_name=display_name,
         password_hash=encoded,
         unit=unit.id,
         role=role,

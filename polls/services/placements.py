@@ -15,7 +15,7 @@ from polls import tables as t
 from polls.db import WriteSteps
 from polls.errors import N_, Conflict, InvalidInput, NotFound
 from polls.i18n import TIMEZONE
-from polls.models import Placement, PlacementKind, Poll, PollStatus, Principal
+from polls.models import OpensIn, Placement, PlacementKind, Poll, PollStatus, Principal
 from polls.services import polls, results, units
 from polls.services.cache import FreshCache, new_cache
 from polls.sharing import codes
@@ -32,6 +32,18 @@ TELEGRAM_CHAT_ERROR = N_(
 def telegram_chat_error(chat_id: str) -> str | None:
     """Why ``chat_id`` cannot be a chat we publish or share to, or None when it can."""
     return None if TELEGRAM_CHAT.fullmatch(chat_id) else TELEGRAM_CHAT_ERROR
+
+
+ZALO_CHAT = re.compile(r"[A-Za-z0-9._-]{1,100}")
+"""A Zalo group's id as the Zalo Bot knows it (the bot tells it on ``/id`` in the group)."""
+ZALO_CHAT_ERROR = N_(
+    "A Zalo group's id is the code the bot gives when someone writes /id in the group "
+    "(letters, digits, dots, dashes or underscores)."
+)
+
+
+def zalo_chat_error(chat_id: str) -> str | None:
+    return None if ZALO_CHAT.fullmatch(chat_id) else ZALO_CHAT_ERROR
 
 
 COUNT_VISITS = (
@@ -52,9 +64,25 @@ def _placement(row: dict, visits: int | None = 0, responses: int | None = 0) -> 
         unit_name=row["unit.name"],
         chat_id=row["chat_id"],
         chat_unreachable=bool(row["chat_unreachable"]),
+        opens_in=row["opens_in"],
         visits=visits,
         responses=responses,
     )
+
+
+OPENS_IN_ERROR = N_("A placement opens in the web form or in the Zalo Mini App.")
+NO_MINI_APP = N_(
+    "This server has no Zalo Mini App (ZALO_MINI_APP_ID is not set): the placement opens in "
+    "the web form."
+)
+
+
+def _opens_in_error(opens_in: str, mini_app_id: str) -> str | None:
+    if opens_in not in set(OpensIn):
+        return OPENS_IN_ERROR
+    if opens_in == OpensIn.ZALO_MINI_APP and not mini_app_id:
+        return NO_MINI_APP
+    return None
 
 
 def _query():
@@ -69,7 +97,11 @@ async def add(
     kind: str,
     unit_slug: str | None = None,
     chat_id: str | None = None,
+    opens_in: str = OpensIn.WEB.value,
+    mini_app_id: str = "",
 ) -> Placement:
+    """A new placement of the poll; ``opens_in`` the Zalo Mini App only on a server that has
+    one (``mini_app_id``, from ``ZALO_MINI_APP_ID``)."""
     poll = await polls.get_for_change(principal, poll_id)
     if poll.effective_status(polls.now()) == PollStatus.CLOSED:
         raise Conflict(N_("A closed poll takes no new placements."))
@@ -84,6 +116,12 @@ async def add(
         chat_id = chat_id.strip()
         if error := telegram_chat_error(chat_id):
             errors["chat_id"] = error
+    elif chat_id is not None and kind == PlacementKind.ZALO:
+        chat_id = chat_id.strip() or None
+        if chat_id is not None and (error := zalo_chat_error(chat_id)):
+            errors["chat_id"] = error
+    if error := _opens_in_error(opens_in, mini_app_id):
+        errors["opens_in"] = error
     if errors:
         raise InvalidInput(errors)
     unit_id = None
@@ -99,9 +137,31 @@ async def add(
         kind=kind,
         unit=unit_id,
         chat_id=chat_id,
+        opens_in=opens_in,
     )
     await row.save()
     return await get(principal, row.id)
+
+
+async def mark_chat(placement_id: int, *, unreachable: bool) -> None:
+    """Whether the placement's messenger refused the bot in its chat the last time."""
+    await t.Placement.update({t.Placement.chat_unreachable: unreachable}).where(
+        t.Placement.id == placement_id
+    )
+
+
+async def choose_opens_in(
+    principal: Principal, placement_id: int, opens_in: str, mini_app_id: str
+) -> Placement:
+    """Which app the placement's QR code, poster and link open from now on. Posters already
+    printed keep working: the web link always works, and the Mini App link names only the
+    placement's code."""
+    placement = await get(principal, placement_id)
+    await polls.get_for_change(principal, placement.poll_id)
+    if error := _opens_in_error(opens_in, mini_app_id):
+        raise InvalidInput({"opens_in": error})
+    await t.Placement.update({t.Placement.opens_in: opens_in}).where(t.Placement.id == placement.id)
+    return await get(principal, placement.id)
 
 
 async def _free_code() -> str:

@@ -97,9 +97,15 @@ def _caption(poll: Poll, responses: int, by: str | None = None) -> str:
 
 async def chart(principal: Principal, poll_id: int, name: str, by: str | None = None) -> Rendered:
     """A question's chart (or, with ``by``, its breakdown heatmap), or the timeline."""
+    parse_chart_name(name)  # a bad name is a 404 before the poll is looked up
+    _check_breakdown(by)
+    return await chart_of(await polls.get(principal, poll_id), name, by)
+
+
+async def chart_of(poll: Poll, name: str, by: str | None = None) -> Rendered:
+    """``chart`` of a poll already loaded, for whoever may see it (the caller decides)."""
     request = parse_chart_name(name)
     _check_breakdown(by)
-    poll = await polls.get(principal, poll_id)
     question = None
     if request.question_id is not None:
         question = poll.question(request.question_id)

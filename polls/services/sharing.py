@@ -14,6 +14,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
+from polls import inputs
 from polls.errors import N_, Conflict, InvalidInput
 from polls.models import Principal
 from polls.services import placements, polls
@@ -47,38 +48,59 @@ def _cards(sheet: Sheet) -> bytes:
     return posters.cards_pdf(sheet)
 
 
-async def _sheet(principal: Principal, placement_id: int, base_url: str) -> Sheet:
+async def _sheet(principal: Principal, placement_id: int, base_url: str, mini_app_id: str) -> Sheet:
     placement = await placements.get(principal, placement_id)
     poll = await polls.get(principal, placement.poll_id)
-    return sheet_for(poll, placement, base_url)
+    return sheet_for(poll, placement, base_url, mini_app_id)
 
 
-async def qr_symbol(principal: Principal, placement_id: int, base_url: str) -> qr.Symbol:
+async def qr_symbol(
+    principal: Principal, placement_id: int, base_url: str, mini_app_id: str = ""
+) -> qr.Symbol:
+    """The placement's QR code: its web link, or its Zalo Mini App link when it opens there."""
     placement = await placements.get(principal, placement_id)
-    return qr.encode(links.qr_link(base_url, placement.code))
+    return qr.encode(links.scan_link(placement, base_url, mini_app_id))
 
 
-async def qr_png(principal: Principal, placement_id: int, base_url: str, size: int) -> bytes:
-    if not qr.PNG_MIN <= size <= qr.PNG_MAX:
-        raise InvalidInput({"size": N_("Choose a size from 128 to 2048 pixels.")})
-    symbol = await qr_symbol(principal, placement_id, base_url)
-    return await _off_the_loop(lambda: qr.png(symbol, size))
+async def qr_png(
+    principal: Principal,
+    placement_id: int,
+    base_url: str,
+    size: object = qr.PNG_DEFAULT,
+    mini_app_id: str = "",
+) -> bytes:
+    """``size`` as typed in the query: plain ASCII digits from 128 to 2048 (``inputs.integer``
+    refuses ``"٥١٢"``, ``"1_000"`` and ``"512.0"``, which a looser parse would take)."""
+    try:
+        pixels = inputs.integer(
+            size, qr.PNG_MIN, qr.PNG_MAX, N_("Choose a size from 128 to 2048 pixels.")
+        )
+    except inputs.InputError as error:
+        raise InvalidInput({"size": error.message}) from error
+    symbol = await qr_symbol(principal, placement_id, base_url, mini_app_id)
+    return await _off_the_loop(lambda: qr.png(symbol, pixels))
 
 
-async def poster(principal: Principal, placement_id: int, base_url: str) -> bytes:
-    sheet = await _sheet(principal, placement_id, base_url)
+async def poster(
+    principal: Principal, placement_id: int, base_url: str, mini_app_id: str = ""
+) -> bytes:
+    sheet = await _sheet(principal, placement_id, base_url, mini_app_id)
     return await _off_the_loop(lambda: _posters((sheet,)))
 
 
-async def cards(principal: Principal, placement_id: int, base_url: str) -> bytes:
-    sheet = await _sheet(principal, placement_id, base_url)
+async def cards(
+    principal: Principal, placement_id: int, base_url: str, mini_app_id: str = ""
+) -> bytes:
+    sheet = await _sheet(principal, placement_id, base_url, mini_app_id)
     return await _off_the_loop(lambda: _cards(sheet))
 
 
-async def posters_for_poll(principal: Principal, poll_id: int, base_url: str) -> bytes:
+async def posters_for_poll(
+    principal: Principal, poll_id: int, base_url: str, mini_app_id: str = ""
+) -> bytes:
     poll = await polls.get(principal, poll_id)
     shared = await placements.list_for_poll(principal, poll.id)
     if not shared:
         raise Conflict(N_("This poll has no placements yet: add one to print its poster."))
-    sheets = tuple(sheet_for(poll, placement, base_url) for placement in shared)
+    sheets = tuple(sheet_for(poll, placement, base_url, mini_app_id) for placement in shared)
     return await _off_the_loop(lambda: _posters(sheets))

@@ -16,8 +16,6 @@ from typing import Any, Literal
 
 from polls import db
 from polls import tables as t
-from polls.analytics import describe
-from polls.analytics.trend import CHARTED_KINDS
 from polls.db import WriteSteps
 from polls.errors import (
     N_,
@@ -29,7 +27,7 @@ from polls.errors import (
     RateLimited,
     Unavailable,
 )
-from polls.i18n import LOCALES, get_locale, gettext, using_locale
+from polls.i18n import LOCALES, gettext, using_locale
 from polls.messengers import telegram
 from polls.messengers.bot import (
     BotApiError,
@@ -43,7 +41,7 @@ from polls.messengers.bot import (
     web_app_button,
 )
 from polls.models import PlacementKind, Poll, PollStatus, Principal, Question
-from polls.services import placements, polls, renders, results
+from polls.services import placements, polls, renders, shares
 
 log = logging.getLogger("polls.telegram")
 
@@ -166,29 +164,16 @@ async def publish(principal: Principal, placement_id: int, setup: BotSetup) -> P
     return Published(chat_id=str(sent.chat_id), message_id=sent.message_id)
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def share_caption(poll: Poll, question: Question, responses: int) -> str:
-    """The photo's caption (HTML): the poll's title, the question, n and the poll's period;
-    clipped so it stays well within Telegram's 1024 characters (counted once the HTML is
-    parsed) whatever the officer wrote."""
-    title = _clip(poll.title, 250)
-    asked = _clip(f"{question.position + 1}. {question.text}", 600)
-    period = describe.period(poll.opens_at or poll.created_at, poll.closes_at)
-    facts = " · ".join(p for p in (describe.sample_size(responses), period) if p)
+    """The photo's caption (HTML): the poll's title, the question, n and the poll's period
+    (``shares.caption_lines``), within Telegram's 1024 characters once parsed."""
+    title, asked, facts = shares.caption_lines(poll, question, responses)
     return f"<b>{html.escape(title)}</b>\n{html.escape(asked)}\n{html.escape(facts)}"
 
 
 def _not_yet_text(poll: Poll) -> str:
-    return "\n".join(
-        (
-            f"<b>{html.escape(_clip(poll.title, 250))}</b>",
-            html.escape(describe.not_yet_visible(poll.min_group_size)),
-        )
-    )
+    title, notice = shares.not_yet_lines(poll)
+    return f"<b>{html.escape(title)}</b>\n{html.escape(notice)}"
 
 
 async def share_results(
@@ -208,31 +193,22 @@ async def share_results(
     chat_id = chat_id.strip()
     if error := placements.telegram_chat_error(chat_id):
         errors["chat_id"] = error
-    if lang is not None and lang not in LOCALES:
-        errors["lang"] = N_("Choose Vietnamese (vi) or English (en).")
-    if errors:
-        raise InvalidInput(errors)
-    if poll.status == PollStatus.DRAFT:
-        raise Conflict(N_("A draft has no results to share yet."))
-    charted = [q for q in poll.questions if q.kind in CHARTED_KINDS]
-    if not charted:
-        raise Conflict(N_("This poll has no question with a chart (free text is not charted)."))
-    language = lang or get_locale()
+    shared = await shares.plan(poll, lang, errors)
+    language = shared.lang
     chat: int | str = _chat(chat_id)
     sent: list[SharedMessage] = []
     with using_locale(language):
-        tallied = await results.results_for(poll, None)
         try:
-            if not tallied.questions_visible:
+            if not shared.charts:
                 message = await setup.bot.send_message(chat, _not_yet_text(poll))
                 chat = message.chat_id
                 sent.append(SharedMessage("notice", message.message_id))
-            for question in charted if tallied.questions_visible else ():
+            for question in shared.charts:
                 chart = await renders.chart(principal, poll.id, f"{question.id}.png")
                 photo: Sent = await setup.bot.send_photo(
                     chat,
                     chart.content,
-                    caption=share_caption(poll, question, tallied.responses),
+                    caption=share_caption(poll, question, shared.responses),
                     filename=f"poll-{poll.id}-{question.position + 1}.png",
                 )
                 chat = photo.chat_id

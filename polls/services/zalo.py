@@ -307,7 +307,14 @@ async def receive(body: bytes, setup: ZaloSetup) -> dict[str, Any] | None:
     if moment is None or moment < now - EVENT_KEEP or moment > now + CLOCK_SKEW:
         return None
     key = _event_key(setup.secret_key, event, body)
-    seen = int(now)
+    return event if await claim_event(key, int(now)) else None
+
+
+async def claim_event(key: str, seen: int) -> bool:
+    """Whether this process is the first to take the event ``key`` (a keyed hash of its
+    identity) in ``zalo_event``: a unique key, so Zalo's retries, to this process or
+    another, find it taken. Claimed before handling: a lost reply beats a double one. Used
+    by the OA's webhook and the Zalo Bot's."""
 
     def claim() -> WriteSteps[bool]:
         # kept as long as the event itself could still come back as a retry
@@ -315,7 +322,7 @@ async def receive(body: bytes, setup: ZaloSetup) -> dict[str, Any] | None:
         claimed = yield (CLAIM_EVENT, [key, seen])
         return bool(claimed)
 
-    return event if await db.write(_engine(), claim) else None
+    return await db.write(_engine(), claim)
 
 
 def _folded(text: str) -> str:
@@ -350,24 +357,33 @@ def _recipient(event: Mapping[str, Any]) -> str | None:
 
 
 async def _oa_unit(setup: ZaloSetup) -> Unit:
-    if setup.oa_unit:
-        return await units.get_by_slug(setup.oa_unit)
+    return await offering_unit(setup.oa_unit)
+
+
+async def offering_unit(slug: str) -> Unit:
+    """The unit named by ``slug`` (a setting), or the root unit when it is empty."""
+    if slug:
+        return await units.get_by_slug(slug)
     row = await t.Unit.select(t.Unit.id).where(t.Unit.parent.is_null()).order_by(t.Unit.id).first()
     if row is None:
         raise NotFound()
     return await units.get(row["id"])
 
 
-async def open_polls(unit: Unit, limit: int = MAX_POLLS) -> list[Poll]:
+async def open_polls(
+    unit: Unit, limit: int = MAX_POLLS, *, messenger_polls: bool = False
+) -> list[Poll]:
     """The unit's open polls and those of the units below it, newest first; not those
-    answered only from a messenger's app (``messenger`` policy): the OA's web link would
-    lead a follower to a poll that refuses them."""
+    answered only from a messenger's app (``messenger`` policy) unless ``messenger_polls``
+    (the link offered opens the Mini App): a web link would lead a follower to a poll that
+    refuses them."""
+    skipped = "" if messenger_polls else DuplicatePolicy.MESSENGER.value
     rows = (
         await t.Poll.select(t.Poll.id)
         .where(
             t.Poll.unit.path.like(unit.path + "%"),
             t.Poll.status.is_in([PollStatus.OPEN.value, PollStatus.SCHEDULED.value]),
-            t.Poll.duplicate_policy != DuplicatePolicy.MESSENGER.value,
+            t.Poll.duplicate_policy != skipped,
         )
         .order_by(t.Poll.id, ascending=False)
         .limit(limit * 4)

@@ -8,11 +8,15 @@ and so is the code; the path ``/P/`` is served as ``/p/`` (``polls.links``). A p
 the host in ``BASE_URL`` keeps its case, since a proxy may not treat it case-insensitively.
 ``mini_app_link``: the same placement opened in the union's Zalo Mini App; the code rides as
 the ``k`` query parameter, a hint only (the server decides which poll it serves).
+``opens_in_mini_app`` and ``scan_link``: what a placement's QR code carries, the Mini App's
+link when the officer chose it and the server has a Mini App, else the web form's.
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
+
+from polls.models import OpensIn, Placement
 
 FORM_PATH = "/p/"
 UPPERCASE_FORM_PATH = "/P/"
@@ -37,3 +41,15 @@ MINI_APP_BASE = "https://zalo.me/s/"
 
 def mini_app_link(mini_app_id: str, code: str) -> str:
     return f"{MINI_APP_BASE}{mini_app_id}/?k={quote(code, safe='')}"
+
+
+def opens_in_mini_app(placement: Placement, mini_app_id: str) -> bool:
+    """The placement opens in the Zalo Mini App: chosen for it, and the server has one (a
+    placement chosen so keeps working, on the web, when ``ZALO_MINI_APP_ID`` is unset)."""
+    return bool(mini_app_id) and placement.opens_in == OpensIn.ZALO_MINI_APP
+
+
+def scan_link(placement: Placement, base_url: str, mini_app_id: str) -> str:
+    if opens_in_mini_app(placement, mini_app_id):
+        return mini_app_link(mini_app_id, placement.code)
+    return qr_link(base_url, placement.code)

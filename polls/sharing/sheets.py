@@ -22,6 +22,8 @@ class Sheet:
 
     title: str
     call_to_action: str
+    opens_with: str
+    """Which app the QR code opens, in words ("Mở bằng Zalo"); empty for the web form."""
     qr_text: str
     link_intro: str
     link: str
@@ -41,13 +43,19 @@ def deadline_text(moment: datetime) -> str:
     return gettext("Deadline: %(time)s", time=when)
 
 
-def sheet_for(poll: Poll, placement: Placement, base_url: str) -> Sheet:
+def sheet_for(poll: Poll, placement: Placement, base_url: str, mini_app_id: str = "") -> Sheet:
+    """The poster of ``placement``; its QR code opens the Zalo Mini App when the placement
+    opens there (``links.scan_link``), and the web link is printed as the fallback."""
+    in_zalo = links.opens_in_mini_app(placement, mini_app_id)
     with using_locale(poll.language):
         return Sheet(
             title=poll.title,
             call_to_action=gettext("Scan to answer"),
-            qr_text=links.qr_link(base_url, placement.code),
-            link_intro=gettext("Or type this address in your phone's browser:"),
+            opens_with=gettext("Opens in Zalo") if in_zalo else "",
+            qr_text=links.scan_link(placement, base_url, mini_app_id),
+            link_intro=gettext("No Zalo? Type this address in your phone's browser:")
+            if in_zalo
+            else gettext("Or type this address in your phone's browser:"),
             link=links.printed_link(base_url, placement.code),
             deadline=deadline_text(poll.closes_at) if poll.closes_at else "",
             anonymity=gettext("Your answers are completely anonymous."),

@@ -156,3 +156,41 @@ async def test_an_admin_deactivates_an_officer_of_their_subtree_but_not_themselv
     assert {row["state"] for row in listed.json()} == {"revoked"}
     with pytest.raises(Exception, match="officer"):
         await accounts.issue_token("officer")
+
+
+@pytest.mark.parametrize("name", ["Trần\x1b[31m Hùng", "Lê\u0085Văn", "x" * 201])
+async def test_a_display_name_with_control_characters_or_too_long_is_refused(
+    client: httpx.AsyncClient, world: World, name: str
+) -> None:
+    """A name with a terminal escape or a C1 control would reach the console, the PDF report
+    ("entered by") and the CLI's listing: refused in the admin's language, nothing created."""
+    before = await snapshot()
+    refused = await client.post(
+        "/api/v1/officers",
+        json={
+            "username": "tran.hung",
+            "password": PASSWORD,
+            "unit": "than-mao-khe",
+            "role": "officer",
+            "display_name": name,
+        },
+        headers=world.auth("admin"),
+    )
+    assert refused.status_code in (400, 422)
+    assert "display_name" in str(refused.json())
+    assert await snapshot() == before
+    with pytest.raises(InvalidInput) as caught:
+        await accounts.create_officer(
+            "tran.hung", PASSWORD, unit_slug="than-mao-khe", role="officer", display_name=name
+        )
+    assert caught.value.errors == {
+        "display_name": "Use at most 200 characters for the name, with no control characters."
+    }
+    kept = await accounts.create_officer(
+        "tran.hung",
+        PASSWORD,
+        unit_slug="than-mao-khe",
+        role="officer",
+        display_name="  Trần Văn Hùng ",
+    )
+    assert kept.display_name == "Trần Văn Hùng"

@@ -207,6 +207,13 @@ ENDPOINTS = (
         "GET", "/api/v1/placements/{placement_id:str}", "/api/v1/placements/{placement}", READ_POLL
     ),
     Endpoint(
+        "PATCH",
+        "/api/v1/placements/{placement_id:str}",
+        "/api/v1/placements/{placement}",
+        CHANGE_POLL,
+        body=lambda _: {"opens_in": "web"},
+    ),
+    Endpoint(
         "POST",
         "/api/v1/placements/{placement_id:str}/publish",
         "/api/v1/placements/{placement}/publish",
@@ -218,6 +225,19 @@ ENDPOINTS = (
         "/api/v1/polls/{poll}/share-results",
         expect(401, 503, 404, 503, 503),  # readers pass (viewers too); no Telegram settings
         body=lambda _: {"chat_id": "-1001234567890"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/placements/{placement_id:str}/zalo-post",
+        "/api/v1/placements/{placement}/zalo-post",
+        expect(401, 403, 404, 503, 503),  # runners pass; this app has no Zalo Bot settings
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/polls/{poll_id:str}/zalo-share-results",
+        "/api/v1/polls/{poll}/zalo-share-results",
+        expect(401, 503, 404, 503, 503),  # readers pass (viewers too); no Zalo Bot settings
+        body=lambda _: {"chat_id": "5a5a0c0ffee0ddba11ab"},
     ),
     Endpoint(
         "GET",

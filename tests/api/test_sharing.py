@@ -74,7 +74,7 @@ async def test_the_png_size_is_bounded_with_a_localized_message(
 ) -> None:
     placement = await _placement(client, world, open_poll)
     url = f"/api/v1/placements/{placement['id']}/qr.png"
-    for size in ("127", "2049", "0", "-5", "100000"):
+    for size in ("127", "2049", "0", "-5", "100000", "big", "٥١٢", "1_000", "512.0", "+512"):
         refused = await client.get(url, params={"size": size}, headers=world.auth("officer"))
         assert refused.status_code == 422, size
         assert refused.json()["errors"] == {"size": "Chọn kích thước từ 128 đến 2048 điểm ảnh."}
@@ -82,8 +82,6 @@ async def test_the_png_size_is_bounded_with_a_localized_message(
         url, params={"size": "5000"}, headers={**world.auth("officer"), "Accept-Language": "en"}
     )
     assert english.json()["errors"] == {"size": "Choose a size from 128 to 2048 pixels."}
-    not_a_number = await client.get(url, params={"size": "big"}, headers=world.auth("officer"))
-    assert not_a_number.status_code == 422
     for size in (128, 2048):
         fine = await client.get(url, params={"size": size}, headers=world.auth("officer"))
         assert Image.open(io.BytesIO(fine.content)).size == (size, size)

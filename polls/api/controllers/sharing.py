@@ -46,8 +46,10 @@ class SharingController(Controller):
     async def qr_svg(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[str]:
-        base = settings_of(request).base_url
-        return svg_response(await sharing.qr_symbol(principal, placement_id, base))
+        where = settings_of(request)
+        return svg_response(
+            await sharing.qr_symbol(principal, placement_id, where.base_url, where.zalo_mini_app_id)
+        )
 
     @get("/api/v1/placements/{placement_id:str}/qr.png", media_type="image/png")
     async def qr_png(
@@ -55,31 +57,41 @@ class SharingController(Controller):
         request: Request,
         principal: CurrentPrincipal,
         placement_id: RowId,
-        size: FromQuery[int] = qr.PNG_DEFAULT,
+        size: FromQuery[str] = str(qr.PNG_DEFAULT),
     ) -> Response[bytes]:
-        base = settings_of(request).base_url
-        return png_response(await sharing.qr_png(principal, placement_id, base, size))
+        where = settings_of(request)
+        return png_response(
+            await sharing.qr_png(
+                principal, placement_id, where.base_url, size, where.zalo_mini_app_id
+            )
+        )
 
     @get("/api/v1/placements/{placement_id:str}/poster.pdf", media_type="application/pdf")
     async def poster(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
-        base = settings_of(request).base_url
-        content = await sharing.poster(principal, placement_id, base)
+        where = settings_of(request)
+        content = await sharing.poster(
+            principal, placement_id, where.base_url, where.zalo_mini_app_id
+        )
         return pdf_response(content, f"poster-{placement_id}.pdf")
 
     @get("/api/v1/placements/{placement_id:str}/cards.pdf", media_type="application/pdf")
     async def cards(
         self, request: Request, principal: CurrentPrincipal, placement_id: RowId
     ) -> Response[bytes]:
-        base = settings_of(request).base_url
-        content = await sharing.cards(principal, placement_id, base)
+        where = settings_of(request)
+        content = await sharing.cards(
+            principal, placement_id, where.base_url, where.zalo_mini_app_id
+        )
         return pdf_response(content, f"cards-{placement_id}.pdf")
 
     @get("/api/v1/polls/{poll_id:str}/posters.pdf", media_type="application/pdf")
     async def posters(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response[bytes]:
-        base = settings_of(request).base_url
-        content = await sharing.posters_for_poll(principal, poll_id, base)
+        where = settings_of(request)
+        content = await sharing.posters_for_poll(
+            principal, poll_id, where.base_url, where.zalo_mini_app_id
+        )
         return pdf_response(content, f"posters-poll-{poll_id}.pdf")
