@@ -36,6 +36,7 @@ CSRF_EXEMPT: dict[tuple[str, str], str] = {
     "checked by polls/forms/guards.py (same origin, its own form's media type)",
     ("POST", "/webhooks/telegram"): "Telegram's call, authenticated by its secret token",
     ("POST", "/webhooks/zalo"): "Zalo's call, authenticated by the OA's signature",
+    ("POST", "/webhooks/zalo-bot"): "the Zalo Bot's call, authenticated by its secret token",
 }
 """Besides ``/api/``: bearer tokens, never cookies (the session middleware skips it too)."""
 
@@ -49,6 +50,7 @@ EXPECTED_UNPROTECTED = [
     "/readyz",
     "/webhooks/",
     "/schema",
+    "/shared/",
 ]
 
 
@@ -224,6 +226,26 @@ CONSOLE = (
     ),
     Page(
         "POST",
+        "/console/placements/{placement_id:str}/opens-in",
+        "/console/placements/{placement}/opens-in",
+        RUN,
+        {"opens_in": "web"},
+    ),
+    Page(
+        "POST",
+        "/console/placements/{placement_id:str}/zalo-post",
+        "/console/placements/{placement}/zalo-post",
+        RUN,  # the runner is told on the poll's page that no Zalo Bot is set up
+    ),
+    Page(
+        "POST",
+        "/console/polls/{poll_id:str}/zalo-share-results",
+        "/console/polls/{poll}/zalo-share-results",
+        expect(LOGIN, 303, 404, 303),
+        {"chat_id": "zalo-group-1"},
+    ),
+    Page(
+        "POST",
         "/console/polls/{poll_id:str}/share-results",
         "/console/polls/{poll}/share-results",
         expect(LOGIN, 303, 404, 303),
@@ -248,6 +270,9 @@ PUBLIC = {
     ("GET", "/schema"),
     ("GET", "/schema/{path:str}"),
     ("GET", "/schema/openapi.json"),
+    ("POST", "/webhooks/zalo-bot"),
+    ("GET", "/p/{code:str}/card.png"),
+    ("GET", "/shared/charts/{name:str}"),
 }
 """Routes for everyone (the worker, the platforms' webhooks, health, the API reference)."""
 
