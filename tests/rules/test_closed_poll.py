@@ -5,8 +5,12 @@ key, and a response with a time after the close), through the API or the web for
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from tests.conftest import OpenPoll, World, answer_as_new_device, stored_counts
+from polls.errors import PollNotAccepting
+from polls.services import polls
+from polls.services.submission import Submission, submit_response
+from tests.conftest import SECRET, OpenPoll, World, answer_as_new_device, stored_counts
 from tests.forms.test_pages import form_data
 
 
@@ -29,3 +33,18 @@ async def test_a_closed_poll_stores_no_answer_and_no_key(
     )
     assert form.status_code == 410, form.text[:300]
     assert await stored_counts() == after_close
+
+
+async def test_the_one_submission_path_itself_refuses_a_closed_poll(
+    client: httpx.AsyncClient, world: World, open_poll: OpenPoll
+) -> None:
+    """Not only the form's controller: ``submit_response``, which every channel calls, checks
+    the poll is accepting (a caller that forgets cannot store an answer after the close)."""
+    closed = await client.post(f"/api/v1/polls/{open_poll.id}/close", headers=world.auth("officer"))
+    assert closed.status_code == 200, closed.text
+    poll = await polls.load(open_poll.id)
+    with pytest.raises(PollNotAccepting):
+        await submit_response(
+            poll, Submission(answers=open_poll.answers(), subject="device-1"), secret=SECRET
+        )
+    assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
