@@ -10,7 +10,14 @@ import pytest
 from polls.errors import PollNotAccepting
 from polls.services import polls
 from polls.services.submission import Submission, submit_response
-from tests.conftest import SECRET, OpenPoll, World, answer_as_new_device, stored_counts
+from tests.conftest import (
+    SECRET,
+    OpenPoll,
+    World,
+    answer_as_new_device,
+    create_draft_poll,
+    stored_counts,
+)
 from tests.forms.test_pages import form_data
 
 
@@ -46,5 +53,22 @@ async def test_the_one_submission_path_itself_refuses_a_closed_poll(
     with pytest.raises(PollNotAccepting):
         await submit_response(
             poll, Submission(answers=open_poll.answers(), subject="device-1"), secret=SECRET
+        )
+    assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
+
+
+async def test_the_one_submission_path_itself_refuses_a_draft(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """A draft has no keys to destroy, so only the service's own check stands between it and
+    a stored answer (a closed poll is also refused by the statement that stores)."""
+    draft = await create_draft_poll(client, world)
+    poll = await polls.load(draft["id"])
+    questions = draft["questions"]
+    with pytest.raises(PollNotAccepting):
+        await submit_response(
+            poll,
+            Submission(answers={str(questions[3]["id"]): True}, subject="device-1"),
+            secret=SECRET,
         )
     assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
