@@ -8,11 +8,91 @@ httpx as a load client spends more CPU per request than the server under test do
 from __future__ import annotations
 
 import asyncio
+import os
+import random
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
+
+PHONE = {
+    "User-Agent": (
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.0.0 Mobile Safari/537.36 Zalo android/12100616 ZaloTheme/light"
+    ),
+    "Accept-Language": "vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7",
+    "Accept-Encoding": "gzip, deflate, br",
+    "sec-ch-ua": '"Chromium";v="124", "Android WebView";v="124", "Not-A.Brand";v="99"',
+    "sec-ch-ua-mobile": "?1",
+    "sec-ch-ua-platform": '"Android"',
+}
+"""What every request of a phone's browser carries (an Android WebView inside Zalo)."""
+
+PHONE_NAVIGATION = {
+    **PHONE,
+    "Accept": (
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+        "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+    ),
+    "Upgrade-Insecure-Requests": "1",
+    "Sec-Fetch-Site": "none",
+    "Sec-Fetch-Mode": "navigate",
+    "Sec-Fetch-User": "?1",
+    "Sec-Fetch-Dest": "document",
+}
+"""Opening a page: the form from a QR code or a Zalo link, the thanks page after it."""
+
+
+def phone_fetch(origin: str) -> dict[str, str]:
+    """The form script's ``fetch`` of its answers (``enhance.js``): same-origin JSON."""
+    return {
+        **PHONE,
+        "Accept": "*/*",
+        "Accept-Language": "vi",
+        "Content-Type": "application/json",
+        "Origin": origin,
+        "Sec-Fetch-Site": "same-origin",
+        "Sec-Fetch-Mode": "cors",
+        "Sec-Fetch-Dest": "empty",
+    }
+
+
+def submission_id() -> str:
+    """What ``enhance.js`` makes once per answered form: time and randomness in base 36."""
+
+    def base36(number: int) -> str:
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+        text = ""
+        while number:
+            number, digit = divmod(number, 36)
+            text = digits[digit] + text
+        return text or "0"
+
+    return base36(int(time.time() * 1000)) + base36(random.getrandbits(52))
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of a process and its living children so far: a server's,
+    with its workers. Linux only (``/proc``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    family = {pid}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            family.add(int(stat.parent.name))
+    for member in family:
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 @dataclass

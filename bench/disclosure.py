@@ -1,6 +1,6 @@
-"""What disclosure control costs leadership: how much each breakdown still shows, before
-(each breakdown suppressed on its own, the rule until issue 11) and after (joint
-suppression across all breakdowns, ``polls.disclosure.protect``).
+"""What disclosure control costs leadership: how much each breakdown still shows under joint
+suppression across all breakdowns (``polls.disclosure.protect``); run it before and after
+a change of ``protect`` to compare.
 
     uv run python bench/disclosure.py
 
@@ -21,25 +21,13 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from polls import db, demo, disclosure, privacy
+from polls import db, demo, disclosure
 from polls.disclosure import Atom
 from polls.services import polls as poll_service
 from polls.services import results
 
 SECRET = "bench-disclosure-" + "x" * 24
 NAMES = ("unit", "placement", "channel")
-
-
-def before(atoms: Sequence[Atom], k: int) -> disclosure.Protection:
-    """The old rule: each breakdown on its own (``privacy.suppress``), blind to the others."""
-    released = []
-    for d in range(3):
-        counts: dict[str, int] = {}
-        for a in atoms:
-            counts[a.cells[d]] = counts.get(a.cells[d], 0) + a.respondents
-        decision = privacy.suppress(sorted(counts.items()), k)
-        released.append(frozenset(c for c, n in counts.items() if n and decision.is_shown(c)))
-    return disclosure.Protection((), tuple(released))
 
 
 def derivable(atoms: Sequence[Atom], protection: disclosure.Protection, k: int, most: int) -> int:
@@ -49,7 +37,7 @@ def derivable(atoms: Sequence[Atom], protection: disclosure.Protection, k: int, 
 def rows(atoms: Sequence[Atom], k: int, most: int = 4) -> list[tuple[str, ...]]:
     total = sum(a.respondents for a in atoms)
     out = []
-    for label, protection in (("before", before(atoms, k)), ("after", protect(atoms, k))):
+    for label, protection in (("joint", protect(atoms, k)),):
         for d, name in enumerate(NAMES):
             counts: dict[str, int] = {}
             for a in atoms:

@@ -1,13 +1,18 @@
 """The lunch-break peak: N respondents at concurrency C, each as a phone does it.
 
-    uv run python bench/load.py                          # SQLite, 1 process, 5,000 at 200
+    uv run python bench/load.py                          # SQLite, 1 process, 5,000 at 64
     uv run python bench/load.py --workers 2 --database postgresql://postgres@127.0.0.1:5432/load
+    uv run python bench/load.py --light                  # the older, lighter flow
 
-Each respondent opens the form page (``GET /p/{code}``, which gives the phone its device
-cookie) and then submits its answers with that cookie, on one keep-alive connection. At the
-end the run checks that the accepted submissions, the stored responses and the results'
-total are the same number, and reports respondents per second, latency percentiles of the
-pair and of the submit alone, and the errors.
+Each respondent is a new phone on one keep-alive connection, doing what ``enhance.js``
+does, with an Android WebView's headers (``_http.PHONE``): it opens the form page
+(``GET /p/{code}``, which gives it its device cookie), posts its answers as JSON with that
+cookie and a fresh client-made ``submission_id``, and opens the thanks page. ``--light`` is
+the flow this bench measured before (form page and submission, no ``submission_id``, no
+thanks page, two headers). At the end the run checks that the accepted submissions, the
+stored responses and the results' total are the same number, and reports respondents per
+second, latency percentiles of the whole flow and of each request, the errors, and the
+server's CPU time per respondent (its process and workers).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _http import PHONE_NAVIGATION, phone_fetch, submission_id, tree_cpu_seconds
 from submit import form_body, start_server
 
 
@@ -46,16 +52,33 @@ async def _exchange(
     return status, headers, body
 
 
+def _request(
+    method: str, path: str, host: str, headers: dict[str, str], body: bytes = b""
+) -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    if method == "POST":
+        head += f"Content-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode() + body
+
+
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else 0.0
 
 
-async def drive(url: str, code: str, answers: dict, respondents: int, concurrency: int) -> dict:
-    host, port = url.removeprefix("http://").split(":")
-    body = json.dumps({"answers": answers}).encode()
-    pairs: list[float] = []
-    submits: list[float] = []
+async def drive(
+    url: str, code: str, answers: dict, respondents: int, concurrency: int, *, light: bool = False
+) -> dict:
+    address = url.removeprefix("http://")
+    host, port = address.split(":")
+    if light:
+        page_headers = {"Accept-Encoding": "gzip", "Accept-Language": "vi"}
+        post_headers = {"Content-Type": "application/json"}
+    else:
+        page_headers, post_headers = PHONE_NAVIGATION, phone_fetch(url)
+    flows: list[float] = []
+    timings: dict[str, list[float]] = {"form": [], "submit": [], "thanks": []}
     accepted = 0
     errors: dict[str, int] = {}
     todo = iter(range(respondents))
@@ -69,12 +92,8 @@ async def drive(url: str, code: str, answers: dict, respondents: int, concurrenc
         try:
             for _ in todo:
                 started = time.perf_counter()
-                status, headers, _ = await _exchange(
-                    reader,
-                    writer,
-                    f"GET /p/{code} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: gzip\r\n"
-                    f"Accept-Language: vi\r\n\r\n".encode(),
-                )
+                request = _request("GET", f"/p/{code}", address, page_headers)
+                status, headers, _ = await _exchange(reader, writer, request)
                 if status != 200:
                     error(f"form {status}")
                     continue
@@ -83,21 +102,39 @@ async def drive(url: str, code: str, answers: dict, respondents: int, concurrenc
                     if line.startswith("polls_device="):
                         cookie = line.split(";", 1)[0]
                 sent = time.perf_counter()
-                status, _, _ = await _exchange(
-                    reader,
-                    writer,
-                    f"POST /api/v1/forms/{code}/responses HTTP/1.1\r\nHost: {host}\r\n"
-                    f"Content-Type: application/json\r\nCookie: {cookie}\r\n"
-                    f"Content-Length: {len(body)}\r\n\r\n".encode()
-                    + body,
+                payload = {"answers": answers}
+                if not light:
+                    payload["submission_id"] = submission_id()
+                request = _request(
+                    "POST",
+                    f"/api/v1/forms/{code}/responses",
+                    address,
+                    {**post_headers, "Cookie": cookie},
+                    json.dumps(payload).encode(),
                 )
-                done = time.perf_counter()
-                if status == 201:
-                    accepted += 1
-                    pairs.append(done - started)
-                    submits.append(done - sent)
-                else:
+                status, _, _ = await _exchange(reader, writer, request)
+                stored = time.perf_counter()
+                if status != 201:
                     error(f"submit {status}")
+                    continue
+                accepted += 1
+                if not light:
+                    request = _request(
+                        "GET",
+                        f"/p/{code}/thanks",
+                        address,
+                        {**page_headers, "Sec-Fetch-Site": "same-origin", "Cookie": cookie},
+                    )
+                    status, _, _ = await _exchange(reader, writer, request)
+                    if status != 200:
+                        error(f"thanks {status}")
+                        continue
+                done = time.perf_counter()
+                flows.append(done - started)
+                timings["form"].append(sent - started)
+                timings["submit"].append(stored - sent)
+                if not light:
+                    timings["thanks"].append(done - stored)
         except (ConnectionError, asyncio.IncompleteReadError) as failure:
             error(type(failure).__name__)
         finally:
@@ -107,14 +144,19 @@ async def drive(url: str, code: str, answers: dict, respondents: int, concurrenc
     await asyncio.gather(*(phone_line() for _ in range(concurrency)))
     elapsed = time.perf_counter() - began
     return {
+        "flow": "light" if light else "phone",
         "respondents": respondents,
         "concurrency": concurrency,
         "accepted": accepted,
         "errors": errors,
         "respondents_per_second": round(accepted / elapsed, 1),
-        "pair_ms": {p: round(_percentile(pairs, p), 1) for p in (50, 95, 99)},
-        "submit_ms": {p: round(_percentile(submits, p), 1) for p in (50, 95, 99)},
-        "mean_pair_ms": round(statistics.fmean(pairs) * 1000, 1) if pairs else 0,
+        "flow_ms": {p: round(_percentile(flows, p), 1) for p in (50, 95, 99)},
+        **{
+            f"{name}_ms": {p: round(_percentile(values, p), 1) for p in (50, 95, 99)}
+            for name, values in timings.items()
+            if values
+        },
+        "mean_flow_ms": round(statistics.fmean(flows) * 1000, 1) if flows else 0,
         "seconds": round(elapsed, 2),
     }
 
@@ -135,18 +177,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="", help="DATABASE_URL (default: a new SQLite file)")
     parser.add_argument("--respondents", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: any)")
+    parser.add_argument("--light", action="store_true", help="the older flow (see above)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         database = args.database or f"sqlite:///{Path(tmp) / 'load.sqlite3'}"
-        server, address = start_server(database, Path(tmp), args.workers)
+        server, address = start_server(database, Path(tmp), args.workers, port=args.port)
         url, token = address.split("#")
         try:
             code, answers = form_body(url, token)
             poll = httpx.get(f"{url}/api/v1/forms/{code}").json()["poll"]
             before = asyncio.run(stored(database, poll))
-            report = asyncio.run(drive(url, code, answers, args.respondents, args.concurrency))
+            cpu = tree_cpu_seconds(server.pid)
+            report = asyncio.run(
+                drive(url, code, answers, args.respondents, args.concurrency, light=args.light)
+            )
+            cpu = tree_cpu_seconds(server.pid) - cpu
+            report["server_cpu_ms_per_respondent"] = round(cpu / report["respondents"] * 1000, 3)
             results = httpx.get(
                 f"{url}/api/v1/polls/{poll}/results", headers={"Authorization": f"Bearer {token}"}
             ).json()

@@ -225,7 +225,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         request_max_body_size=settings.max_body_bytes,
         # the worker's form is served already compressed (polls/forms/pages.py)
         compression_config=CompressionConfig(
-            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=[r"^/p/", r"^/tg"]
+            backend="gzip",
+            minimum_size=1024,
+            gzip_compress_level=6,
+            # the form pages come compressed from their cache; a submission's answer is a
+            # few bytes, for which the middleware would still set up a gzip stream
+            exclude=[r"^/p/", r"^/tg", r"^/api/v1/forms/[^/]+/responses$"],
         ),
         debug=settings.debug,
     )

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import io
 import logging
 import os
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,7 +39,7 @@ import aiosqlite
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 from piccolo.table import Table
@@ -103,16 +104,52 @@ class WalLimit:
         self._retry_at = time.monotonic() + self.retry_seconds if slow else 0.0
 
 
+class WriterLock:
+    """One writer at a time across the processes of a server (``polls serve --workers N``),
+    handed over at once.
+
+    Each process has its own batch writer. Without this, the second one to ``BEGIN
+    IMMEDIATE`` waits in SQLite's busy handler, which sleeps and looks again (after 1, 2,
+    5, ... up to 100 ms), so the lock often sits free while a batch waits. An exclusive
+    ``flock`` on a file beside the database is given to the waiting writer by the kernel
+    the moment the other releases it. It is taken in the writer's own thread, around the
+    whole batch (transaction, commit, WAL truncation), so the event loop never waits on it
+    and a batch is still one transaction, answered only after its commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @contextlib.contextmanager
+    def held(self) -> Generator[None, None, None]:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class BatchWriter:
     """Group commit on one SQLite connection, in one thread of its own."""
 
     MAX_BATCH = 256
 
     def __init__(
-        self, connect: Callable[[], sqlite3.Connection], wal_limit: WalLimit | None = None
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        wal_limit: WalLimit | None = None,
+        lock: WriterLock | None = None,
     ) -> None:
         self._connect = connect
         self._wal_limit = wal_limit
+        self._lock = lock
         self._connection: sqlite3.Connection | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polls-writer")
         self._pending: list[tuple[Callable[[], WriteSteps[Any]], asyncio.Future[Any]]] = []
@@ -143,7 +180,16 @@ class BatchWriter:
                 else:
                     future.set_exception(value)
 
+    def _held(self) -> contextlib.AbstractContextManager[None]:
+        return self._lock.held() if self._lock is not None else contextlib.nullcontext()
+
     def _run_batch(self, jobs: list[Callable[[], WriteSteps[Any]]]) -> list[tuple[bool, Any]]:
+        with self._held():
+            return self._run_batch_holding(jobs)
+
+    def _run_batch_holding(
+        self, jobs: list[Callable[[], WriteSteps[Any]]]
+    ) -> list[tuple[bool, Any]]:
         if self._connection is None:
             self._connection = self._connect()
         connection = self._connection
@@ -180,7 +226,8 @@ class BatchWriter:
             if self._connection is None:
                 self._connection = self._connect()
             assert self._wal_limit is not None
-            self._wal_limit.enforce(self._connection, BUSY_TIMEOUT_MS)
+            with self._held():
+                self._wal_limit.enforce(self._connection, BUSY_TIMEOUT_MS)
 
         await asyncio.get_running_loop().run_in_executor(self._executor, check)
 
@@ -189,6 +236,8 @@ class BatchWriter:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+            if self._lock is not None:
+                self._lock.close()
 
         self._executor.submit(_close).result()
 
@@ -219,6 +268,55 @@ async def write(engine: Engine, steps: Callable[[], WriteSteps[T]]) -> T:
         return await engine.batch_writer.write(steps)
     async with engine.transaction():
         return await _drive_async(engine, steps())
+
+
+async def read(engine: Engine, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    """Run one ``SELECT`` (``{}`` placeholders) on a reader, outside any transaction: the
+    cheap lookup of a hot path, without building a Piccolo query for it."""
+    return list(await engine.run_querystring(QueryString(sql, *args, query_type="select")))
+
+
+class _ReadOnSnapshot:
+    """Stands for a transaction in ``current_transaction``: queries go to ``connection``."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+
+class _RepeatableRead(PostgresTransaction):
+    async def begin(self) -> None:
+        self.transaction = self.connection.transaction(isolation="repeatable_read", readonly=True)
+        await self.transaction.start()
+
+
+@contextlib.asynccontextmanager
+async def read_snapshot(engine: Engine) -> AsyncIterator[None]:
+    """Every query inside reads one snapshot of the database: what was committed when the
+    first of them ran, and nothing committed after. On SQLite a read transaction on one
+    reader connection (WAL keeps its snapshot while the writer goes on); on PostgreSQL a
+    read-only ``REPEATABLE READ`` transaction. Nothing inside may write."""
+    if isinstance(engine, PostgresEngine):
+        async with _RepeatableRead(engine):
+            yield
+        return
+    if not isinstance(engine, FastSQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.deferred):  # type: ignore[call-arg]
+            yield
+        return
+    if engine._readers is None:
+        await engine.start()
+    assert engine._readers is not None
+    connection = await engine._readers.acquire()
+    context = engine.current_transaction.set(_ReadOnSnapshot(connection))  # type: ignore[arg-type]
+    try:
+        await connection.execute("BEGIN")
+        try:
+            yield
+        finally:
+            await connection.execute("ROLLBACK")
+    finally:
+        engine.current_transaction.reset(context)
+        engine._readers.release(connection)
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -282,6 +380,7 @@ class FastSQLiteEngine(SQLiteEngine):
         synchronous: str = "FULL",
         readers: int = 2,
         wal_limit_bytes: int | None = WAL_LIMIT_BYTES,
+        writer_lock: bool = True,
     ) -> None:
         problem = sqlite_synchronous_problem(synchronous)
         if problem:
@@ -292,6 +391,7 @@ class FastSQLiteEngine(SQLiteEngine):
         self.batch_writer = BatchWriter(
             self._connect_sync,
             WalLimit(Path(path + "-wal"), wal_limit_bytes) if wal_limit_bytes else None,
+            WriterLock(Path(path + "-writer")) if writer_lock else None,
         )
         self.synchronous = synchronous
         self.reader_count = readers

@@ -33,15 +33,24 @@ factor of 3, ``ln 3``-differential privacy per cell), drawn from a key derived f
 identity and its exact count with a per-poll random salt (``cell_fraction``). This is the
 cell-key method of the ABS, ONS and Cantabular: the same cell with the same respondents
 always shows the same figure, so asking again or averaging releases removes nothing, and a
-difference of two released cells is never exact. Pages say "≈" and round percents to whole
-numbers.
+difference of two released cells is never exact. The key is the set of atoms a figure
+covers (``group_identity``), not the breakdown's name for it, so the same people shown twice
+get one figure. Pages say "≈", round percents to the precision their base has
+(``released_share``) and say the live view's waiting answers in steps of ``k``.
 
 **Free text and rows.** A text answer names its author more than any choice, so a question's
 texts are released only from ``text_threshold`` answers to it (10, never below ``2k - 1``),
+<<<<<<< HEAD
 sorted (``text_order``: never in the order they came), with no segment or time beside
 them. The per-response export is made only after the poll closed, from
 ``export_threshold`` respondents, with no free text and segments only in classes of
 ``export_threshold`` rows.
+=======
+shuffled, with no segment or time beside them, and move only by at least ``k`` new texts
+(``released_texts``), since a step of ``k`` respondents may bring a single one. The
+per-response export is made only after the poll closed, from ``export_threshold``
+respondents, with no free text and segments only in classes of ``export_threshold`` rows.
+>>>>>>> main
 """
 
 from __future__ import annotations
@@ -50,8 +59,9 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 NOISE_RATIO = 3
 """Noise ratio of the two-sided geometric distribution: P(noise = z) ∝ (1/3)^|z|."""
@@ -61,6 +71,11 @@ MIN_TEXT_ANSWERS = 10
 MIN_VISITS_FOR_RATE = 10
 """Visits of a placement (and so its conversion) are released only from this many."""
 SALT_BYTES = 16
+
+K = TypeVar("K")
+
+WEIGHT_FACTORS = (2, 4, 8)
+"""``protect`` also tries the given weights with each breakdown's scaled by these."""
 
 
 def release_step(released_total: int, min_group_size: int) -> int:
@@ -77,6 +92,57 @@ def release_due(released_total: int, live_total: int, min_group_size: int, close
     if closed:
         return True
     return live_total - released_total >= release_step(released_total, min_group_size)
+
+
+def merge_consecutive(
+    counts: Sequence[tuple[K, int]], min_group_size: int
+) -> tuple[tuple[tuple[K, ...], int], ...]:
+    """Join ordered segments (days of a timeline) with their neighbours into runs of at
+    least ``min_group_size`` respondents, so no run is a small group.
+
+    A day is a breakdown segment like any other, but on a timeline an "other" group means
+    nothing and a hidden day would still show as the step between its neighbours' running
+    totals. So a small day is counted together with the days after it, until the run reaches
+    the minimum; a small run at the end, empty days included, joins the run before it, so an
+    empty day looks exactly like a small one. When all of it is smaller than the minimum,
+    nothing can be shown and the result is empty.
+    """
+    k = max(1, min_group_size)
+    runs: list[tuple[tuple[K, ...], int]] = []
+    keys: list[K] = []
+    total = 0
+    for key, n in counts:
+        keys.append(key)
+        total += n
+        if total >= k:
+            runs.append((tuple(keys), total))
+            keys, total = [], 0
+    if keys:
+        if not runs:
+            return ()
+        last_keys, last_total = runs[-1]
+        runs[-1] = ((*last_keys, *keys), last_total + total)
+    return tuple(runs)
+
+
+def shown_waiting(waiting: int, min_group_size: int) -> int:
+    """How many answers waiting for the next release may be said to wait: a whole number of
+    steps of ``k`` (0 below ``k``), so that the live view's "N new answers are waiting"
+    moves like everything else, by at least ``k`` people at a time, and never tells the
+    moment one person answered."""
+    k = max(1, min_group_size)
+    return waiting // k * k
+
+
+def released_texts(
+    previous: Sequence[str], current: Sequence[str], min_group_size: int
+) -> Sequence[str]:
+    """A question's texts in a new release: all of them once at least ``k`` were written
+    since the last release, else the last release's. A step of ``k`` respondents may hold a
+    single new text, which the two lists would give exactly; texts move by ``k`` at a time."""
+    if len(current) - len(previous) >= max(1, min_group_size):
+        return current
+    return previous
 
 
 def text_threshold(min_group_size: int) -> int:
@@ -104,6 +170,26 @@ def placements_at_risk(placements: int, respondents: int, min_group_size: int) -
     all be hidden. ``respondents`` is the released total once there is one, the unit's
     headcount before; unknown (0) says nothing."""
     return placements > 1 and respondents > 0 and placements * max(1, min_group_size) > respondents
+
+
+def percent_step(base: int) -> int:
+    """The precision, in whole percents, of a share of ``base`` perturbed answers. The noise
+    moves a count by about one (its standard deviation is 1.2), that is by 120/base
+    percentage points: whole percents from 100 answers, steps of 5 from 25, of 10 below."""
+    if base >= 100:
+        return 1
+    return 5 if base >= 25 else 10
+
+
+def released_share(fraction: float, base: int) -> float:
+    """``fraction`` of ``base`` answers rounded to the precision it has (``percent_step``),
+    so that "31 %" of 16 answers does not pretend to a precision that "30 %" has."""
+    step = percent_step(base) / 100
+    return min(1.0, round(fraction / step) * step)
+
+
+MEAN_DIGITS = 1
+"""A mean of perturbed counts is shown with one decimal, as approximate."""
 
 
 def new_salt() -> str:
@@ -136,6 +222,15 @@ def noisy(salt: str, identity: str, count: int) -> int:
     return perturb(count, cell_fraction(salt, f"{identity}|{count}"))
 
 
+def group_identity(atoms: Iterable[Hashable]) -> str:
+    """The name a released group's figures are keyed by: the set of atoms (with anyone in
+    them) it covers, whatever breakdown shows it. A unit with one placement, a channel
+    holding everyone, "hidden groups together" equal to a cell: the same people under two
+    names get the same figures, never two independent readings to average."""
+    members = sorted(repr(a) for a in set(atoms))
+    return "group:" + hashlib.sha256("\n".join(members).encode()).hexdigest()
+
+
 # --- joint suppression ---------------------------------------------------------------------
 
 
@@ -163,6 +258,40 @@ class Protection:
         return cell in self.released[breakdown]
 
 
+UNIT, PLACEMENT, CHANNEL = 0, 1, 2
+"""The position of each breakdown's cell in an atom laid out by ``with_empty_cells``."""
+
+
+def with_empty_cells(
+    atoms: Sequence[Atom], placement_units: Mapping[str, str], channels: Sequence[str]
+) -> list[Atom]:
+    """``atoms`` (cells: unit, placement, channel) and a structural atom of 0 for every
+    placement nobody answered from (in its unit, on the first channel) and every channel
+    nobody answered through (in the busiest atom's unit and placement).
+
+    ``protect`` merges an atom of 0 like a small one, so an empty placement or channel is
+    hidden exactly as one with a few people in it would be, and the cells around it too: a
+    0 derived as a unit minus its other placements, or the total minus the other channels,
+    would tell that a personal link's worker did not answer, or that nobody used Telegram.
+    A unit with no placement in it is known to be empty from the poll's own set-up and needs
+    none.
+    """
+    laid_out = list(atoms)
+    answered = {a.cells[PLACEMENT] for a in laid_out} | {a.cells[UNIT] for a in laid_out}
+    for placement, unit in placement_units.items():
+        if placement not in answered:
+            laid_out.append(Atom((unit, placement, channels[0]), 0))
+            answered |= {placement, unit}
+    busiest = max(laid_out, key=lambda a: a.respondents, default=None)
+    if busiest is None:
+        return laid_out
+    through = {a.cells[CHANNEL] for a in laid_out}
+    for channel in channels:
+        if channel not in through:
+            laid_out.append(Atom((busiest.cells[UNIT], busiest.cells[PLACEMENT], channel), 0))
+    return laid_out
+
+
 def _cells(atoms: Sequence[Atom], members: Sequence[int], dimension: int) -> set[str]:
     return {atoms[i].cells[dimension] for i in members}
 
@@ -176,15 +305,74 @@ def protect(
     fewest respondents from cells still shown: merging two classes that lie in different
     cells of a breakdown hides those cells. ``weights`` (one per breakdown, in the atoms'
     order) scale what a hidden cell of each breakdown costs, so that, at equal cost, a
-    placement is kept before a unit before a channel. Only *which* cells are shown depends
-    on this choice; that no small group can be derived does not (see the module doc).
+    placement is kept before a unit before a channel.
+
+    That greedy choice is made under a few weightings (as given, equal, and each breakdown
+    put first: keeping the small Zalo answers of many placements together costs those
+    placements, merging each into its own placement costs the channel; which is cheaper
+    depends on the poll), and each result is *refined*: a class that can itself be split
+    into classes of at least ``k`` is split (by the same rule, among its own atoms), which
+    only ever shows more. The partition that keeps most respondents visible, summed over
+    the breakdowns (then weighted as asked, at a tie), wins. Only *which* cells are shown
+    depends on this choice; that no small group can be derived does not (see the module
+    doc): every candidate is a partition into classes of at least ``k``.
     """
     k = max(1, min_group_size)
     dimensions = len(weights) if weights else len(atoms[0].cells) if atoms else 0
-    weight = list(weights or [1] * dimensions)
+    weight = tuple(weights or (1,) * dimensions)
+    if sum(a.respondents for a in atoms) < k:
+        return Protection((), tuple(frozenset() for _ in range(dimensions)), ())
+    tries = [weight, (1,) * dimensions]
+    for d in range(dimensions):
+        for factor in WEIGHT_FACTORS:
+            tries.append(tuple(w * (factor if i == d else 1) for i, w in enumerate(weight)))
+    best: Protection | None = None
+    best_score: tuple[int, int] = (-1, -1)
+    for tried in dict.fromkeys(tries):
+        classes = _refine(atoms, _greedy(atoms, k, tried), k, tried)
+        candidate = _protection(atoms, classes, k, dimensions)
+        score = (
+            _shown_respondents(atoms, candidate, (1,) * dimensions),
+            _shown_respondents(atoms, candidate, weight),
+        )
+        if score > best_score:
+            best, best_score = candidate, score
+    assert best is not None
+    return best
+
+
+def _refine(
+    atoms: Sequence[Atom], classes: list[list[int]], k: int, weight: Sequence[int]
+) -> list[list[int]]:
+    """Each class split into smaller classes of at least ``k`` where its own atoms allow."""
+    refined: list[list[int]] = []
+    for members in classes:
+        if len(members) < 2 or sum(atoms[i].respondents for i in members) < 2 * k:
+            refined.append(members)
+            continue
+        inner = _greedy([atoms[i] for i in members], k, weight)
+        if len(inner) == 1:
+            refined.append(members)
+            continue
+        refined.extend(_refine(atoms, [[members[j] for j in part] for part in inner], k, weight))
+    return refined
+
+
+def _shown_respondents(atoms: Sequence[Atom], protection: Protection, weight: Sequence[int]) -> int:
+    return sum(
+        weight[d] * sum(a.respondents for a in atoms if a.cells[d] in cells)
+        for d, cells in enumerate(protection.released)
+    )
+
+
+def _greedy(atoms: Sequence[Atom], min_group_size: int, weight: Sequence[int]) -> list[list[int]]:
+    """Atom indices of each class of the greedy merge (see ``protect``); empty when all of
+    ``atoms`` together are fewer than ``k``."""
+    k = max(1, min_group_size)
+    dimensions = len(weight)
     total = sum(a.respondents for a in atoms)
     if total < k:
-        return Protection((), tuple(frozenset() for _ in range(dimensions)), ())
+        return []
     size_of: list[dict[str, int]] = [{} for _ in range(dimensions)]
     for a in atoms:
         for d in range(dimensions):
@@ -218,6 +406,12 @@ def protect(
         classes[partner].extend(classes[c])
         sizes[partner] += sizes[c]
         del classes[c], sizes[c]
+    return classes
+
+
+def _protection(
+    atoms: Sequence[Atom], classes: list[list[int]], k: int, dimensions: int
+) -> Protection:
     released: list[frozenset[str]] = []
     rest: list[frozenset[str]] = []
     for d in range(dimensions):

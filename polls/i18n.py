@@ -120,9 +120,9 @@ def number(value: float | int, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=get_locale())
 
 
-def approx(value: float | int) -> str:
+def approx(value: float | int, digits: int = 0) -> str:
     """A perturbed count (``polls.disclosure``), said to be one: "≈ 12", "khoảng 12"."""
-    return gettext("≈ %(n)s", n=number(value))
+    return gettext("≈ %(n)s", n=number(value, digits))
 
 
 def percent(fraction: float, digits: int = 0) -> str:

@@ -3,12 +3,10 @@
 - duplicate and idempotency keys: ``HMAC(per-poll key, subject)``, the per-poll key derived
   from the server secret, so a key means nothing outside its poll or without the secret;
 - submission time coarsened to the hour; response and answer ids random
-  (``new_row_id``), their rows rewritten every hour by ``services.unlinking``; no receipt;
-- ``merge_consecutive``: a timeline's small days joined with their neighbours.
+  (``new_row_id``), their rows rewritten every hour by ``services.unlinking``; no receipt.
 
 What may be *released* (joint suppression across breakdowns, release steps, perturbation,
-free-text and export thresholds) is ``polls.disclosure``'s. ``suppress`` below is the
-earlier rule, one breakdown at a time, kept only as the "before" of bench/disclosure.py.
+free-text and export thresholds, a timeline's runs of days) is ``polls.disclosure``'s.
 """
 
 from __future__ import annotations
@@ -17,10 +15,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
 
 DEVICE_COOKIE = "polls_device"
 DEVICE_TOKEN_BYTES = 16
@@ -104,91 +99,3 @@ def new_row_id() -> int:
 
 def coarsen_to_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def text_answers_visible(responses: int, min_group_size: int) -> bool:
-    return responses >= min_group_size
-
-
-K = TypeVar("K")
-
-
-@dataclass(frozen=True)
-class SegmentDecision(Generic[K]):
-    """What may be shown of one breakdown segment."""
-
-    key: K
-    shown: bool
-    merged: bool = False
-    """Hidden on its own but counted in the merged "other" group."""
-
-
-@dataclass(frozen=True)
-class Suppression(Generic[K]):
-    segments: tuple[SegmentDecision[K], ...]
-    other: tuple[K, ...]
-    """Keys merged into one shown "other" group (empty when there is none)."""
-
-    def is_shown(self, key: K) -> bool:
-        return any(s.key == key and s.shown for s in self.segments)
-
-
-def suppress(counts: Sequence[tuple[K, int]], min_group_size: int) -> Suppression[K]:
-    """Decide which segments of a breakdown may be shown.
-
-    A segment with fewer than ``min_group_size`` respondents (but more than none) is hidden.
-    If several are hidden and together reach the minimum, they are shown merged as "other".
-    Otherwise, if anything is hidden, the smallest shown segment is hidden too, so the hidden
-    ones cannot be recovered as the total minus the shown segments. Empty segments reveal no
-    one and stay shown.
-    """
-    k = max(1, min_group_size)
-    small = [key for key, n in counts if 0 < n < k]
-    if not small:
-        return Suppression(tuple(SegmentDecision(key, True) for key, _ in counts), ())
-    hidden_total = sum(n for key, n in counts if key in small)
-    if len(small) >= 2 and hidden_total >= k:
-        return Suppression(
-            tuple(SegmentDecision(key, key not in small, merged=key in small) for key, _ in counts),
-            tuple(small),
-        )
-    hidden = set(small)
-    shown_sizes = sorted((n, i) for i, (key, n) in enumerate(counts) if key not in hidden and n > 0)
-    while hidden_total < k and shown_sizes:
-        n, index = shown_sizes.pop(0)
-        hidden.add(counts[index][0])
-        hidden_total += n
-    return Suppression(tuple(SegmentDecision(key, key not in hidden) for key, _ in counts), ())
-
-
-def merge_consecutive(
-    counts: Sequence[tuple[K, int]], min_group_size: int
-) -> tuple[tuple[tuple[K, ...], int], ...]:
-    """Join ordered segments (days of a timeline) with their neighbours into runs of at
-    least ``min_group_size`` respondents, so no run is a small group.
-
-    A day is a breakdown segment like any other, but on a timeline an "other" group means
-    nothing and a hidden day would still show as the step between its neighbours' running
-    totals. So a small day is counted together with the days after it, until the run reaches
-    the minimum; a small run at the end joins the run before it. Empty days at the end stay a
-    run of their own (they reveal no one). When all of it is smaller than the minimum,
-    nothing can be shown and the result is empty.
-    """
-    k = max(1, min_group_size)
-    runs: list[tuple[tuple[K, ...], int]] = []
-    keys: list[K] = []
-    total = 0
-    for key, n in counts:
-        keys.append(key)
-        total += n
-        if total >= k:
-            runs.append((tuple(keys), total))
-            keys, total = [], 0
-    if total > 0:
-        if not runs:
-            return ()
-        last_keys, last_total = runs[-1]
-        runs[-1] = ((*last_keys, *keys), last_total + total)
-    elif keys and runs:
-        runs.append((tuple(keys), 0))
-    return tuple(runs)

@@ -1,14 +1,12 @@
-"""The anonymity rules of ``polls.privacy`` as pure functions: keys, time, suppression."""
+"""The anonymity rules of ``polls.privacy`` as pure functions: keys and time."""
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from polls import privacy
-from polls.privacy import Suppression, suppress
 
 SECRET = "s" * 32
 
@@ -101,120 +99,3 @@ def test_time_is_coarsened_to_the_utc_hour(moment: datetime) -> None:
     assert (hour.minute, hour.second, hour.microsecond) == (0, 0, 0)
     assert hour.utcoffset() == timedelta(0)
     assert timedelta(0) <= moment - hour < timedelta(hours=1)
-
-
-@pytest.mark.parametrize(
-    ("responses", "k", "visible"), [(0, 5, False), (4, 5, False), (5, 5, True), (9, 10, False)]
-)
-def test_text_answers_wait_for_the_minimum_group(responses: int, k: int, visible: bool) -> None:
-    assert privacy.text_answers_visible(responses, k) is visible
-
-
-# --- suppression --------------------------------------------------------------------------
-
-
-def _shown(result: Suppression[str]) -> set[str]:
-    return {s.key for s in result.segments if s.shown}
-
-
-def _merged(result: Suppression[str]) -> set[str]:
-    return {s.key for s in result.segments if s.merged}
-
-
-@pytest.mark.parametrize(
-    ("counts", "k", "shown", "other"),
-    [
-        pytest.param([("a", 10), ("b", 8)], 5, {"a", "b"}, (), id="all large"),
-        pytest.param(
-            [("a", 10), ("b", 3), ("c", 2), ("d", 0)],
-            5,
-            {"a", "d"},
-            ("b", "c"),
-            id="small ones merge",
-        ),
-        pytest.param(
-            [("a", 10), ("b", 6), ("c", 3)], 5, {"a"}, (), id="one small hides the smallest other"
-        ),
-        pytest.param(
-            [("a", 10), ("b", 2), ("c", 1)], 5, set(), (), id="small ones under k hide one more"
-        ),
-        pytest.param([("a", 3)], 5, set(), (), id="a lone small group"),
-        pytest.param([("a", 3), ("b", 0)], 5, {"b"}, (), id="empty segments stay shown"),
-        pytest.param([("a", 0), ("b", 0)], 5, {"a", "b"}, (), id="nothing at all"),
-        pytest.param([], 5, set(), (), id="no segments"),
-        pytest.param([("a", 5), ("b", 5)], 5, {"a", "b"}, (), id="exactly k is shown"),
-        pytest.param(
-            [("a", 4), ("b", 4), ("c", 4)], 5, set(), ("a", "b", "c"), id="all small merge"
-        ),
-        pytest.param(
-            [("a", 20), ("b", 7), ("c", 6), ("d", 1)],
-            5,
-            {"a", "b"},
-            (),
-            id="hides the smallest shown",
-        ),
-        pytest.param([("a", 2), ("b", 1)], 1, {"a", "b"}, (), id="k of one hides nothing"),
-    ],
-)
-def test_suppression_cases(
-    counts: list[tuple[str, int]], k: int, shown: set[str], other: tuple[str, ...]
-) -> None:
-    result = suppress(counts, k)
-    assert [s.key for s in result.segments] == [key for key, _ in counts]
-    assert _shown(result) == set(shown)
-    assert result.other == other
-    assert _merged(result) == set(other)
-
-
-def _check_suppression_rules(counts: list[tuple[str, int]], k: int) -> None:
-    result = suppress(counts, k)
-    sizes = dict(counts)
-    shown, merged = _shown(result), _merged(result)
-    hidden = {key for key in sizes if key not in shown and key not in merged}
-    total = sum(sizes.values())
-
-    assert [s.key for s in result.segments] == [key for key, _ in counts]
-    # no shown group is small
-    assert all(sizes[key] == 0 or sizes[key] >= k for key in shown), (counts, k)
-    # a merged "other" group is big enough and holds at least two small groups
-    if merged:
-        assert set(result.other) == merged
-        assert len(merged) >= 2
-        assert sum(sizes[key] for key in merged) >= k
-        assert all(0 < sizes[key] < k for key in merged)
-        assert not hidden, "merging already protects the small groups"
-    # what is hidden cannot be derived by subtracting shown groups from the total: it is
-    # nothing, or at least k together, or everything (when the total itself is under k)
-    hidden_total = sum(sizes[key] for key in hidden)
-    assert hidden_total == 0 or hidden_total >= k or hidden_total == total, (counts, k)
-    # a single hidden group with people in it could be derived from the total
-    assert len([key for key in hidden if sizes[key] > 0]) != 1 or hidden_total == total, (counts, k)
-    # nothing is hidden without need
-    if all(n == 0 or n >= k for n in sizes.values()):
-        assert not hidden
-        assert not merged
-
-
-def test_suppression_rules_hold_for_many_random_breakdowns() -> None:
-    rng = random.Random(20261126)
-    for _ in range(5000):
-        k = rng.randint(2, 10)
-        segments = rng.randint(1, 9)
-        counts = [
-            (f"s{i}", rng.choice([0, rng.randint(1, k), rng.randint(1, 4 * k)]))
-            for i in range(segments)
-        ]
-        _check_suppression_rules(counts, k)
-
-
-def test_suppression_rules_hold_for_every_small_breakdown() -> None:
-    """Exhaustive over up to four segments of 0-7 respondents with k = 5."""
-    sizes = range(8)
-    for a in sizes:
-        for b in sizes:
-            for c in sizes:
-                for d in sizes:
-                    for width in (2, 3, 4):
-                        _check_suppression_rules(
-                            list(zip("abcd", (a, b, c, d), strict=True))[:width], 5
-                        )

@@ -154,7 +154,7 @@ def draw_scale(ax: Axes, question: Question, tally: QuestionTally) -> None:
         ax.text(
             tally.mean,
             top * 1.27 + 2,
-            gettext("Mean: %(mean)s", mean=number(tally.mean, 2)),
+            describe.mean_text(tally.mean),
             color=NO,
             fontsize=9.5,
             fontweight="bold",
@@ -317,7 +317,7 @@ def draw_heatmap(
                 bbox={"facecolor": HIDDEN, "edgecolor": "none", "pad": 2},
             )
             continue
-        rows.append(f"{label}\n{describe.sample_size(segment.responses or 0)}")
+        rows.append(f"{label}\n{describe.sample_size(segment.responses or 0, perturbed=True)}")
         for column, share in enumerate(segment.questions[index].shares):
             empty = not segment.responses
             shade = 0.08 + 0.8 * share.fraction

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from polls import disclosure
 from polls.analytics.tally import Segment
 from polls.analytics.timeline import Timeline
 from polls.analytics.trend import Trend, TrendPoint
@@ -26,8 +27,14 @@ def count_and_percent(share: Share) -> str:
     return f"{approx(share.count)} · {percent(share.fraction)}"
 
 
-def sample_size(n: int) -> str:
-    return f"n = {number(n)}"
+def sample_size(n: int, *, perturbed: bool = False) -> str:
+    """ "n = 137" for an exact total (a release's), "n ≈ 36" for a perturbed count."""
+    return f"n ≈ {number(n)}" if perturbed else f"n = {number(n)}"
+
+
+def mean_text(mean: float) -> str:
+    """A mean of perturbed counts, said to be approximate, with the one decimal it has."""
+    return gettext("Mean: %(mean)s", mean=approx(mean, disclosure.MEAN_DIGITS))
 
 
 def period(
@@ -74,7 +81,7 @@ def question_alt(tally: QuestionTally, caption_text: str) -> str:
         )
         parts.append(gettext("Answers: %(answers)s.", answers=answers))
     if tally.mean is not None:
-        parts.append(gettext("Mean: %(mean)s.", mean=number(tally.mean, 2)))
+        parts.append(_sentence(mean_text(tally.mean)))
     return " ".join(parts)
 
 
@@ -88,7 +95,8 @@ def heatmap_alt(
             continue
         shares = segment.questions[index].shares
         cells = ", ".join(f"{share_label(s)} {percent(s.fraction)}" for s in shares)
-        rows.append(f"{segment.label} ({sample_size(segment.responses or 0)}): {cells}")
+        size = sample_size(segment.responses or 0, perturbed=True)
+        rows.append(f"{segment.label} ({size}): {cells}")
     return _sentence(tally.text) + " " + "; ".join(rows) + "."
 
 

@@ -150,10 +150,11 @@ def summary_table(poll: Poll, results: PollResults) -> Table:
     × question × answer, with count and percent; a hidden group says so and has no numbers."""
     header = (
         gettext("Group"),
-        gettext("Responses"),
+        # a group's responses and every count are perturbed: only the total is exact
+        gettext("Responses (≈ in groups)"),
         gettext("Question"),
         gettext("Answer"),
-        gettext("Count"),
+        gettext("Count (≈)"),
         gettext("Percent"),
     )
     rows: list[tuple[Cell, ...]] = []
@@ -193,7 +194,7 @@ def summary_table(poll: Poll, results: PollResults) -> Table:
                         responses,
                         _question_header(question),
                         gettext("Mean"),
-                        round(tally.mean, 2),
+                        tally.mean,
                         None,
                     )
                 )

@@ -2,8 +2,8 @@
 
 Built from released results (``analytics.tally``): below the minimum group size it holds only
 the message when results will appear, never a count. It moves in release steps; between
-them it says how many new answers are waiting for the next one (that number, shown only once
-results are, tells when answers arrive and nothing of what they say).
+them it says how many new answers are waiting for the next one, in whole steps of k
+(``disclosure.shown_waiting``), so that it too moves by at least k people at a time.
 Free-text answers are not shown on a projector. Every number comes formatted for the
 current locale, so the page's script only puts text in place.
 """
@@ -83,13 +83,13 @@ def build_snapshot(
             )
             for share in tally.shares
         )
-        mean = gettext("Mean: %(mean)s", mean=number(tally.mean, 2)) if tally.mean else ""
+        mean = describe.mean_text(tally.mean) if tally.mean else ""
         answered = gettext("%(n)s answered", n=approx(tally.answered))
         questions.append(LiveQuestion(position, tally.text, answered, options, mean))
     waiting_text = (
         ngettext(
-            "%(n)s new answer is waiting; the results move when %(step)s have come in.",
-            "%(n)s new answers are waiting; the results move when %(step)s have come in.",
+            "At least %(n)s new answer is waiting; the results move when %(step)s have come in.",
+            "At least %(n)s new answers are waiting; the results move when %(step)s have come in.",
             waiting,
             n=number(waiting),
             step=number(step),

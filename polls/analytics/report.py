@@ -105,8 +105,8 @@ def _table(sub: SubFigure, tally: QuestionTally) -> None:
         for s in tally.shares
     ]
     if tally.mean is not None:
-        rows.append([gettext("Mean"), number(tally.mean, 2), ""])
-    rows.append([gettext("Answered"), number(tally.answered), ""])
+        rows.append([gettext("Mean"), approx(tally.mean, 1), ""])
+    rows.append([gettext("Answered"), approx(tally.answered), ""])
     table = ax.table(
         cellText=rows,
         colLabels=[gettext("Answer"), gettext("Count"), gettext("Percent")],
@@ -165,7 +165,11 @@ def _question_page(
         chart_height = charts.question_height(tally)
         top, bottom = figure.subfigures(2, 1, height_ratios=[chart_height, 9 - chart_height])  # type: ignore[misc]
         top.supxlabel(
-            describe.sample_size(tally.answered), x=0.02, ha="left", fontsize=9, color=MUTED
+            describe.sample_size(tally.answered, perturbed=True),
+            x=0.02,
+            ha="left",
+            fontsize=9,
+            color=MUTED,
         )
         charts.draw_question(top, top.add_gridspec(1, 1)[0], question, tally)
         _table(bottom, tally)
@@ -206,7 +210,8 @@ def _method_page(pdf: PdfPages, data: ReportInput, footer: str) -> None:
             "or subtracting the figures of all breakdowns together: groups that would allow it "
             "are hidden too, and shown together. Counts marked ≈ are slightly perturbed, so "
             "that not even someone who answered many times himself can read another person's "
-            "answer; the total is exact and percents are whole. Results move only once at "
+            "answer; the total is exact, percents are rounded to whole percents (to 5 or 10 in "
+            "groups under 100) and means to one decimal. Results move only once at "
             "least %(k)s new people have answered, and at the close.",
             k=k,
         ),

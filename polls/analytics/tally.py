@@ -10,12 +10,15 @@ breakdown are shown together as one group. Only the released total is exact.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from polls import disclosure
 from polls.forms.kinds import QuestionTally, kind_of
 from polls.models import Poll
+
+SINGLE_ANSWER_KINDS = frozenset({"single", "scale", "yes_no"})
+"""Kinds where every respondent gives one answer: their shares add up to 100 %."""
 
 QuestionCounts = Mapping[int, Mapping[tuple[int | None, int | None], int]]
 
@@ -27,6 +30,9 @@ class SegmentCounts:
     responses: int
     counts: QuestionCounts
     answered: Mapping[int, int]
+    atoms: frozenset[Hashable] = frozenset()
+    """The atoms with anyone in them that the group covers: its figures' noise is keyed by
+    them (``disclosure.group_identity``), not by the breakdown's name for it."""
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,13 @@ class PollResults:
 
 
 def _noisy(
-    salt: str, cell: str, counts: QuestionCounts, answered: Mapping[int, int]
+    salt: str, cell: str, counts: QuestionCounts, answered: Mapping[int, int], most: int
 ) -> tuple[QuestionCounts, dict[int, int]]:
     """A cell's counts as released: each perturbed by its own key, none above its question's
-    (perturbed) number of answers."""
+    (perturbed) number of answers, and no question answered by more than the group's
+    released size ``most`` (never "138 answered" of 137)."""
     shown_answered = {
-        q: disclosure.noisy(salt, f"{cell}|answered|{q}", n) for q, n in answered.items()
+        q: min(most, disclosure.noisy(salt, f"{cell}|answered|{q}", n)) for q, n in answered.items()
     }
     shown: dict[int, dict[tuple[int | None, int | None], int]] = {}
     for q, by_value in counts.items():
@@ -79,14 +86,36 @@ def _tallies(
     texts: Mapping[int, Sequence[str]] | None,
 ) -> tuple[QuestionTally, ...]:
     return tuple(
-        kind_of(q).tally(
-            q,
-            counts.get(q.id, {}),
-            answered.get(q.id, 0),
-            None if texts is None else texts.get(q.id, ()),
+        _released(
+            kind_of(q).tally(
+                q,
+                counts.get(q.id, {}),
+                answered.get(q.id, 0),
+                None if texts is None else texts.get(q.id, ()),
+            )
         )
         for q in poll.questions
     )
+
+
+def _released(tally: QuestionTally) -> QuestionTally:
+    """Shares rounded to the precision perturbed counts have (``disclosure.released_share``)
+    and the mean to one decimal: every page, chart, export and JSON reads these. Where each
+    answer counts once (not ``multi``), a share is of the shown counts' sum, so that the
+    shares of one group add up to about 100 % even though each count was perturbed alone."""
+    shown = sum(s.count for s in tally.shares)
+    once = tally.kind in SINGLE_ANSWER_KINDS and shown > 0
+    shares = tuple(
+        replace(
+            s,
+            fraction=disclosure.released_share(
+                s.count / shown if once else s.fraction, tally.answered
+            ),
+        )
+        for s in tally.shares
+    )
+    mean = None if tally.mean is None else round(tally.mean, disclosure.MEAN_DIGITS)
+    return replace(tally, shares=shares, mean=mean)
 
 
 def _merge(segments: Sequence[SegmentCounts]) -> tuple[QuestionCounts, dict[int, int]]:
@@ -125,7 +154,17 @@ def build_results(
         for q, values in texts.items()
         if overall.answered.get(q, 0) >= threshold and len(values) >= threshold
     }
-    overall_counts, overall_answered = _noisy(salt, "all", overall.counts, overall.answered)
+    everyone = overall.atoms
+
+    def size(atoms: frozenset[Hashable], n: int) -> int:
+        """A group's released size: the exact total when it is everyone."""
+        if everyone and atoms == everyone:
+            return total
+        return disclosure.noisy(salt, f"{disclosure.group_identity(atoms)}|responses", n)
+
+    overall_counts, overall_answered = _noisy(
+        salt, disclosure.group_identity(everyone), overall.counts, overall.answered, total
+    )
     questions = _tallies(poll, overall_counts, overall_answered, shown_texts) if visible else ()
     if visible:
         questions = tuple(
@@ -139,14 +178,15 @@ def build_results(
         hidden: list[SegmentCounts] = []
         for segment in segments:
             if segment.key in released:
-                cell = f"{breakdown_by}:{segment.key}"
-                counts, answered = _noisy(salt, cell, segment.counts, segment.answered)
+                cell = disclosure.group_identity(segment.atoms)
+                responses = size(segment.atoms, segment.responses)
+                counts, answered = _noisy(salt, cell, segment.counts, segment.answered, responses)
                 shown.append(
                     Segment(
                         segment.key,
                         segment.label,
                         False,
-                        disclosure.noisy(salt, f"{cell}|responses", segment.responses),
+                        responses,
                         _tallies(poll, counts, answered, None),
                     )
                 )
@@ -156,14 +196,17 @@ def build_results(
         together = sum(s.responses for s in hidden)
         if hidden and together >= k:
             merged_counts, merged_answered = _merge(hidden)
-            cell = f"{breakdown_by}:rest"
-            counts, answered = _noisy(salt, cell, merged_counts, merged_answered)
+            atoms = frozenset().union(*(s.atoms for s in hidden))
+            responses = size(atoms, together)
+            counts, answered = _noisy(
+                salt, disclosure.group_identity(atoms), merged_counts, merged_answered, responses
+            )
             shown.append(
                 Segment(
                     "other",
                     other_label,
                     False,
-                    disclosure.noisy(salt, f"{cell}|responses", together),
+                    responses,
                     _tallies(poll, counts, answered, None),
                     members=tuple(m.label for m in hidden),
                 )

@@ -1,7 +1,7 @@
 """Responses per day, in Vietnam time, joined into runs that are never a small group.
 
 Input is plain counts per stored hour (``polls.services.results.responses_per_hour``); the
-rule that joins small days is ``polls.privacy.merge_consecutive``.
+rule that joins small days is ``polls.disclosure.merge_consecutive``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from polls import privacy
+from polls import disclosure
 from polls.i18n import TIMEZONE
 
 
@@ -56,7 +56,9 @@ def build_timeline(per_hour: Mapping[datetime, int], min_group_size: int) -> Tim
     span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     runs: list[Run] = []
     cumulative = 0
-    for keys, n in privacy.merge_consecutive([(d, days.get(d, 0)) for d in span], min_group_size):
+    for keys, n in disclosure.merge_consecutive(
+        [(d, days.get(d, 0)) for d in span], min_group_size
+    ):
         cumulative += n
         runs.append(Run(keys[0], keys[-1], n, cumulative))
     return Timeline(total, tuple(runs))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from polls.forms.guards import requires_own_form_submission
 from polls.forms.submitting import (
     DEVICE_FIELD,
     Target,
-    page_device_token,
+    page_device,
     remember_device,
     submit,
     target,
@@ -158,30 +159,51 @@ class RenderedPage:
 
 
 class PageCache:
-    """The blank form, rendered and compressed once per placement, poll version, locale and
-    channel. It holds nothing about a visitor (the device cookie travels in a header), so
-    every phone gets the same bytes until the poll changes."""
+    """Pages that are the same for every phone, rendered and compressed once: the blank
+    form per placement, poll version, locale and channel, and the thanks page per poll
+    version and locale. They hold nothing about a visitor (the device cookie travels in a
+    header), so every phone gets the same bytes until the poll changes."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self._pages: OrderedDict[tuple[str, int, str, str], RenderedPage] = OrderedDict()
+        self._pages: OrderedDict[tuple[Any, ...], RenderedPage] = OrderedDict()
 
     def page(self, request: Request, found: Target, channel: str = "web") -> RenderedPage:
-        key = (found.placement.code, found.poll.version, get_locale(), channel)
-        page = self._pages.get(key)
-        if page is None:
-            engine = request.app.template_engine
-            assert isinstance(engine, JinjaTemplateEngine)
+        def context() -> dict[str, Any]:
             preview = (
                 previews.tags(found.poll, found.placement.code, settings_of(request).base_url)
                 if channel == Channel.WEB
                 else None
             )
-            html = (
-                engine.engine.get_template("form/page.html")
-                .render(_form_context(found, {}, {}, channel, preview=preview))
-                .encode()
-            )
+            return _form_context(found, {}, {}, channel, preview=preview)
+
+        return self.rendered(
+            request,
+            ("form", found.placement.code, found.poll.version, get_locale(), channel),
+            "form/page.html",
+            context,
+        )
+
+    def thanks(self, request: Request, poll: Poll) -> RenderedPage:
+        return self.rendered(
+            request,
+            ("thanks", poll.id, poll.version, get_locale()),
+            "form/message.html",
+            lambda: _thanks_context(poll),
+        )
+
+    def rendered(
+        self,
+        request: Request,
+        key: tuple[Any, ...],
+        template: str,
+        context: Callable[[], dict[str, Any]],
+    ) -> RenderedPage:
+        page = self._pages.get(key)
+        if page is None:
+            engine = request.app.template_engine
+            assert isinstance(engine, JinjaTemplateEngine)
+            html = engine.engine.get_template(template).render(context()).encode()
             page = RenderedPage(html, gzip.compress(html, compresslevel=9, mtime=0))
             self._pages[key] = page
             while len(self._pages) > self.size:
@@ -191,14 +213,36 @@ class PageCache:
 
 pages = PageCache()
 
+_SHARED_PAGE_HEADERS = {
+    False: {**FORM_HEADERS, "Vary": "Accept-Encoding, Accept-Language, Cookie"},
+    True: {
+        **FORM_HEADERS,
+        "Vary": "Accept-Encoding, Accept-Language, Cookie",
+        "Content-Encoding": "gzip",
+    },
+}
+"""The headers of a page from ``pages``, plain and compressed, made once."""
+
+
+def _shared_page(request: Request, page: RenderedPage) -> Response:
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    return Response(
+        page.gzipped if gzipped else page.html,
+        media_type=MediaType.HTML,
+        headers=dict(_SHARED_PAGE_HEADERS[gzipped]),
+    )
+
 
 def _blank_form(request: Request, found: Target, channel: str = Channel.WEB) -> Response:
-    page = pages.page(request, found, str(channel))
-    headers = {**FORM_HEADERS, "Vary": "Accept-Encoding, Accept-Language, Cookie"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(page.gzipped, media_type=MediaType.HTML, headers=headers)
-    return Response(page.html, media_type=MediaType.HTML, headers=headers)
+    return _shared_page(request, pages.page(request, found, str(channel)))
+
+
+def _thanks_context(poll: Poll) -> dict[str, Any]:
+    return {
+        "poll": poll,
+        "heading": gettext("Thank you for taking part in the poll!"),
+        "lines": (gettext("Your answers were received."),),
+    }
 
 
 class FormPages(Controller):
@@ -242,12 +286,14 @@ class FormPages(Controller):
             return _blank_form(request, found, channel)
         if found.poll.duplicate_policy == DuplicatePolicy.MESSENGER:
             return _only_in_messengers(found.poll, zalo=settings_of(request).zalo_configured)
-        token = page_device_token(request)
+        device = page_device(request)
         secret = settings_of(request).secret_key
-        if await has_answered(found.poll, device_subject(token), secret=secret):
+        if not device.new and await has_answered(
+            found.poll, device_subject(device.token), secret=secret
+        ):
             return _already_answered(found.poll)
         response = _blank_form(request, found)
-        remember_device(request, response, token)
+        remember_device(request, response, device.token)
         return response
 
     @post("/p/{code:str}", guards=[requires_own_form_submission])
@@ -302,14 +348,10 @@ class FormPages(Controller):
         return redirect
 
     @get("/p/{code:str}/thanks")
-    async def thanks(self, code: FromPath[str]) -> Template:
+    async def thanks(self, request: Request, code: FromPath[str]) -> Response:
         """The same page for everyone: the address carries nothing about the response."""
         found = await target(code)
-        return _message(
-            found.poll,
-            gettext("Thank you for taking part in the poll!"),
-            gettext("Your answers were received."),
-        )
+        return _shared_page(request, pages.thanks(request, found.poll))
 
     @get("/p/{code:str}/privacy")
     async def poll_privacy(self, code: FromPath[str]) -> Template:

@@ -5,6 +5,7 @@ token, apply the rate limits."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
@@ -50,23 +51,53 @@ def device_token(request: Request, offered: str | None = None) -> str | None:
     return None
 
 
-def page_device_token(request: Request) -> str:
+@dataclass(frozen=True)
+class PageDevice:
+    token: str
+    new: bool
+    """Made for this page: a device nobody has seen, so it has answered nothing (no lookup
+    needed to know it)."""
+
+
+def page_device(request: Request) -> PageDevice:
     """The device token a page served to this phone carries: the one it has, or a new one.
     A cookie of an earlier version (the bare nonce, unsigned) is signed as it is, so a phone
     that answered before keeps its identity."""
     secret = settings_of(request).secret_key
+    if privacy.DEVICE_COOKIE not in request.cookies and DEVICE_HEADER not in request.headers:
+        return PageDevice(privacy.new_device_token(secret), new=True)  # a first visit
     token = device_token(request)
     if token is not None:
-        return token
+        return PageDevice(token, new=False)
     legacy = request.cookies.get(privacy.DEVICE_COOKIE)
     if privacy.is_device_nonce(legacy):
-        return privacy.sign_device_token(secret, legacy or "")
-    return privacy.new_device_token(secret)
+        return PageDevice(privacy.sign_device_token(secret, legacy or ""), new=False)
+    return PageDevice(privacy.new_device_token(secret), new=True)
+
+
+_COOKIE_MARK = "device-token-goes-here"
+_cookie_around: dict[bool, tuple[str, str]] = {}
+"""The device cookie's ``Set-Cookie`` value before and after the token, per ``Secure``: made
+once from ``web.device_cookie`` (the one place its attributes are decided), since building
+a cookie through ``http.cookies`` for every first visit is a large part of a form page."""
+
+
+def device_cookie_header(request: Request, token: str) -> str:
+    secure = settings_of(request).secure_cookies
+    around = _cookie_around.get(secure)
+    if around is None:
+        before, _, after = (
+            device_cookie(request, _COOKIE_MARK).to_header(header="").partition(_COOKIE_MARK)
+        )
+        around = _cookie_around[secure] = (before, after)
+    return around[0] + token + around[1]
 
 
 def remember_device(request: Request, response: Response, token: str) -> None:
+    """Set the device cookie unless the phone already sent this one. The token is one this
+    server made or checked (``privacy.is_device_nonce``: nothing a cookie must quote)."""
     if request.cookies.get(privacy.DEVICE_COOKIE) != token:
-        response.set_cookie(device_cookie(request, token))
+        response.headers["set-cookie"] = device_cookie_header(request, token)
 
 
 def telegram_launch(request: Request) -> telegram.LaunchData | None:

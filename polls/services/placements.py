@@ -220,9 +220,13 @@ async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
     release = laid_out.release
     shown = laid_out.protection.released[results.PLACEMENT]
     responses: dict[str, int] = {}
-    for atom in laid_out.atoms:
+    members: dict[str, set] = {}
+    for atom, stored in zip(laid_out.atoms, laid_out.counts, strict=True):
         key = atom.cells[results.PLACEMENT]
         responses[key] = responses.get(key, 0) + atom.respondents
+        if stored is not None and stored.responses:
+            members.setdefault(key, set()).add(results.atom_key(stored))
+    everyone = {results.atom_key(a) for a in release.atoms if a.responses}
     placements = []
     for r in rows:
         key = str(r["id"])
@@ -233,7 +237,15 @@ async def list_for_poll(principal: Principal, poll_id: int) -> list[Placement]:
                 disclosure.noisy(release.salt, f"visits:{key}", visits)
                 if visits >= disclosure.MIN_VISITS_FOR_RATE
                 else None,
-                disclosure.noisy(release.salt, f"placement:{key}|responses", responses.get(key, 0))
+                (
+                    release.respondents
+                    if members.get(key) == everyone
+                    else disclosure.noisy(
+                        release.salt,
+                        f"{disclosure.group_identity(members.get(key, ()))}|responses",
+                        responses.get(key, 0),
+                    )
+                )
                 if key in shown
                 else None,
             )

@@ -94,7 +94,8 @@ class Release:
     visits: Mapping[int, int] = field(default_factory=dict)
     """Placement id -> openings of its link, when the release was made."""
     waiting: int = 0
-    """Respondents stored since this release (never shown as a figure; see ``live``)."""
+    """Respondents stored since this release, in whole steps of k
+    (``disclosure.shown_waiting``): what the live view may say is waiting."""
     step: int = 0
     """Respondents the next release needs."""
 
@@ -127,7 +128,7 @@ async def current(poll: Poll) -> Release:
         live = max(live, head[1] if head else 0)
     step = disclosure.release_step(head[1] if head else 0, poll.min_group_size)
     if head is None:
-        return Release(poll.id, 0, 0, "", waiting=live, step=step)
+        return Release(poll.id, 0, 0, "", waiting=0, step=step)
     loaded = await _load(poll.id, head[0])
     return Release(
         loaded.poll_id,
@@ -137,7 +138,7 @@ async def current(poll: Poll) -> Release:
         loaded.atoms,
         loaded.texts,
         loaded.visits,
-        waiting=max(0, live - loaded.respondents),
+        waiting=disclosure.shown_waiting(max(0, live - loaded.respondents), poll.min_group_size),
         step=step,
     )
 
@@ -172,6 +173,11 @@ async def _head(poll_id: int) -> tuple[int, int, str] | None:
 
 async def _release(poll: Poll, seq: int, salt: str) -> None:
     snapshot, respondents = await _snapshot(poll)
+    previous = (await _load(poll.id, seq - 1)).texts if seq > 1 else {}
+    snapshot["texts"] = {
+        q: list(disclosure.released_texts(previous.get(int(q), ()), texts, poll.min_group_size))
+        for q, texts in snapshot["texts"].items()
+    }
     engine = t.ResultRelease._meta.db
     await db.write_one(
         engine,
@@ -188,12 +194,45 @@ async def _release(poll: Poll, seq: int, salt: str) -> None:
 
 
 async def _snapshot(poll: Poll) -> tuple[dict, int]:
+    """The poll's aggregates, texts and visits, all read from one snapshot of the database
+    (``db.read_snapshot``): answers stored while it is read are in every part or in none,
+    so the respondents always match the answers counted."""
+    async with db.read_snapshot(t.Response._meta.db):
+        read = await _read(poll)
+    return _compose(*read)
+
+
+async def _read(poll: Poll) -> tuple[list[dict], list[dict], list[dict], list[dict], list[dict]]:
     responses = await t.Response.raw(SEGMENT_RESPONSES, poll.id)
     counts = await t.Answer.raw(SEGMENT_COUNTS, poll.id)
     postgres = db.is_postgres(t.Answer._meta.db)
     answered = await t.Answer.raw(
         SEGMENT_ANSWERED_POSTGRES if postgres else SEGMENT_ANSWERED, poll.id
     )
+    texts: list[dict] = []
+    text_ids = [q.id for q in poll.questions if q.kind == "text"]
+    if text_ids:
+        texts = await t.Answer.select(t.Answer.question, t.Answer.value_text).where(
+            t.Answer.poll == poll.id,
+            t.Answer.question.is_in(text_ids),
+            t.Answer.value_text.is_not_null(),
+        )
+    visits = await t.PlacementVisit.raw(
+        'SELECT v."placement" AS p, SUM(v."opens") AS n FROM "placement_visit" v '
+        'JOIN "placement" p ON p."id" = v."placement" WHERE p."poll" = {} '
+        'GROUP BY v."placement"',
+        poll.id,
+    )
+    return responses, counts, answered, texts, visits
+
+
+def _compose(
+    responses: list[dict],
+    counts: list[dict],
+    answered: list[dict],
+    text_rows: list[dict],
+    visit_rows: list[dict],
+) -> tuple[dict, int]:
     atoms: dict[tuple, dict] = {}
 
     def atom(row: dict) -> dict:
@@ -207,23 +246,10 @@ async def _snapshot(poll: Poll) -> tuple[dict, int]:
     for row in answered:
         atom(row)["answered"].append([row["q"], int(row["n"])])
     texts: dict[str, list[str]] = {}
-    text_ids = [q.id for q in poll.questions if q.kind == "text"]
-    if text_ids:
-        rows = await t.Answer.select(t.Answer.question, t.Answer.value_text).where(
-            t.Answer.poll == poll.id,
-            t.Answer.question.is_in(text_ids),
-            t.Answer.value_text.is_not_null(),
-        )
-        for row in rows:
-            texts.setdefault(str(row["question"]), []).append(row["value_text"])
-        for values in texts.values():
-            values.sort(key=disclosure.text_order)  # no order of arrival survives into a release
-    visit_rows = await t.PlacementVisit.raw(
-        'SELECT v."placement" AS p, SUM(v."opens") AS n FROM "placement_visit" v '
-        'JOIN "placement" p ON p."id" = v."placement" WHERE p."poll" = {} '
-        'GROUP BY v."placement"',
-        poll.id,
-    )
+    for row in text_rows:
+        texts.setdefault(str(row["question"]), []).append(row["value_text"])
+    for values in texts.values():
+        values.sort(key=disclosure.text_order)  # no order of arrival survives into a release
     snapshot = {
         "atoms": [[p, u, c, a["n"], a["counts"], a["answered"]] for (p, u, c), a in atoms.items()],
         "texts": texts,

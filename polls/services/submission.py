@@ -20,7 +20,14 @@ import asyncpg
 from polls import db, privacy
 from polls import tables as t
 from polls.db import WriteSteps
-from polls.errors import N_, AlreadyAnswered, InvalidAnswers, PollNotAccepting, Unauthorized
+from polls.errors import (
+    N_,
+    AlreadyAnswered,
+    DomainError,
+    InvalidAnswers,
+    PollNotAccepting,
+    Unauthorized,
+)
 from polls.forms.kinds import parse_answers
 from polls.models import Channel, DuplicatePolicy, Placement, Poll, PollStatus, Stored
 from polls.services import unlinking
@@ -37,7 +44,12 @@ CLAIM_DUPLICATE_KEY = (
     'INSERT INTO "duplicate_key" ("key", "poll") VALUES ({}, {}) '
     'ON CONFLICT ("key") DO NOTHING RETURNING "key"'
 )
-CLAIM_IDEMPOTENCY_KEY = 'INSERT INTO "idempotency_key" ("key", "poll") VALUES ({}, {})'
+CLAIM_IDEMPOTENCY_KEY = (
+    'INSERT INTO "idempotency_key" ("key", "poll") VALUES ({}, {}) '
+    'ON CONFLICT ("key") DO NOTHING RETURNING "key"'
+)
+FIND_IDEMPOTENCY_KEY = 'SELECT 1 AS "found" FROM "idempotency_key" WHERE "key" = {}'
+FIND_DUPLICATE_KEY = 'SELECT 1 AS "found" FROM "duplicate_key" WHERE "key" = {}'
 INSERT_RESPONSE = (
     'INSERT INTO "response" ("id", "poll", "placement", "unit", "channel", "submitted_hour", '
     '"fresh") VALUES ({}, {}, {}, {}, {}, {}, {})'
@@ -143,7 +155,11 @@ def _answers_by_question(poll: Poll, answers: Mapping[str, Any]) -> dict[int, An
 
 
 async def _replayed(key: str | None) -> bool:
-    return key is not None and await t.IdempotencyKey.exists().where(t.IdempotencyKey.key == key)
+    """Whether the submission id of ``key`` was stored before: asked only once a write or a
+    check has refused this one (the first try of a submission never pays for it)."""
+    return key is not None and bool(
+        await db.read(t.IdempotencyKey._meta.db, FIND_IDEMPOTENCY_KEY, [key])
+    )
 
 
 async def _closed_meanwhile(poll: Poll) -> bool:
@@ -158,10 +174,27 @@ def _closed() -> PollNotAccepting:
     )
 
 
+@dataclass(frozen=True)
+class _Write:
+    """What one submission writes, with its keys (``None``: not kept) and random ids."""
+
+    poll_id: int
+    dup: str | None
+    idem: str | None
+    segments: list[Any]
+    hour: Any
+    answer_values: list[tuple[Any, ...]]
+
+
 async def submit_response(poll: Poll, submission: Submission, *, secret: str) -> Stored:
     """Store one response whole, or nothing. No receipt: the answer only says it is stored
     (``replayed`` for the retry of a submission stored before), so nothing on the phone,
-    in its history or in a proxy's log leads to the response."""
+    in its history or in a proxy's log leads to the response.
+
+    A retry is recognised by the write itself: the idempotency key's unique index refuses
+    its twin (in the same statement on PostgreSQL, in the same batch job on SQLite), and
+    only then is the key looked up. A check that refuses a submission (closed, invalid)
+    also looks first, so a retry is answered as its first try was, whatever came since."""
     if (
         submission.submission_id is not None
         and not 1 <= len(submission.submission_id) <= MAX_SUBMISSION_ID
@@ -172,13 +205,20 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
         if submission.submission_id
         else None
     )
-    if await _replayed(idem):
-        return Stored(replayed=True)
     try:
-        check_accepting(poll)
-    except PollNotAccepting:
-        await unlinking.destroy_keys_if_closed(poll)
+        write = _checked_write(poll, submission, secret, idem)
+    except DomainError as refused:
+        if await _replayed(idem):
+            return Stored(replayed=True)
+        if isinstance(refused, PollNotAccepting):
+            await unlinking.destroy_keys_if_closed(poll)
         raise
+    return await _store(poll, write)
+
+
+def _checked_write(poll: Poll, submission: Submission, secret: str, idem: str | None) -> _Write:
+    """Everything a submission is checked against before it is written (no database)."""
+    check_accepting(poll)
     if poll.duplicate_policy == DuplicatePolicy.MESSENGER and not (
         submission.messenger_account
         and submission.channel in MESSENGER_CHANNELS
@@ -197,25 +237,34 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
     if poll.duplicate_policy != DuplicatePolicy.NONE and submission.subject:
         dup = privacy.duplicate_key(secret, poll.id, submission.subject)
     placement = submission.placement
-    answer_values = [
-        (question_id, row.option_id, row.value_int, row.value_text)
-        for question_id, question_rows in rows.items()
-        for row in question_rows
-    ]
-    segments = [
-        poll.id,
-        placement.id if placement else None,
-        placement.unit_id if placement and placement.unit_id else poll.unit_id,
-        str(submission.channel),
-    ]
-    hour = privacy.coarsen_to_hour(now())
+    return _Write(
+        poll_id=poll.id,
+        dup=dup,
+        idem=idem,
+        segments=[
+            poll.id,
+            placement.id if placement else None,
+            placement.unit_id if placement and placement.unit_id else poll.unit_id,
+            str(submission.channel),
+        ],
+        hour=privacy.coarsen_to_hour(now()),
+        answer_values=[
+            (question_id, row.option_id, row.value_int, row.value_text)
+            for question_id, question_rows in rows.items()
+            for row in question_rows
+        ],
+    )
+
+
+async def _store(poll: Poll, write: _Write) -> Stored:
     engine = t.Response._meta.db
+    dup, idem = write.dup, write.idem
     for _ in range(ID_ATTEMPTS):
         response_id = privacy.new_row_id()
-        answer_ids = [privacy.new_row_id() for _ in answer_values]
+        answer_ids = [privacy.new_row_id() for _ in write.answer_values]
         try:
             if db.is_postgres(engine):
-                columns = list(zip(*answer_values, strict=True)) or [(), (), (), ()]
+                columns = list(zip(*write.answer_values, strict=True)) or [(), (), (), ()]
                 stored = await db.write_one(
                     engine,
                     _store_in_one_statement(dup is not None, idem is not None),
@@ -224,8 +273,8 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
                         *([dup, poll.id] if dup is not None else []),
                         *([idem, poll.id] if idem is not None else []),
                         response_id,
-                        *segments,
-                        hour,
+                        *write.segments,
+                        write.hour,
                         True,
                         answer_ids,
                         *[list(column) for column in columns],
@@ -238,21 +287,23 @@ async def submit_response(poll: Poll, submission: Submission, *, secret: str) ->
                         raise _closed()
                     raise AlreadyAnswered()
             else:
-                await db.write(
+                replayed = await db.write(
                     engine,
                     _sqlite_steps(
                         poll.id,
                         dup,
                         idem,
-                        [response_id, *segments, hour, True],
-                        list(zip(answer_ids, answer_values, strict=True)),
+                        [response_id, *write.segments, write.hour, True],
+                        list(zip(answer_ids, write.answer_values, strict=True)),
                     ),
                 )
+                if replayed:
+                    return Stored(replayed=True)
         except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
             # A concurrent twin won the race (the same retry), or a random id was drawn twice.
             if await _replayed(idem):
                 return Stored(replayed=True)
-            if dup is not None and await t.DuplicateKey.exists().where(t.DuplicateKey.key == dup):
+            if dup is not None and await _claimed(dup):
                 raise AlreadyAnswered() from None
             continue
         return Stored()
@@ -265,20 +316,25 @@ def _sqlite_steps(
     idem: str | None,
     response_values: list[Any],
     answers: list[tuple[int, tuple[Any, ...]]],
-) -> Callable[[], WriteSteps[None]]:
+) -> Callable[[], WriteSteps[bool]]:
     """The same write as ``STORE_IN_ONE_STATEMENT``, statement by statement, for SQLite's
-    batch writer (one transaction; this job in a savepoint of its own)."""
+    batch writer (one transaction; this job in a savepoint of its own). True: nothing
+    written, the submission id was stored before (the retry of a stored submission, or its
+    twin earlier in the same batch). The id is claimed before the duplicate key, so a
+    retry from the same phone is a replay, never "already answered"."""
 
-    def store() -> WriteSteps[None]:
+    def store() -> WriteSteps[bool]:
         taking = yield (POLL_STILL_TAKING, [poll_id])
         if not taking or taking[0]["keys_destroyed"]:
             raise _closed()
+        if idem is not None:
+            fresh = yield (CLAIM_IDEMPOTENCY_KEY, [idem, poll_id])
+            if not fresh:
+                return True
         if dup is not None:
             claimed = yield (CLAIM_DUPLICATE_KEY, [dup, poll_id])
             if not claimed:
                 raise AlreadyAnswered()
-        if idem is not None:
-            yield (CLAIM_IDEMPOTENCY_KEY, [idem, poll_id])
         yield (INSERT_RESPONSE, response_values)
         if answers:
             response_id, segments = response_values[0], response_values[1:5]
@@ -290,12 +346,16 @@ def _sqlite_steps(
                     for value in (answer_id, response_id, *row, *segments)
                 ],
             )
+        return False
 
     return store
+
+
+async def _claimed(dup: str) -> bool:
+    return bool(await db.read(t.DuplicateKey._meta.db, FIND_DUPLICATE_KEY, [dup]))
 
 
 async def has_answered(poll: Poll, subject: str | None, *, secret: str) -> bool:
     if poll.duplicate_policy == DuplicatePolicy.NONE or not subject:
         return False
-    key = privacy.duplicate_key(secret, poll.id, subject)
-    return await t.DuplicateKey.exists().where(t.DuplicateKey.key == key)
+    return await _claimed(privacy.duplicate_key(secret, poll.id, subject))

@@ -89,7 +89,7 @@ def test_the_heatmap_marks_hidden_groups_and_carries_none_of_their_numbers(
     alt = describe.heatmap_alt(overall, SEGMENTS, 0, 5)
     assert "Bảng tin cửa lò: ẩn để bảo vệ một nhóm nhỏ" in alt
     assert "Nhóm Telegram: ẩn để bảo vệ một nhóm nhỏ" in alt
-    assert "Nhà ăn Khai thác 3 (n = 12)" in alt
+    assert "Nhà ăn Khai thác 3 (n ≈ 12)" in alt
     image = charts.heatmap_chart(overall, SEGMENTS, 0, 5, CAPTION, "png")
     text = ocr(image, tmp_path)
     assert "bảo vệ một nhóm nhỏ" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from polls.analytics.timeline import build_timeline
-from polls.privacy import merge_consecutive
+from polls.disclosure import merge_consecutive
 
 
 def test_small_days_join_the_days_after_them() -> None:
@@ -18,8 +18,11 @@ def test_a_small_run_at_the_end_joins_the_run_before_it() -> None:
     assert runs == ((("a",), 6), (("b", "c", "d"), 6))
 
 
-def test_empty_days_at_the_end_reveal_no_one() -> None:
-    assert merge_consecutive([("a", 6), ("b", 0)], 5) == ((("a",), 6), (("b",), 0))
+def test_empty_days_at_the_end_look_like_small_ones() -> None:
+    """An empty last day is not a run of 0 of its own (which a small day never is): it joins
+    the run before it, as a day with one answer would."""
+    assert merge_consecutive([("a", 6), ("b", 0)], 5) == ((("a", "b"), 6),)
+    assert merge_consecutive([("a", 6), ("b", 1)], 5) == ((("a", "b"), 7),)
 
 
 def test_nothing_is_shown_below_the_minimum() -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -315,6 +316,23 @@ async def test_a_retried_submission_says_replayed_and_counts_once(
     assert from_a_fresh_cookie_jar.json()["replayed"] is True
     assert await stored_counts() == after_first
     assert await t.Response.count() == 1
+
+
+async def test_concurrent_retries_from_one_phone_all_succeed_and_count_once(
+    client: httpx.AsyncClient, open_poll: OpenPoll
+) -> None:
+    # The phone's script sent its answers and, the connection lost, sent them again with the
+    # same cookie and submission id, all while the first try was in flight.
+    await client.get(f"/p/{open_poll.code}")  # the form page gives the phone its cookie
+    sent = await asyncio.gather(
+        *(
+            answer(client, open_poll.code, open_poll.answers(), submission_id="lost-signal-1")
+            for _ in range(6)
+        )
+    )
+    assert sorted(r.status_code for r in sent) == [200] * 5 + [201], [r.text for r in sent]
+    assert sorted(r.json()["replayed"] for r in sent) == [False] + [True] * 5
+    assert await stored_counts() == {"response": 1, "answer": 6, "duplicate_key": 1}
 
 
 async def test_submission_ids_are_per_poll(

@@ -327,10 +327,13 @@ async def test_by_channel_and_answers_without_placement(
         )
 
     by_channel = _segments(await scene.results("channel"))
+    # nobody answered through Zalo: Web is hidden with it, as it would be beside a small
+    # Zalo group, so that the total minus Web and Telegram is no 0 to read
     assert {label: s["responses"] for label, s in by_channel.items()} == {
-        "Web": 6,
+        "Web": None,
         "Telegram": 5,
         "Zalo": None,
+        "Hidden groups together": 6,
     }
     assert [o["count"] for o in by_channel["Telegram"]["questions"][0]["options"]] == [0, 5, 0]
 
@@ -368,4 +371,4 @@ async def test_a_zero_to_ten_scale_accepts_and_counts_zero(
     tally = got.json()["questions"][0]
     assert [o["key"] for o in tally["options"]] == [str(v) for v in range(11)]
     assert tally["options"][0]["count"] == 2
-    assert tally["mean"] == round(10 / 3, 2)
+    assert tally["mean"] == round(10 / 3, 1)

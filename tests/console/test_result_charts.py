@@ -55,9 +55,9 @@ async def test_results_page_has_charts_with_alt_text_and_downloads(
     assert "Bảng tin: hidden to protect a small group" in heatmap
     # Bảng tin (2) alone would be recoverable from the total: Zalo OA (5) is hidden with it
     assert "Zalo OA: hidden to protect a small group" in heatmap
-    assert "Nhà ăn Khai thác 3 (n = 6)" in heatmap
+    assert "Nhà ăn Khai thác 3 (n ≈ 6)" in heatmap
     assert "n = 2" not in heatmap
-    assert "Hidden groups together (n = 7)" in heatmap
+    assert "Hidden groups together (n ≈ 7)" in heatmap
     assert "Zalo OA (n" not in heatmap
     assert (
         await client.get(f"/console/polls/{open_poll.id}/charts/{first}.png?by=placement")

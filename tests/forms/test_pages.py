@@ -281,3 +281,73 @@ async def test_error_pages_speak_the_chosen_language(client: httpx.AsyncClient) 
     client.cookies.clear()
     default = await client.get("/p/NOSUCH2")
     assert html_lang(default.text) == "vi"
+
+
+async def test_a_first_visit_gets_a_signed_device_cookie_with_its_attributes(
+    make_client: Any, open_poll: OpenPoll
+) -> None:
+    for secure in (False, True):
+        phone = await make_client(devices=False, secure_cookies=secure)
+        page = await phone.get(f"/p/{open_poll.code}")
+        assert page.status_code == 200
+        cookies = page.headers.get_list("set-cookie")
+        assert len(cookies) == 1, cookies
+        name, _, rest = cookies[0].partition("=")
+        token, *attributes = [part.strip() for part in rest.split(";")]
+        assert name == privacy.DEVICE_COOKIE
+        assert privacy.is_device_token(token, SECRET)
+        expected = {"HttpOnly", "Path=/", "SameSite=lax", f"Max-Age={2 * 365 * 24 * 3600}"}
+        assert set(attributes) == expected | ({"Secure"} if secure else set())
+        if secure:
+            continue  # not sent back over the test's plain http
+        # the phone keeps it: the next page sets nothing; another phone gets another token
+        again = await phone.get(f"/p/{open_poll.code}")
+        assert "set-cookie" not in again.headers
+        phone.cookies.clear()
+        other = await phone.get(f"/p/{open_poll.code}")
+        assert other.headers["set-cookie"].split(";")[0] != cookies[0].split(";")[0]
+
+
+async def test_a_first_visit_looks_nothing_up_a_returning_phone_does(
+    make_client: Any, open_poll: OpenPoll, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from polls.forms import pages
+
+    asked: list[str | None] = []
+    has_answered = pages.has_answered
+
+    async def counting(poll: Any, subject: str | None, *, secret: str) -> bool:
+        asked.append(subject)
+        return await has_answered(poll, subject, secret=secret)
+
+    monkeypatch.setattr(pages, "has_answered", counting)
+    phone = await make_client(devices=False)
+    first = await phone.get(f"/p/{open_poll.code}", headers={"Accept-Language": "en"})
+    assert "<form" in first.text
+    assert asked == []  # a token made for this page has answered nothing
+    sent = await phone.post(f"/p/{open_poll.code}", data=form_data(open_poll))
+    assert sent.status_code == 303, sent.text
+    back = await phone.get(f"/p/{open_poll.code}", headers={"Accept-Language": "en"})
+    assert "You have already answered this poll." in back.text
+    assert asked == [privacy.device_subject(phone.cookies[privacy.DEVICE_COOKIE])]
+
+
+async def test_the_thanks_page_is_the_same_bytes_for_everyone_and_compressed(
+    make_client: Any, open_poll: OpenPoll
+) -> None:
+    import gzip
+
+    phone = await make_client(devices=False)
+    plain = await phone.get(f"/p/{open_poll.code}/thanks", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200
+    assert "Cảm ơn" in plain.text
+    assert "set-cookie" not in plain.headers
+    assert plain.headers["cache-control"] == "no-store"
+    assert plain.headers["referrer-policy"] == "no-referrer"
+    packed = await phone.get(f"/p/{open_poll.code}/thanks", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.content == plain.content  # httpx has decompressed it
+    english = await phone.get(f"/p/{open_poll.code}/thanks", headers={"Accept-Language": "en"})
+    assert "Thank you for taking part in the poll!" in english.text
+    assert html_lang(english.text) == "en"
+    assert gzip.decompress(gzip.compress(plain.content)) == plain.content

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from polls import disclosure
 from polls import tables as t
 from polls.disclosure import Atom
+from polls.models import Channel
 from polls.services import live, releases
 from polls.services import placements as placement_service
 from polls.services import polls as poll_service
@@ -167,6 +168,59 @@ async def test_no_breakdown_minus_another_gives_a_small_group(
         assert set(together[0]["members"]) >= {"B"}
 
 
+def hidden_cells(results: dict[str, Any]) -> list[tuple[str, bool]]:
+    """What a breakdown looks like, without its figures: each cell, shown or hidden."""
+    return [(s["label"], s["suppressed"]) for s in results["breakdown"]]
+
+
+async def _poll_with_channels(
+    client: httpx.AsyncClient, world: World, telegram: int, zalo: int
+) -> Poll:
+    """Placements A (12 answers on the web) and B (9 on the web), plus ``telegram`` and
+    ``zalo`` answers from A through those messengers."""
+    poll = await make_poll(client, world, {"A": "mk-kt3", "B": "mk-cd"})
+    await poll.respond("A", 12)
+    await poll.respond("B", 9, option=1)
+    loaded = await poll_service.load(poll.id)
+    officer = world.principals["officer"]
+    a = next(p for p in await placement_service.list_for_poll(officer, poll.id) if p.label == "A")
+    for channel, times in ((Channel.TELEGRAM, telegram), (Channel.ZALO, zalo)):
+        for _ in range(times):
+            await submit_response(
+                loaded,
+                Submission(answers=poll.choices(2), placement=a, channel=channel),
+                secret=SECRET,
+            )
+    return poll
+
+
+async def test_a_channel_nobody_answered_through_looks_like_one_a_few_did(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    """No Telegram answer at all, or two: the channel breakdown must look the same, else a
+    shown Web and Zalo with the exact total say "Telegram: 0" (who never used it) the way a
+    shown Web says "the rest: 2". Every breakdown is checked the same way."""
+    empty = await _poll_with_channels(unlimited, world, telegram=0, zalo=6)
+    small = await _poll_with_channels(unlimited, world, telegram=2, zalo=6)
+    for by in ("channel", "placement", "unit"):
+        assert hidden_cells(await empty.results(by)) == hidden_cells(await small.results(by)), by
+    by_channel = {s["key"]: s for s in (await empty.results("channel"))["breakdown"]}
+    assert by_channel["telegram"]["suppressed"]
+    assert by_channel["web"]["suppressed"] or by_channel["zalo"]["suppressed"]
+    atoms = [
+        Atom(("kt3", "A", "web"), 12),
+        Atom(("cd", "B", "web"), 9),
+        Atom(("kt3", "A", "zalo"), 6),
+        Atom(("kt3", "A", "telegram"), 0),
+    ]
+    released = (
+        {},
+        dict.fromkeys(shown(await empty.results("placement")), True),
+        {key: not s["suppressed"] for key, s in by_channel.items() if key != "other"},
+    )
+    assert disclosure.derivable_small_groups(atoms, released, K) == []
+
+
 async def test_the_placement_list_cannot_be_subtracted_from_the_units(
     unlimited: httpx.AsyncClient, world: World
 ) -> None:
@@ -211,17 +265,39 @@ async def test_one_more_answer_changes_nothing_that_is_released(
 async def test_the_live_view_moves_in_steps_and_says_what_waits(
     unlimited: httpx.AsyncClient, world: World
 ) -> None:
+    """The figures move in release steps; the count of answers waiting for the next one
+    moves in steps of k too: a count that grew with each answer would tell the officer
+    watching the screen the moment one person (say, the one his personal link went to)
+    answered."""
     poll = await make_poll(unlimited, world, {"A": None})
-    await poll.respond("A", 7)
+    loaded = await poll_service.load(poll.id)
     officer = world.principals["officer"]
+    (placement,) = await placement_service.list_for_poll(officer, poll.id)
+
+    async def answer(times: int) -> None:
+        for _ in range(times):
+            await submit_response(
+                loaded, Submission(answers=poll.choices(1), placement=placement), secret=SECRET
+            )
+
+    await answer(100)
     _, first = await live.snapshot(officer, poll.id)
-    assert first.responses == 7
+    assert first.responses == 100
     assert first.waiting_text == ""
-    await poll.respond("A", 2)
-    _, second = await live.snapshot(officer, poll.id)
-    assert [q.options for q in second.questions] == [q.options for q in first.questions]
-    assert second.responses == 7
-    assert second.waiting_text.startswith("2 câu trả lời mới đang chờ")
+    readings = []
+    for _ in range(9):  # the next release needs 10 (a tenth of 100)
+        await answer(1)
+        readings.append((await live.snapshot(officer, poll.id))[1])
+    assert all(r.responses == 100 for r in readings)
+    assert [q.options for q in readings[-1].questions] == [q.options for q in first.questions]
+    texts = [r.waiting_text for r in readings]
+    assert texts[:4] == [""] * 4  # 1 to 4 waiting: nothing said
+    assert set(texts[4:]) == {texts[4]}  # 5 to 9 waiting: one and the same text
+    assert texts[4].startswith("Ít nhất 5 câu trả lời mới đang chờ")
+    await answer(1)
+    _, moved = await live.snapshot(officer, poll.id)
+    assert moved.responses == 110
+    assert moved.waiting_text == ""
 
 
 async def test_the_timeline_says_nothing_of_when_one_person_answered(
@@ -271,6 +347,32 @@ async def test_asking_again_gets_the_same_figures(
     await poll.respond("B", 7, option=1)
     readings = [await poll.results("placement") for _ in range(4)]
     assert all(r == readings[0] for r in readings)
+
+
+async def test_the_same_people_under_two_names_get_the_same_figures(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    """Workshop KT3 has one placement, A: the unit's cell and the placement's cell are the
+    same people. Noise drawn per name would give two independent readings of each count,
+    and their average (over the unit, the placement, the channel, "hidden together", the
+    overall figures) would narrow the truth down. Keyed to the people a figure covers, every
+    name of one group shows one figure."""
+    poll = await make_poll(unlimited, world, {"A": "mk-kt3", "B": "mk-cd"})
+    await poll.respond("A", 9)
+    await poll.respond("A", 7, option=1)
+    await poll.respond("B", 11, option=2)
+    by_placement = shown(await poll.results("placement"))
+    by_unit = shown(await poll.results("unit"))
+    assert {"A", "Phân xưởng Khai thác 3"} <= set(by_placement) | set(by_unit)
+    a, kt3 = by_placement["A"], by_unit["Phân xưởng Khai thác 3"]
+    assert a["responses"] == kt3["responses"]
+    assert a["questions"] == kt3["questions"]
+    overall = await poll.results()
+    by_channel = {s["key"]: s for s in (await poll.results("channel"))["breakdown"]}
+    everyone = by_channel["other"]  # all on the web: every channel hidden, together
+    assert everyone["responses"] == overall["responses"] == 27  # the exact total, once
+    charted = [q["options"] for q in overall["questions"] if q["kind"] != "text"]
+    assert [q["options"] for q in everyone["questions"] if q["kind"] != "text"] == charted
 
 
 # --- personal links --------------------------------------------------------------------
@@ -370,6 +472,28 @@ async def test_free_text_waits_for_its_own_threshold_and_forgets_arrival_order(
     )
     by = await poll.results("placement")
     assert all(q["texts"] is None for s in by["breakdown"] for q in s["questions"] or [])
+
+
+async def test_one_new_text_in_a_step_of_respondents_is_not_told_apart(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    """A step of k new respondents of whom only one writes: the texts of the two releases,
+    compared as lists, would give that one text exactly (and its author is one of the k).
+    Texts move in steps of at least k new texts, as counts move in steps of k people."""
+    poll = await make_poll(unlimited, world, {"A": None})
+    await poll.respond("A", 12, text="chung")
+    before = (await poll.results())["questions"][4]["texts"]
+    assert sorted(before) == ["chung"] * 12
+    await poll.respond("A", 1, text="chỉ một người viết thêm")
+    await poll.respond("A", K - 1)
+    moved = await poll.results()
+    assert moved["responses"] == 12 + K  # a new release
+    assert sorted(moved["questions"][4]["texts"]) == sorted(before)
+    await poll.respond("A", K - 1, text="thêm")
+    await poll.respond("A", 1)
+    later = await poll.results()
+    assert later["responses"] == 12 + 2 * K
+    assert len(later["questions"][4]["texts"]) == 12 + K  # 5 new texts: all shown together
 
 
 # --- counts under k --------------------------------------------------------------------

@@ -25,14 +25,13 @@ CHANNELS = ("web", "telegram", "zalo")
 
 def layout(unit_of: list[int], counts: dict[tuple[int, str], int]) -> list[Atom]:
     """Atoms as ``services.results.released`` lays them out: (unit, placement, channel),
-    the answered ones, and a 0 for each placement nobody answered from."""
+    the answered ones, and a 0 for each placement and each channel nobody answered from."""
     atoms = [Atom((f"u{unit_of[p]}", f"p{p}", c), n) for (p, c), n in sorted(counts.items()) if n]
-    answered = {a.cells[1] for a in atoms} | {a.cells[0] for a in atoms}
-    for p, u in enumerate(unit_of):
-        if f"p{p}" not in answered:
-            atoms.append(Atom((f"u{u}", f"p{p}", "web"), 0))
-            answered |= {f"p{p}", f"u{u}"}
-    return atoms
+    if not atoms:
+        return []
+    return disclosure.with_empty_cells(
+        atoms, {f"p{p}": f"u{u}" for p, u in enumerate(unit_of)}, CHANNELS
+    )
 
 
 @st.composite
@@ -55,7 +54,7 @@ def test_no_group_under_k_is_derivable_from_all_breakdowns_together(
     atoms, k = poll
     protection = disclosure.protect(atoms, k, (2, 4, 1))
     total = sum(a.respondents for a in atoms)
-    if total < k:
+    if total < k or not atoms:
         assert all(not cells for cells in protection.released)
         return
     assert disclosure.derivable_small_groups(atoms, protection, k) == []
@@ -99,6 +98,52 @@ def test_a_placement_nobody_answered_from_is_not_readable_as_zero() -> None:
     protection = disclosure.protect(atoms, 5, (2, 4, 1))
     assert "p2" not in protection.released[1]
     assert not {"p0", "p1"} <= protection.released[1]  # else unit - p0 - p1 = p2 = 0
+    assert disclosure.derivable_small_groups(atoms, protection, 5) == []
+
+
+def test_a_channel_nobody_answered_through_is_not_readable_as_zero() -> None:
+    """All answers on the web: a shown Web with the exact total would say "Telegram and Zalo:
+    0". The empty channels are merged like small ones, so Web is hidden with them, exactly
+    as when two people had answered through Telegram."""
+    empty = layout([0, 1], {(0, "web"): 12, (1, "web"): 9})
+    small = layout([0, 1], {(0, "web"): 12, (1, "web"): 9, (0, "telegram"): 2})
+    assert {a.cells[2] for a in empty} == set(CHANNELS)
+    shown_empty = disclosure.protect(empty, 5, (2, 4, 1)).released
+    shown_small = disclosure.protect(small, 5, (2, 4, 1)).released
+    assert shown_empty == shown_small
+    assert "web" not in shown_empty[2]
+    assert disclosure.derivable_small_groups(empty, disclosure.Protection((), shown_empty), 5) == []
+    naive = disclosure.Protection((), (frozenset(), frozenset(), frozenset({"web"})))
+    assert disclosure.derivable_small_groups(empty, naive, 5)  # the checker sees the 0
+
+
+def test_protect_keeps_the_partition_that_shows_most() -> None:
+    """One greedy pass (placements weighted first) merged Telegram's 7 in p3 with p4's 3 web
+    answers and hid p3; another weighting keeps p3 whole (its 7 are a class), hides the 3
+    with p0's 4 Telegram answers instead, and shows p3 as well, with nothing derivable."""
+    atoms = [
+        Atom(("u0", "p0", "telegram"), 4),
+        Atom(("u2", "p1", "zalo"), 17),
+        Atom(("u2", "p3", "telegram"), 7),
+        Atom(("u2", "p4", "web"), 3),
+        Atom(("u2", "p2", "web"), 0),
+    ]
+    protection = disclosure.protect(atoms, 5, (2, 4, 1))
+    assert protection.released[1] == {"p1", "p3"}
+    assert protection.released[2] == {"zalo"}
+    assert disclosure.derivable_small_groups(atoms, protection, 5) == []
+    assert all(sum(atoms[i].respondents for i in c) >= 5 for c in protection.classes)
+
+
+def test_everything_hidden_by_one_greedy_pass_can_show_a_channel() -> None:
+    atoms = [
+        Atom(("u1", "p0", "telegram"), 2),
+        Atom(("u2", "p1", "web"), 3),
+        Atom(("u2", "p1", "zalo"), 25),
+        Atom(("u0", "p2", "telegram"), 2),
+    ]
+    protection = disclosure.protect(atoms, 5, (2, 4, 1))
+    assert protection.released[2] == {"zalo"}  # the other 7 together
     assert disclosure.derivable_small_groups(atoms, protection, 5) == []
 
 

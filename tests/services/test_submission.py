@@ -4,12 +4,14 @@ all, once per device, and once per submission id."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from polls import tables as t
-from polls.errors import AlreadyAnswered
+from polls.errors import AlreadyAnswered, PollNotAccepting
 from polls.models import Stored
 from polls.services import polls, submission
 from polls.services.submission import Submission, submit_response
@@ -58,6 +60,85 @@ async def test_concurrent_retries_of_one_submission_count_once(
     assert sorted(o.replayed for o in outcomes) == [False] + [True] * 5  # type: ignore[union-attr]
     assert await t.Response.count() == 1
     assert await t.IdempotencyKey.count() == 1
+
+
+async def test_concurrent_retries_from_one_phone_are_all_answered_as_stored(
+    client: httpx.AsyncClient, open_poll: OpenPoll
+) -> None:
+    # The phone sent its answers, lost the connection and sent them again (same device,
+    # same submission id) while the first was still being written: one response, and no
+    # try is told "already answered" although the device's duplicate key is taken.
+    outcomes = await asyncio.gather(
+        *(
+            _submit(
+                open_poll.id,
+                open_poll.answers(),
+                subject="device-token-123456",
+                submission_id="phone-retry-1",
+            )
+            for _ in range(6)
+        )
+    )
+    assert all(isinstance(o, Stored) for o in outcomes), outcomes
+    assert sorted(o.replayed for o in outcomes) == [False] + [True] * 5  # type: ignore[union-attr]
+    assert await stored_counts() == {"response": 1, "answer": 6, "duplicate_key": 1}
+    assert await t.IdempotencyKey.count() == 1
+    later = await _submit(
+        open_poll.id,
+        open_poll.answers(),
+        subject="device-token-123456",
+        submission_id="phone-retry-1",
+    )
+    assert later == Stored(replayed=True)
+    another_form = await _submit(
+        open_poll.id,
+        open_poll.answers(),
+        subject="device-token-123456",
+        submission_id="phone-second-form",
+    )
+    assert isinstance(another_form, AlreadyAnswered)
+    assert await t.IdempotencyKey.count() == 1  # the refused one left no key behind
+
+
+async def test_a_first_try_looks_nothing_up(
+    client: httpx.AsyncClient, open_poll: OpenPoll, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only a refused write asks whether the submission id was stored before.
+    looked_up: list[str | None] = []
+    replayed = submission._replayed
+
+    async def counting(key: str | None) -> bool:
+        looked_up.append(key)
+        return await replayed(key)
+
+    monkeypatch.setattr(submission, "_replayed", counting)
+    first = await _submit(
+        open_poll.id, open_poll.answers(), subject="device-token-123456", submission_id="s-1"
+    )
+    assert first == Stored(replayed=False)
+    assert looked_up == []
+    again = await _submit(
+        open_poll.id, open_poll.answers(), subject="device-token-123456", submission_id="s-1"
+    )
+    assert again == Stored(replayed=True)
+    assert await stored_counts() == {"response": 1, "answer": 6, "duplicate_key": 1}
+
+
+async def test_the_retry_of_a_stored_submission_is_a_replay_after_its_poll_ended(
+    client: httpx.AsyncClient, open_poll: OpenPoll
+) -> None:
+    # The first try was stored just before the closing time; the retry arrives after it,
+    # before anything has destroyed the keys: it is answered as stored, as before.
+    fields = {"subject": "device-token-123456", "submission_id": "late-retry"}
+    assert await _submit(open_poll.id, open_poll.answers(), **fields) == Stored()
+    poll = await polls.load(open_poll.id)
+    ended = dataclasses.replace(poll, closes_at=polls.now() - timedelta(minutes=1))
+    assert await _submit_loaded(ended, open_poll.answers(), **fields) == Stored(replayed=True)
+    refused = await _submit_loaded(
+        ended, open_poll.answers(), subject="device-other-1234567", submission_id="new-one"
+    )
+    assert isinstance(refused, PollNotAccepting)
+    assert await t.Response.count() == 1
 
 
 async def test_a_failure_midway_stores_nothing(
