@@ -44,6 +44,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
+from polls.settings import sqlite_synchronous_problem
 from polls.tables import TABLES
 
 T = TypeVar("T")
@@ -381,6 +382,9 @@ class FastSQLiteEngine(SQLiteEngine):
         wal_limit_bytes: int | None = WAL_LIMIT_BYTES,
         writer_lock: bool = True,
     ) -> None:
+        problem = sqlite_synchronous_problem(synchronous)
+        if problem:
+            raise ValueError(problem)
         super().__init__(path=path, timeout=30)
         self.wal_limit_bytes = wal_limit_bytes
         """None: no limit (SQLite's own behaviour, for the WAL bench's comparison)."""

@@ -40,10 +40,17 @@ get one figure. Pages say "≈", round percents to the precision their base has
 
 **Free text and rows.** A text answer names its author more than any choice, so a question's
 texts are released only from ``text_threshold`` answers to it (10, never below ``2k - 1``),
+<<<<<<< HEAD
+sorted (``text_order``: never in the order they came), with no segment or time beside
+them. The per-response export is made only after the poll closed, from
+``export_threshold`` respondents, with no free text and segments only in classes of
+``export_threshold`` rows.
+=======
 shuffled, with no segment or time beside them, and move only by at least ``k`` new texts
 (``released_texts``), since a step of ``k`` respondents may bring a single one. The
 per-response export is made only after the poll closed, from ``export_threshold``
 respondents, with no free text and segments only in classes of ``export_threshold`` rows.
+>>>>>>> main
 """
 
 from __future__ import annotations
@@ -141,6 +148,13 @@ def released_texts(
 def text_threshold(min_group_size: int) -> int:
     """Answers a free-text question needs before any of its texts is shown."""
     return max(MIN_TEXT_ANSWERS, 2 * max(1, min_group_size) - 1)
+
+
+def text_order(text: str) -> tuple[str, str]:
+    """The order texts are released in: alphabetical, ignoring case, so the order of arrival
+    (which an officer who watched one worker answer could match) is gone and equal answers
+    are neighbours (the console shows them once, with their count)."""
+    return (text.casefold(), text)
 
 
 def export_threshold(min_group_size: int) -> int:

@@ -79,6 +79,7 @@ class Settings:
     """The secret was generated and kept beside the SQLite database (no ``SECRET_KEY``)."""
     secure_cookies: bool = False
     sqlite_synchronous: str = "FULL"
+    """``POLLS_SQLITE_SYNCHRONOUS``: one of ``SQLITE_SYNCHRONOUS`` (``OFF`` is refused)."""
     debug: bool = False
     live_check_seconds: float = 2.0
     """How often each open live view asks the database whether the poll has new responses
@@ -191,7 +192,7 @@ class Settings:
             ready_min_free_mb=_int(env, "POLLS_READY_MIN_FREE_MB", cls.ready_min_free_mb),
             max_body_bytes=_int(env, "POLLS_MAX_BODY_BYTES", 256 * 1024),
             secure_cookies=_bool(env, "POLLS_SECURE_COOKIES", base_url.startswith("https://")),
-            sqlite_synchronous=env.get("POLLS_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            sqlite_synchronous=_sqlite_synchronous(env),
             debug=_bool(env, "POLLS_DEBUG", False),
             live_check_seconds=live_check,
             live_max_seconds=live_stream,
@@ -222,6 +223,31 @@ class Settings:
             zalo_bot_api_base=_base(env, "ZALO_BOT_API_BASE", cls.zalo_bot_api_base),
             zalo_bot_unit=env.get("ZALO_BOT_UNIT", "").strip(),
         )
+
+
+SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
+"""The ``PRAGMA synchronous`` levels a response is safe with: ``FULL`` (the default) and
+``EXTRA`` survive a power loss; ``NORMAL`` with WAL survives a crash of the process but may
+lose the last commits on a power loss. ``OFF`` would acknowledge what the disk may never
+have held, so it is refused."""
+
+
+def sqlite_synchronous_problem(level: str) -> str | None:
+    """Why ``level`` cannot be SQLite's ``synchronous`` setting, or None."""
+    if level in SQLITE_SYNCHRONOUS:
+        return None
+    return (
+        f"POLLS_SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS)}, not "
+        f"{level!r}: an acknowledged response must survive a crash"
+    )
+
+
+def _sqlite_synchronous(env: Mapping[str, str]) -> str:
+    level = env.get("POLLS_SQLITE_SYNCHRONOUS", "").strip().upper() or "FULL"
+    problem = sqlite_synchronous_problem(level)
+    if problem:
+        raise ValueError(problem)
+    return level
 
 
 def _bot_secret(env: Mapping[str, str]) -> str:

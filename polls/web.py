@@ -317,7 +317,7 @@ def handle_error(request: Request, exc: Exception) -> Response:
             response.set_cookie(device_cookie(request, error.token))
         return response
     if isinstance(error, e.Unauthorized) and request.url.path.startswith("/console"):
-        return Redirect(path="/console/login")
+        return Redirect(path="/console/login", headers=headers)
     return Template(
         template_name="error.html",
         context={"error": error, "message": _message(error), "status": error.status_code},

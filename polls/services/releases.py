@@ -1,7 +1,7 @@
 """Released states of a poll's answers: the only source of every released figure.
 
 A release copies the poll's aggregates (counts per combination of placement, unit and
-channel, the free texts shuffled, the placements' visits) into ``result_release`` when
+channel, the free texts sorted, the placements' visits) into ``result_release`` when
 ``disclosure.release_due`` says a step of new respondents has arrived, or the poll has
 closed. Everything that shows results reads the latest release, never live rows, so what is
 shown changes only in those steps (``polls.disclosure``, "Released states").
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -277,9 +276,8 @@ def _compose(
     texts: dict[str, list[str]] = {}
     for row in text_rows:
         texts.setdefault(str(row["question"]), []).append(row["value_text"])
-    shuffle = random.SystemRandom().shuffle
     for values in texts.values():
-        shuffle(values)  # no order of arrival survives into a release
+        values.sort(key=disclosure.text_order)  # no order of arrival survives into a release
     snapshot = {
         "atoms": [[p, u, c, a["n"], a["counts"], a["answered"]] for (p, u, c), a in atoms.items()],
         "texts": texts,

@@ -352,6 +352,11 @@ ENDPOINTS = (
 
 @pytest.fixture
 async def scene(client: httpx.AsyncClient, world: World) -> Scene:
+    return await make_scene(client, world)
+
+
+async def make_scene(client: httpx.AsyncClient, world: World) -> Scene:
+    """The scene, also for the console's rows (``tests/rules/test_routes.py``)."""
     draft = await create_draft_poll(client, world)
     await add_placement(client, world, draft["id"], "Bảng tin phân xưởng")
     opened = await create_open_poll(client, world)
