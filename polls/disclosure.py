@@ -40,17 +40,11 @@ get one figure. Pages say "≈", round percents to the precision their base has
 
 **Free text and rows.** A text answer names its author more than any choice, so a question's
 texts are released only from ``text_threshold`` answers to it (10, never below ``2k - 1``),
-<<<<<<< HEAD
 sorted (``text_order``: never in the order they came), with no segment or time beside
-them. The per-response export is made only after the poll closed, from
-``export_threshold`` respondents, with no free text and segments only in classes of
-``export_threshold`` rows.
-=======
-shuffled, with no segment or time beside them, and move only by at least ``k`` new texts
-(``released_texts``), since a step of ``k`` respondents may bring a single one. The
-per-response export is made only after the poll closed, from ``export_threshold``
-respondents, with no free text and segments only in classes of ``export_threshold`` rows.
->>>>>>> main
+them, and move only by at least ``k`` new texts (``released_texts``), since a step of ``k``
+respondents may bring a single one. The per-response export is made only after the poll
+closed, from ``export_threshold`` respondents, with no free text and segments only in
+classes of ``export_threshold`` rows.
 """
 
 from __future__ import annotations
