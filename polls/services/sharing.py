@@ -16,7 +16,7 @@ import anyio.to_thread
 
 from polls import inputs
 from polls.errors import N_, Conflict, InvalidInput
-from polls.models import Principal
+from polls.models import Placement, PlacementKind, Principal
 from polls.services import codes, placements, polls
 from polls.sharing import links, names, qr
 from polls.sharing.sheets import Sheet, sheet_for
@@ -48,8 +48,19 @@ def _cards(sheet: Sheet) -> bytes:
     return posters.cards_pdf(sheet)
 
 
-async def _sheet(principal: Principal, placement_id: int, base_url: str, mini_app_id: str) -> Sheet:
+NO_LINK = N_("A placement counted by hand takes no answers: it has no link, QR code or poster.")
+
+
+async def _printable(principal: Principal, placement_id: int) -> Placement:
+    """A placement that has a link to print: a hand count's link takes no answers (404)."""
     placement = await placements.get(principal, placement_id)
+    if placement.kind == PlacementKind.PAPER:
+        raise Conflict(NO_LINK)
+    return placement
+
+
+async def _sheet(principal: Principal, placement_id: int, base_url: str, mini_app_id: str) -> Sheet:
+    placement = await _printable(principal, placement_id)
     poll = await polls.get(principal, placement.poll_id)
     return sheet_for(poll, placement, base_url, mini_app_id)
 
@@ -58,7 +69,7 @@ async def qr_symbol(
     principal: Principal, placement_id: int, base_url: str, mini_app_id: str = ""
 ) -> qr.Symbol:
     """The placement's QR code: its web link, or its Zalo Mini App link when it opens there."""
-    placement = await placements.get(principal, placement_id)
+    placement = await _printable(principal, placement_id)
     return qr.encode(links.scan_link(placement, base_url, mini_app_id))
 
 
@@ -99,7 +110,11 @@ async def posters_for_poll(
     principal: Principal, poll_id: int, base_url: str, mini_app_id: str = ""
 ) -> bytes:
     poll = await polls.get(principal, poll_id)
-    shared = await placements.list_for_poll(principal, poll.id)
+    shared = [
+        placement
+        for placement in await placements.list_for_poll(principal, poll.id)
+        if placement.kind != PlacementKind.PAPER
+    ]
     if not shared:
         raise Conflict(N_("This poll has no placements yet: add one to print its poster."))
     sheets = tuple(sheet_for(poll, placement, base_url, mini_app_id) for placement in shared)

@@ -18,6 +18,7 @@ from polls import tables as t
 from tests.api.test_result_files import pdf_text
 from tests.conftest import OpenPoll, World, add_placement, create_open_poll, snapshot
 from tests.console.conftest import answer, login, post_form
+from tests.sharing.tools import decode, pdf_pages
 
 OFFICER_NAME = "Nguyễn Văn Tâm"
 PAPER_LABEL = "Họp tổ Khai thác 3"
@@ -255,3 +256,28 @@ async def test_the_paper_code_takes_no_answers(unlimited: httpx.AsyncClient, wor
     )
     assert sent.status_code == 404
     assert await t.Response.count() == 0
+
+
+async def test_a_hand_count_has_no_qr_code_nor_poster_and_the_batch_leaves_it_out(
+    unlimited: httpx.AsyncClient, world: World
+) -> None:
+    """A hand count's link answers 404: a QR code or poster of it would send workers to a
+    dead page. The poll's batch of posters holds only the placements that take answers."""
+    poll, paper = await paper_poll(unlimited, world)
+    for suffix in ("qr.svg", "qr.png", "poster.pdf", "cards.pdf"):
+        refused = await unlimited.get(
+            f"/api/v1/placements/{paper}/{suffix}", headers=world.auth("officer")
+        )
+        assert refused.status_code == 409, suffix
+        assert "đếm tay" in refused.json()["detail"]
+    batch = await unlimited.get(
+        f"/api/v1/polls/{poll.id}/posters.pdf", headers=world.auth("officer")
+    )
+    assert batch.status_code == 200
+    (page,) = pdf_pages(batch.content)
+    (scanned,) = decode(page)
+    assert scanned.endswith("/P/" + poll.code.upper())
+    await login(unlimited, "officer")
+    console = await unlimited.get(f"/console/polls/{poll.id}")
+    assert console.status_code == 200
+    assert f"/console/placements/{paper}/qr.svg" not in console.text
