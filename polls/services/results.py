@@ -148,7 +148,7 @@ async def released(poll: Poll) -> Released:
         atoms = disclosure.with_empty_cells(
             atoms,
             {placement_keys[p]: str(u) for p, u in placement_units.items()},
-            [str(c) for c in Channel],
+            [key for key, _, _ in definitions["channel"][0]],  # a hand count only if any
         )
         counts += [None] * (len(atoms) - len(counts))
     protection = await _protect(poll, atoms)

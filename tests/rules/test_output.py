@@ -41,7 +41,9 @@ async def test_released_percents_are_rounded_in_the_api_the_export_and_the_page(
         assert sent.status_code == 201, sent.text
     got = await client.get(f"/api/v1/polls/{open_poll.id}/results", headers=world.auth("officer"))
     shares = {o["label"]: o["percent"] for o in got.json()["questions"][0]["options"]}
-    assert shares == {"Zalo": 67, "Bảng tin": 33, "Loa": 0}
+    # 6 answers carry a percent to the nearest 10 (disclosure.released_share): 4 of 6 is
+    # 66.7 %, rounded 70; truncated it would be 60
+    assert shares == {"Zalo": 70, "Bảng tin": 30, "Loa": 0}
     export = await client.get(
         f"/api/v1/polls/{open_poll.id}/export.csv",
         params={"kind": "summary"},
@@ -50,10 +52,10 @@ async def test_released_percents_are_rounded_in_the_api_the_export_and_the_page(
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     zalo = [r for r in rows if r["Answer"] == "Zalo" and r["Question"].startswith("1.")]
     assert zalo
-    assert zalo[0]["Percent"] == "67"
+    assert zalo[0]["Percent"] == "70"
     await login(client, "officer")
     page = await client.get(f"/console/polls/{open_poll.id}/results")
     text = page.text.replace("\xa0", " ").replace("&nbsp;", " ")
-    assert "67 %" in text
-    assert "33 %" in text
-    assert "66 %" not in text
+    assert "70 %" in text
+    assert "30 %" in text
+    assert "60 %" not in text
