@@ -28,6 +28,7 @@ PAGES = {
     "/console/polls/{poll_id:str}/live": "/console/polls/{open}/live",
     "/console/polls/{poll_id:str}/preview": "/console/polls/{draft}/preview",
     "/console/placements/{placement_id:str}/edit": "/console/placements/{placement}/edit",
+    "/console/polls/{poll_id:str}/announcement": "/console/polls/{open}/announcement",
 }
 """Each console HTML page (route -> an address of it); None for a redirect."""
 NOT_PAGES = {
@@ -44,7 +45,17 @@ NOT_PAGES = {
     "/console/polls/{poll_id:str}/report.pdf",
     "/console/polls/{poll_id:str}/trends/{name:str}",
     "/console/polls/{poll_id:str}/preview/form",  # the worker's form, framed: its own h1
+    "/console/meeting.js",
+    "/console/meetings/{placement_id:str}/events",
+    "/console/polls/{poll_id:str}/announcement.txt",
 }
+OF_ONE_KIND = {
+    "/console/meetings/{placement_id:str}",
+    "/console/meetings/{placement_id:str}/remote",
+    "/console/placements/{placement_id:str}/tally",
+}
+"""Pages of a meeting's or a hand count's placement only: listed so that the route list
+still matches, but their ``h1`` is not checked here yet (they need such a placement)."""
 
 
 def test_every_console_page_is_listed() -> None:
@@ -56,7 +67,7 @@ def test_every_console_page_is_listed() -> None:
         and route.path.startswith("/console")
         and "GET" in route.methods
     }
-    assert declared == set(PAGES) | NOT_PAGES
+    assert declared == set(PAGES) | NOT_PAGES | OF_ONE_KIND
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
