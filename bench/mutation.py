@@ -52,9 +52,20 @@ FAST_RULES = [
 """The rules' guards without the console's authorization rows (148 requests of their own,
 run for the guards only)."""
 SELECTIONS: dict[str, list[str]] = {
-    "polls/privacy.py": [*FAST_RULES, "tests/test_privacy.py", "tests/privacy/test_stored_data.py"],
+    "polls/privacy.py": [
+        *FAST_RULES,
+        "tests/test_privacy.py",
+        "tests/privacy/test_stored_data.py",
+        # the question box's codes and its sealed code cookie live in privacy.py too
+        "tests/forms/test_question_box.py",
+        "tests/forms/test_box_code_language.py",
+    ],
     "polls/disclosure.py": [*FAST_RULES, "tests/privacy/test_disclosure_rules.py"],
-    "polls/services/releases.py": [*FAST_RULES, "tests/privacy/test_disclosure_attacks.py"],
+    "polls/services/releases.py": [
+        *FAST_RULES,
+        "tests/privacy/test_disclosure_attacks.py",
+        "tests/console/test_managing.py::test_releases_hold_across_a_reopen",
+    ],
     "polls/services/submission.py": [
         *FAST_RULES,
         "tests/services/test_submission.py",
@@ -65,6 +76,8 @@ SELECTIONS: dict[str, list[str]] = {
         "tests/api/test_rate_limits.py",
         "tests/test_throttle.py",
         "tests/privacy/test_operator.py::test_the_window_salt_is_forgotten_within_minutes",
+        "tests/privacy/test_operator.py::test_a_counter_counts_the_whole_window_and_starts_again_after_it",
+        "tests/privacy/test_operator.py::test_the_refusal_says_when_the_window_ends",
     ],
     "polls/api/guards.py": [
         RULES,
@@ -72,13 +85,14 @@ SELECTIONS: dict[str, list[str]] = {
         "tests/console/test_session.py",
         "tests/api/test_authorization.py::test_bad_credentials_are_401",
         "tests/api/test_authorization.py::test_lists_hold_only_the_callers_subtree",
+        "tests/console/test_accounts.py",
     ],
     "polls/forms/guards.py": [
         *FAST_RULES,
         "tests/forms/test_pages.py",
         "tests/api/test_stuffing.py",
     ],
-    "polls/db.py": [*FAST_RULES, "tests/test_db.py"],
+    "polls/db.py": [*FAST_RULES, "tests/test_db.py", "tests/test_wal.py"],
 }
 """Each module's own tests, and the rules' guards."""
 

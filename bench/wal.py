@@ -20,7 +20,6 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from piccolo.querystring import QueryString
 
@@ -56,18 +55,7 @@ async def run(n: int, concurrency: int, readers: int, bounded: bool) -> dict[str
         first = await t.Placement.select(t.Placement.code).where(t.Placement.poll == 1).first()
         assert first is not None
         placement = await placements.by_code(first["code"])
-        answers: dict[str, Any] = {}
-        for q in poll.questions:
-            if q.kind == "single":
-                answers[str(q.id)] = q.options[0].id
-            elif q.kind == "multi":
-                answers[str(q.id)] = [o.id for o in q.options[:2]]
-            elif q.kind == "scale":
-                answers[str(q.id)] = q.scale_max
-            elif q.kind == "yes_no":
-                answers[str(q.id)] = True
-            else:
-                answers[str(q.id)] = "Cần thêm quạt gió ở lò chợ. " * 20
+        answers = demo.full_answers(poll, "Cần thêm quạt gió ở lò chợ. " * 20)
         gate = asyncio.Semaphore(concurrency)
         writing = True
         peak = 0

@@ -17,7 +17,6 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from polls import db, demo
 from polls import tables as t
@@ -39,18 +38,7 @@ async def main(n: int, concurrency: int) -> None:
         first = await t.Placement.select(t.Placement.code).where(t.Placement.poll == 1).first()
         assert first is not None
         placement = await placements.by_code(first["code"])
-        answers: dict[str, Any] = {}
-        for q in poll.questions:
-            if q.kind == "single":
-                answers[str(q.id)] = q.options[0].id
-            elif q.kind == "multi":
-                answers[str(q.id)] = [o.id for o in q.options[:2]]
-            elif q.kind == "scale":
-                answers[str(q.id)] = q.scale_max
-            elif q.kind == "yes_no":
-                answers[str(q.id)] = True
-            else:
-                answers[str(q.id)] = "Cần thêm quạt gió ở lò chợ."
+        answers = demo.full_answers(poll, "Cần thêm quạt gió ở lò chợ.")
         gate = asyncio.Semaphore(concurrency)
 
         async def one(i: int) -> None:

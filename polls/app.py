@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -23,10 +24,17 @@ from polls.api.controllers.forms import FormsController
 from polls.api.controllers.health import HealthController
 from polls.api.controllers.placements import PlacementController
 from polls.api.controllers.polls import PollController
+from polls.api.controllers.question_box import (
+    QuestionBoxController,
+    QuestionBoxNumbersController,
+    QuestionBoxPublicController,
+)
+from polls.api.controllers.result_posters import ResultPosterController
 from polls.api.controllers.results import ResultFilesController, TrendController
 from polls.api.controllers.sharing import SharingController
+from polls.api.controllers.standing import StandingPlacementController
 from polls.api.controllers.telegram import TelegramPublishController, TelegramWebhookController
-from polls.api.controllers.units import OfficerController, UnitController
+from polls.api.controllers.units import AuditController, OfficerController, UnitController
 from polls.api.controllers.zalo import ZaloWebhookController
 from polls.api.controllers.zalo_bot import ZaloBotController, ZaloBotPublicController
 from polls.api.docs_page import PlainDocsPlugin
@@ -35,6 +43,8 @@ from polls.api.openapi import declare_error_responses
 from polls.console import ROUTES as CONSOLE_ROUTES
 from polls.forms.pages import FormPages
 from polls.forms.previews import PreviewPages
+from polls.forms.question_box import QuestionBoxPages
+from polls.forms.result_posters import PublicPosterPages
 from polls.links import UppercaseLinks
 from polls.messengers.bot import TelegramBot
 from polls.messengers.scheduler import scheduler_for
@@ -64,7 +74,11 @@ UNPROTECTED = [
     "/webhooks/",
     "/schema",
     "/shared/",
+    "^/hoi/",
 ]
+"""Paths outside the session and CSRF middleware. Litestar reads each as a regular expression
+*searched* anywhere in the path, so a new entry is anchored (``^``): an unanchored ``/hoi/``
+would also free ``/console/hoi/...`` of its session and CSRF check."""
 
 
 def _after_request(settings: Settings) -> Callable[[Response], Awaitable[Response]]:
@@ -94,24 +108,32 @@ def _cors(settings: Settings) -> CORSConfig | None:
     )
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Litestar:
     """The application for ``settings``. An ``engine`` passed in is the caller's to start and
-    stop (tests share one across apps); otherwise the app makes its own and owns it."""
+    stop (tests share one across apps); otherwise the app makes its own and owns it. The
+    rate limits and the sign-in throttle read the time from ``clock`` (tests hold it still)."""
     settings = settings or Settings.from_env()
     owns_engine = engine is None
     engine = engine or db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
     db.activate(engine)
 
-    counter = counter_for(settings.redis_url)
+    counter = counter_for(settings.redis_url, clock=clock)
     limiter = RateLimiter(
         counter,
         per_device=settings.rate_limit_per_device,
         per_ip=settings.rate_limit_per_ip,
+        clock=clock,
     )
 
     throttle = SignInThrottle(
         throttle_store_for(settings.redis_url),
         secret=derived_key(settings.secret_key, "sign-in").hex(),
+        clock=clock,
     )
 
     bot = (
@@ -181,19 +203,27 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             PollController,
             ResultFilesController,
             TrendController,
+            ResultPosterController,
             PlacementController,
+            StandingPlacementController,
             SharingController,
             TelegramPublishController,
             TelegramWebhookController,
             ZaloWebhookController,
             ZaloBotController,
             ZaloBotPublicController,
+            QuestionBoxPublicController,
+            QuestionBoxController,
+            QuestionBoxNumbersController,
             UnitController,
             OfficerController,
+            AuditController,
             TokenController,
             MeController,
             FormPages,
             PreviewPages,
+            PublicPosterPages,
+            QuestionBoxPages,
             UppercaseLinks,
             *CONSOLE_ROUTES,
         ],

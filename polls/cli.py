@@ -51,7 +51,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     _migrate(settings)
     summary = _run(settings, lambda: load_demo(settings.secret_key))
     if summary.created:
-        print(f"demo data loaded: {summary.polls} polls, {summary.responses} responses")
+        print(
+            f"demo data loaded: {summary.polls} polls, {summary.responses} responses, "
+            f"{summary.questions} questions in the question box"
+        )
         print(
             f"sign in at {settings.base_url}/console as admin, maokhe or lanhdao, "
             f"password {DEMO_PASSWORD}"
@@ -416,6 +419,48 @@ def cmd_zalo_bot_info(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_box_overdue(settings: Settings, args: argparse.Namespace) -> int:
+    """Flag the question box's overdue items to each unit's leaders' Zalo group (cron)."""
+    if not settings.zalo_bot_token:
+        return _fail(
+            "ZALO_BOT_TOKEN is not set: the Zalo Bot is not set up, so no overdue question "
+            "can be flagged to the leaders' Zalo groups"
+        )
+    import httpx
+
+    from polls.messengers.bot import BotApiError
+    from polls.messengers.zalo_bot import ZaloBot
+    from polls.services import box_overdue
+    from polls.services.polls import now
+
+    async def work() -> Any:
+        bot = ZaloBot(settings.zalo_bot_token, settings.zalo_bot_api_base)
+        try:
+            return await box_overdue.flag_overdue(
+                bot, settings.base_url, settings.default_locale, now()
+            )
+        finally:
+            await bot.aclose()
+
+    try:
+        outcomes = _run(settings, work)
+    except (BotApiError, httpx.HTTPError) as error:
+        # the exception's text could name the request; only its kind is printed
+        return _fail(f"cannot reach {settings.zalo_bot_api_base} ({type(error).__name__})")
+    for outcome in outcomes:
+        if outcome.sent:
+            print(f"flagged {outcome.items} overdue to the leaders of {outcome.unit_name}")
+        else:
+            print(
+                f"error: not sent to the leaders of {outcome.unit_name} ({outcome.reason}); "
+                f"{outcome.items} overdue left to flag next time",
+                file=sys.stderr,
+            )
+    if not outcomes:
+        print("nothing overdue to flag")
+    return 1 if any(not o.sent for o in outcomes) else 0
+
+
 def cmd_telegram_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
     from polls.messengers.bot import ALLOWED_UPDATES
 
@@ -554,6 +599,10 @@ def parser() -> argparse.ArgumentParser:
     telegram_commands.add_parser(
         "info", help="the bot (getMe) and its webhook (getWebhookInfo); never the token"
     ).set_defaults(func=cmd_telegram_info)
+    commands.add_parser(
+        "box-overdue",
+        help="flag overdue question box items to each unit's leaders' Zalo group (cron)",
+    ).set_defaults(func=cmd_box_overdue)
     zalo_bot = commands.add_parser("zalo-bot", help="the Zalo Bot: webhook and status")
     zalo_bot_commands = zalo_bot.add_subparsers(dest="zalo_bot_command", required=True)
     zalo_bot_commands.add_parser(

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+import asyncpg
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
@@ -50,6 +51,12 @@ from polls.tables import TABLES
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
+
+UNIQUE_VIOLATIONS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError,
+    asyncpg.UniqueViolationError,
+)
+"""What a write refused by a unique index raises, on SQLite and on PostgreSQL."""
 
 Statement = tuple[str, list[Any]]
 """SQL with ``{}`` placeholders, and its arguments."""
@@ -588,11 +595,25 @@ def activate(engine: Engine) -> None:
         table._meta.db = engine
 
 
+async def _keep_session(connection: Any) -> None:
+    """What a connection goes back to the pool with, instead of asyncpg's reset query
+    (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``, a round trip after
+    every query: half of a submission's). asyncpg still rolls back a transaction left open
+    and drops listeners before calling this. The app leaves nothing else in a session: no
+    ``SET`` (asyncpg restores the ``jit`` it turns off to introspect types), no session
+    advisory lock (``pg_try_advisory_xact_lock`` ends with its transaction), no ``LISTEN``,
+    no cursor outside a transaction; ``tests/test_db.py`` checks a pooled connection is
+    handed out clean."""
+
+
+POOL_OPTIONS: dict[str, Any] = {"min_size": 2, "max_size": 20, "reset": _keep_session}
+
+
 async def start(engine: Engine) -> None:
     if isinstance(engine, FastSQLiteEngine):
         await engine.start()
     elif isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(**POOL_OPTIONS)
 
 
 POOL_CLOSE_SECONDS = 10.0

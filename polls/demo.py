@@ -1,16 +1,19 @@
 """Demo data: a slice of the union's unit tree, officers, and polls from its programme.
 
 Loaded by ``polls demo`` (and ``polls serve --demo`` on an empty database). Responses are
-made through the one submission path, so the demo exercises the real rules.
+made through the one submission path and the question box's items through the box's own
+services (``polls.demo_box``), so the demo exercises the real rules.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 
+from polls import demo_box
 from polls import tables as t
-from polls.models import Channel, Principal, Role, UnitKind
+from polls.models import Channel, Poll, Principal, Role, UnitKind
 from polls.services import accounts, placements, polls, units
 from polls.services.polls import PollDraft, QuestionDraft
 from polls.services.submission import Submission, submit_response
@@ -182,6 +185,26 @@ class DemoSummary:
     created: bool
     polls: int
     responses: int
+    questions: int
+
+
+def full_answers(poll: Poll, text: str = "Cần thêm quạt gió ở lò chợ.") -> dict[str, object]:
+    """One answer to every question of ``poll``, the same each time (the benches' and
+    load tests' respondent): the first option, the first two of a multiple choice, a
+    scale's top, yes, and ``text`` for free text."""
+    answers: dict[str, object] = {}
+    for q in poll.questions:
+        if q.kind == "single":
+            answers[str(q.id)] = q.options[0].id
+        elif q.kind == "multi":
+            answers[str(q.id)] = [o.id for o in q.options[:2]]
+        elif q.kind == "scale":
+            answers[str(q.id)] = q.scale_max
+        elif q.kind == "yes_no":
+            answers[str(q.id)] = True
+        else:
+            answers[str(q.id)] = text
+    return answers
 
 
 async def _answer_at_random(
@@ -232,10 +255,15 @@ async def _answer_at_random(
     return stored
 
 
-async def load_demo(secret: str, *, seed: int = 1211) -> DemoSummary:
+async def load_demo(secret: str, *, seed: int = 1211, now: datetime | None = None) -> DemoSummary:
+    """Load the demo into an empty database; ``now``: the moment its question box's times
+    count back from (the clock's by default)."""
     if await t.Unit.count() > 0:
         return DemoSummary(
-            created=False, polls=await t.Poll.count(), responses=await t.Response.count()
+            created=False,
+            polls=await t.Poll.count(),
+            responses=await t.Response.count(),
+            questions=await t.BoxItem.count(),
         )
     rng = random.Random(seed)
     for slug, (name, kind, headcount, parent) in TREE.items():
@@ -299,4 +327,5 @@ async def load_demo(secret: str, *, seed: int = 1211) -> DemoSummary:
     await polls.open_poll(maokhe, tet.id)
     responses += await _answer_at_random(tet.id, [tet_code], 41, rng, secret)
     await polls.close_poll(maokhe, tet.id)
-    return DemoSummary(created=True, polls=3, responses=responses)
+    questions = await demo_box.load_box(secret, officers, seed=seed, now=now or polls.now())
+    return DemoSummary(created=True, polls=3, responses=responses, questions=questions)

@@ -12,6 +12,7 @@ JSON and ``polls/web.py`` into pages; nothing else maps errors to responses.
     ├── Conflict              409  the request clashes with the current state
     │   └── AlreadyAnswered   409  this device or account has answered this poll
     ├── PollNotAccepting      410  draft, not yet open, or closed
+    │   └── NoOpenWave        410  a standing placement's code between two waves
     ├── PayloadTooLarge       413
     ├── UnsupportedMediaType  415  an answer in another encoding than JSON or the form's
     ├── InvalidInput          422  field errors (officer input)
@@ -75,6 +76,12 @@ class AlreadyAnswered(Conflict):
     default_message = N_("You have already answered this poll. Thank you!")
 
 
+class AlreadyAsked(Conflict):
+    """The question box's form posted again: its question is stored already (once)."""
+
+    default_message = N_("This question was sent already.")
+
+
 class CodeAlreadyUsed(AlreadyAnswered):
     """The printed one-time code was used for an answer already (the write's duplicate
     key of the code was claimed)."""
@@ -91,6 +98,17 @@ class PollNotAccepting(DomainError):
     def __init__(self, message: str | None = None, *, state: str = "closed", **params: Any):
         super().__init__(message, **params)
         self.state = state
+
+
+class NoOpenWave(PollNotAccepting):
+    """A standing placement's code while no wave of its series is open: its page says when
+    the next one opens (``services.standing.between_waves``)."""
+
+    default_message = N_("No survey is open here now. Please come back later.")
+
+    def __init__(self, standing_id: int) -> None:
+        super().__init__(state="between")
+        self.standing_id = standing_id
 
 
 class PayloadTooLarge(DomainError):

@@ -15,6 +15,7 @@ import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,15 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 from babel.support import Translations
 
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
 LOCALE_COOKIE = "polls_lang"
+LANGUAGE_VARY = "Accept-Language, Cookie"
+"""What a response in the reader's language varies with (``pick_locale``: the query, this
+cookie, the browser's ``Accept-Language``); the ``Vary`` header of such responses."""
 LOCALES_DIR = Path(__file__).parent / "locales"
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -115,9 +119,31 @@ def _accept_language_tags(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
+def rounded(value: float | int | Decimal, digits: int = 0) -> Decimal:
+    """The one rounding of every figure shown (pages, charts, reports, exports): to
+    ``digits`` decimals, halves away from zero, from the number as written (0.145 is 0.145,
+    not the float just below it)."""
+    # a float also comes as numpy's (a chart's tick), whose repr is not a number
+    exact = Decimal(value) if isinstance(value, Decimal | int) else Decimal(repr(float(value)))
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def percent_figure(fraction: float, digits: int = 0) -> Decimal:
+    """``fraction`` as the percent shown: 0.455 -> 46 (``rounded``)."""
+    return rounded(rounded(fraction, 12) * 100, digits)
+
+
+def plain_number(value: float | int | Decimal, digits: int = 0) -> str:
+    """A figure for a spreadsheet: rounded like the page, the locale's decimal sign, no
+    grouping (a grouped "1.234" is a thousand in Vietnamese and a little more than one in
+    English)."""
+    text = format(rounded(value, digits), "f")
+    return text.replace(".", get_decimal_symbol(get_locale()))
+
+
 def number(value: float | int, digits: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=get_locale())
+    return format_decimal(rounded(value, digits), format=pattern, locale=get_locale())
 
 
 def approx(value: float | int, digits: int = 0) -> str:
@@ -131,7 +157,9 @@ def percent(fraction: float, digits: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + " %"
     if get_locale() == "en":
         pattern = pattern.replace(" %", "%")
-    return format_percent(fraction, format=pattern, locale=get_locale())
+    return format_percent(
+        percent_figure(fraction, digits) / 100, format=pattern, locale=get_locale()
+    )
 
 
 def in_vietnam(moment: datetime) -> datetime:

@@ -24,6 +24,20 @@ from datetime import UTC, datetime
 from polls.errors import N_
 
 ROW_ID_MAX = 2**63 - 1
+ZALO_CHAT = re.compile(r"[A-Za-z0-9._-]{1,100}")
+"""A Zalo group's id as the Zalo Bot knows it (the bot tells it on ``/id`` in the group)."""
+ZALO_CHAT_ERROR = N_(
+    "A Zalo group's id is the code the bot gives when someone writes /id in the group "
+    "(letters, digits, dots, dashes or underscores)."
+)
+
+
+def zalo_chat_error(chat_id: str) -> str | None:
+    """Why ``chat_id`` cannot be a Zalo group's id (a placement's, a unit's leaders'), or
+    None when it can."""
+    return None if ZALO_CHAT.fullmatch(chat_id) else ZALO_CHAT_ERROR
+
+
 YEARS = (2000, 2100)
 """The years a poll may open or close in: a typo like 20266 or 0026 is refused at input."""
 

@@ -75,6 +75,11 @@ class Unit:
     parent_id: int | None
     path: str
     headcount: int
+    leaders_zalo_chat_id: str | None = None
+    """The Zalo group of the unit's leaders, where its overdue questions are flagged (None
+    also to a reader who may not change it: ``services.units.seen_by``)."""
+    leaders_chat_unreachable: bool | None = False
+    """Whether the Zalo Bot was refused in that group the last time (None to such a reader)."""
 
     @property
     def depth(self) -> int:
@@ -109,6 +114,8 @@ class Principal:
 class Option:
     id: int
     label: str
+    other: bool = False
+    """The "other (please specify)" option: choosing it lets the worker type a text."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +131,21 @@ class Question:
     scale_max: int | None = None
     min_label: str = ""
     max_label: str = ""
+    help: str = ""
+    """Shown under the question's text."""
 
     def option(self, option_id: int) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
+
+    @property
+    def other_option(self) -> Option | None:
+        """The "other (please specify)" option, if the question has one (it is the last)."""
+        return next((o for o in self.options if o.other), None)
+
+    @property
+    def has_texts(self) -> bool:
+        """Whether workers write text here: a free-text question, or an "other" option."""
+        return self.kind == "text" or self.other_option is not None
 
 
 @dataclass(frozen=True)
@@ -188,6 +207,17 @@ class Placement:
     """Released openings of its link (perturbed); None below ``MIN_VISITS_FOR_RATE``."""
     responses: int | None = 0
     """Released respondents (perturbed); None when disclosure control hides them."""
+    standing_id: int | None = None
+    """The standing placement this wave's placement stands for, while it is not stopped:
+    ``code`` is then the standing's permanent code (on its link, QR, poster and cards)."""
+    own_code: str | None = None
+    """This wave's own code when ``code`` is the standing's: the form posts to it, so an
+    answer goes to the wave its page showed."""
+
+    @property
+    def answer_code(self) -> str:
+        """The code the form answers through: this placement's own."""
+        return self.own_code or self.code
 
     @property
     def conversion(self) -> float | None:
@@ -196,6 +226,23 @@ class Placement:
         if self.responses is None or not self.visits:
             return None
         return self.responses / self.visits
+
+
+@dataclass(frozen=True)
+class StandingPlacement:
+    """A poster printed once for every wave of a unit's series (``services.standing``)."""
+
+    id: int
+    unit_id: int
+    unit_name: str
+    series: str
+    code: str
+    label: str
+    kind: str
+    place_unit_id: int | None
+    place_unit_name: str | None
+    created_at: datetime
+    stopped_at: datetime | None
 
 
 @dataclass(frozen=True)

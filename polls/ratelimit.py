@@ -54,7 +54,8 @@ class Counter(Protocol):
 
 
 class MemoryCounter:
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._counts: dict[str, int] = {}
         self._window = 0
         self._salts: dict[int, bytes] = {}
@@ -65,7 +66,7 @@ class MemoryCounter:
         return self._salts.setdefault(window, secrets.token_bytes(SALT_BYTES))
 
     async def hit(self, key: str) -> int:
-        window = int(time.time()) // WINDOW
+        window = int(self._clock()) // WINDOW
         if window != self._window:
             self._counts.clear()
             self._window = window
@@ -88,7 +89,8 @@ def redis_client(url: str) -> Redis:
 
 
 class RedisCounter:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._redis = redis_client(url)
         self._salts: dict[int, bytes] = {}
 
@@ -107,7 +109,7 @@ class RedisCounter:
         return self._salts[window]
 
     async def hit(self, key: str) -> int:
-        window = int(time.time()) // WINDOW
+        window = int(self._clock()) // WINDOW
         name = f"polls:rl:{window}:{key}"
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(name)
@@ -120,30 +122,55 @@ class RedisCounter:
 
 
 class RateLimiter:
-    def __init__(self, counter: Counter, *, per_device: int, per_ip: int) -> None:
+    def __init__(
+        self,
+        counter: Counter,
+        *,
+        per_device: int,
+        per_ip: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.counter = counter
+        self._clock = clock
         self.per_device = per_device
         self.per_ip = per_ip
 
     @staticmethod
-    def counter_name(salt: bytes, poll_id: int, kind: str, value: str) -> str:
+    def counter_name(salt: bytes, poll_id: int | str, kind: str, value: str) -> str:
         message = f"{poll_id}\x00{kind}\x00{value}".encode()
         return hmac.new(salt, message, hashlib.sha256).hexdigest()[:32]
 
     async def check(self, poll_id: int, *, device: str | None, address: str | None) -> None:
         """Count one submission to ``poll_id``; raise ``RateLimited`` past either limit."""
-        checks = ((self.per_device, "device", device), (self.per_ip, "address", address))
-        window = int(time.time()) // WINDOW
+        await self.check_scope(poll_id, device=device, address=address)
+
+    async def check_scope(
+        self,
+        scope: int | str,
+        *,
+        device: str | None,
+        address: str | None,
+        per_device: int | None = None,
+        per_ip: int | None = None,
+    ) -> None:
+        """Count one request in ``scope`` (a poll's id, or a name like ``box:<unit>`` that
+        no poll id can be), with this limiter's limits unless others are given."""
+        checks = (
+            (self.per_device if per_device is None else per_device, "device", device),
+            (self.per_ip if per_ip is None else per_ip, "address", address),
+        )
+        at = int(self._clock())
+        window = at // WINDOW
         for limit, kind, value in checks:
             if not (limit and value):
                 continue
-            name = self.counter_name(await self.counter.salt(window), poll_id, kind, value)
+            name = self.counter_name(await self.counter.salt(window), scope, kind, value)
             if await self.counter.hit(name) > limit:
-                raise RateLimited(retry_after=WINDOW - int(time.time()) % WINDOW)
+                raise RateLimited(retry_after=WINDOW - at % WINDOW)
 
 
-def counter_for(redis_url: str) -> Counter:
-    return RedisCounter(redis_url) if redis_url else MemoryCounter()
+def counter_for(redis_url: str, *, clock: Callable[[], float] = time.time) -> Counter:
+    return RedisCounter(redis_url, clock=clock) if redis_url else MemoryCounter(clock=clock)
 
 
 # --- sign-in throttle ---------------------------------------------------------------------

@@ -48,6 +48,11 @@ class Unit(Table):
     parent: ForeignKey = ForeignKey("self", null=True, default=None, on_delete=OnDelete.restrict)
     path = Varchar(length=400, index=True, index_method=IndexMethod.btree, default="")
     headcount = Integer(default=0)
+    leaders_zalo_chat_id = Varchar(length=100, null=True, default=None)
+    """The Zalo group of the unit's leaders, where its overdue questions are flagged
+    (``polls box-overdue``); None: no group."""
+    leaders_chat_unreachable = Boolean(default=False)
+    """Whether the Zalo Bot was refused in that group the last time it wrote there."""
 
 
 class Officer(Table):
@@ -127,6 +132,8 @@ class Question(Table):
     scale_max = SmallInt(null=True, default=None)
     min_label = Varchar(length=100, default="")
     max_label = Varchar(length=100, default="")
+    help = Varchar(length=500, default="")
+    """A line shown under the question's text on the form, in the preview and the report."""
 
 
 class Option(Table):
@@ -134,6 +141,29 @@ class Option(Table):
     question = ForeignKey(Question, null=False, index=True)
     position = SmallInt()
     label = Varchar(length=300)
+    other = Boolean(default=False)
+    """The "other (please specify)" option: the text a worker types beside it is a free-text
+    answer (``answer.value_text`` on this option's row), released only as free text is."""
+
+
+class StandingPlacement(Table):
+    """A place whose poster serves every wave of a unit's series (issue 14): its code never
+    changes and leads to the series' open wave, through that wave's own placement
+    (``Placement.standing``), so answers are still counted per wave and placement. Nothing
+    about who opens it."""
+
+    id: Serial
+    unit = ForeignKey(Unit, null=False, index=True, on_delete=OnDelete.restrict)
+    """The unit whose series it serves (the waves' unit)."""
+    series = Varchar(length=32, index=True)
+    code = Varchar(length=8, unique=True, index=True)
+    label = Varchar(length=200)
+    kind = Varchar(length=20)
+    place_unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null)
+    """Where the place is (a workshop's canteen): each wave's placement gets it."""
+    created_at = Timestamptz(default=TimestamptzNow())
+    stopped_at = Timestamptz(null=True, default=None)
+    """No new wave gets it; its code no longer leads to a wave."""
 
 
 class Placement(Table):
@@ -149,6 +179,9 @@ class Placement(Table):
     opens_in = Varchar(length=20, default="web")
     """``models.OpensIn``: the web form, or the Zalo Mini App."""
     created_at = Timestamptz(default=TimestamptzNow())
+    standing = ForeignKey(StandingPlacement, null=True, default=None, on_delete=OnDelete.set_null)
+    """The standing placement this wave's placement stands for (its link and poster show
+    the standing code); unique per poll, an index made by its migration."""
 
 
 class PlacementVisit(Table):
@@ -213,6 +246,37 @@ class ResultRelease(Table):
     # unique (poll, seq): an index made by its migration
 
 
+class ResultsPoster(Table):
+    """A poll's results poster ("Bạn nói – Công đoàn làm", ``polls.services.result_posters``):
+    the questions it shows (JSON ``[[question id, "chart" or "sentence"], ...]``), the
+    officer's text on what the union will do, where its QR code leads (``qr_kind``: ``none``
+    or ``placement``, the next wave's ``qr_placement``), and who drafted it. ``version``
+    moves with every edit; an approval (by leadership or an admin of the poll's unit or
+    above) holds for the poster's ``approved_version``, the poll's ``approved_poll_version``
+    and the results' ``approved_release`` only, so an edit or a new release drops it.
+    ``token`` is the random name of its public link (``/r/{token}``), None when revoked.
+    Only released figures are ever drawn from it; nothing here is about a worker."""
+
+    id: Serial
+    poll = ForeignKey(Poll, null=False, on_delete=OnDelete.cascade)
+    # unique (poll), unique (token): indexes made by its migration
+    questions = Text(default="[]")
+    response_text = Text(default="")
+    qr_kind = Varchar(length=20, default="none")
+    qr_placement = ForeignKey(Placement, null=True, default=None, on_delete=OnDelete.set_null)
+    version = Integer(default=1)
+    drafted_by = ForeignKey(Officer, null=True, default=None, on_delete=OnDelete.set_null)
+    drafted_by_name = Varchar(length=200, default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
+    approved_by = ForeignKey(Officer, null=True, default=None, on_delete=OnDelete.set_null)
+    approved_by_name = Varchar(length=200, default="")
+    approved_at = Timestamptz(null=True, default=None)
+    approved_version = Integer(null=True, default=None)
+    approved_poll_version = Integer(null=True, default=None)
+    approved_release = Integer(null=True, default=None)
+    token = Varchar(length=64, null=True, default=None)
+
+
 class MeetingState(Table):
     """What a meeting placement's projector shows now (``polls.services.meeting``): the
     question opened last, whether it takes answers, whether its result is revealed.
@@ -254,6 +318,27 @@ class PaperCount(Table):
     value_int = Integer(null=True, default=None)
     people = Integer(default=0)
     """How many people chose it."""
+
+
+class AuditEntry(Table):
+    """One admin action on an officer or a unit (``polls.services.audit``): when, who did it,
+    what, to which officer and unit, and a short detail (``role: officer → admin``). Filed
+    under ``unit`` (the unit the action touched, or the officer's unit) and, for a move,
+    ``from_unit`` too, so an admin of either side reads it; both are ids, so the entry follows
+    the unit when the tree changes. Names are kept beside the ids so the list still says who,
+    after an account is gone. Officers and units only: never a worker, an answer, an address
+    or a password."""
+
+    id: Serial
+    at = Timestamptz()
+    actor = ForeignKey(Officer, null=True, default=None, on_delete=OnDelete.set_null)
+    actor_name = Varchar(length=80, default="")
+    action = Varchar(length=40)
+    officer = ForeignKey(Officer, null=True, default=None, on_delete=OnDelete.set_null)
+    officer_name = Varchar(length=80, default="")
+    unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    from_unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    detail = Varchar(length=300, default="")
 
 
 class DuplicateKey(Table):
@@ -322,6 +407,81 @@ class Readiness(Table):
     checked = BigInt()
 
 
+class BoxItem(Table):
+    """One question, complaint or proposal of a unit's question box (issue 15). Nothing of
+    who sent it: no address, agent, device or account, and the arrival time to the hour
+    only. ``follow_key`` is the keyed hash of the worker's follow-up code, never the code.
+    ``origin`` is the box it was asked in, ``unit`` the unit handling it now (the parent
+    after an escalation). The id is random and the SQLite table has no rowid: no order."""
+
+    id = BigInt(primary_key=True)
+    origin = ForeignKey(Unit, null=False, on_delete=OnDelete.cascade)
+    unit = ForeignKey(Unit, null=False, index=True, on_delete=OnDelete.cascade)
+    topic = Varchar(length=20)
+    follow_key = Varchar(length=64, unique=True)
+    arrived_hour = Timestamptz()
+    first_reply_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=10, default="open")
+    assignee = Varchar(length=120, default="")
+    escalations = SmallInt(default=0)
+    worker_messages = SmallInt(default=1)
+
+
+class BoxMessage(Table):
+    """The thread of an item: the worker's text (position 0), officers' replies, and the
+    worker's one further message. A worker's message keeps its hour only. A hidden message
+    keeps its text and the reason; it is never deleted."""
+
+    id = BigInt(primary_key=True)
+    item = ForeignKey(BoxItem, null=False, on_delete=OnDelete.cascade)
+    position = SmallInt()
+    author = Varchar(length=10)
+    body = Text()
+    officer_name = Varchar(length=200, default="")
+    at = Timestamptz()
+    hidden = Boolean(default=False)
+    hidden_reason = Text(default="")
+
+
+class BoxEvent(Table):
+    """What an officer did to an item (assign, reply, escalate, hide, publish, handle)."""
+
+    id: Serial
+    item = ForeignKey(BoxItem, null=False, index=True, on_delete=OnDelete.cascade)
+    at = Timestamptz()
+    officer_name = Varchar(length=200, default="")
+    action = Varchar(length=20)
+    detail = Text(default="")
+
+
+class BoxFlagClaim(Table):
+    """A run of ``polls box-overdue`` holding an item's overdue flag
+    (``polls.services.box_overdue``): the unique item lets one run at a time send it. Held
+    until ``until`` while the message goes out, then ``sent`` for good (the flag's
+    ``box_event`` is written with it); a claim left unsent past ``until`` (a crashed run) is
+    taken over by the next run. No time of the worker: ``until`` is the cron run's clock."""
+
+    id: Serial
+    item = ForeignKey(BoxItem, null=False, unique=True, on_delete=OnDelete.cascade)
+    run = Varchar(length=32)
+    until = Timestamptz()
+    sent = Boolean(default=False)
+
+
+class BoxPublished(Table):
+    """An edited copy of an item's question and reply on the unit's public Q&A page, made
+    with the officer's consent; the original thread stays private."""
+
+    id: Serial
+    item = ForeignKey(BoxItem, null=False, unique=True, on_delete=OnDelete.cascade)
+    unit = ForeignKey(Unit, null=False, index=True, on_delete=OnDelete.cascade)
+    topic = Varchar(length=20)
+    question = Text()
+    reply = Text()
+    published_by = Varchar(length=200, default="")
+    published_at = Timestamptz()
+
+
 TABLES: tuple[type[Table], ...] = (
     Unit,
     Officer,
@@ -330,6 +490,7 @@ TABLES: tuple[type[Table], ...] = (
     PollEdit,
     Question,
     Option,
+    StandingPlacement,
     Placement,
     PlacementVisit,
     Response,
@@ -341,8 +502,15 @@ TABLES: tuple[type[Table], ...] = (
     MeetingState,
     PaperTally,
     PaperCount,
+    ResultsPoster,
     ZaloToken,
     ZaloEvent,
     TelegramUpdate,
     Readiness,
+    BoxItem,
+    BoxMessage,
+    BoxEvent,
+    BoxFlagClaim,
+    BoxPublished,
+    AuditEntry,
 )

@@ -30,7 +30,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from polls import errors as e
 from polls import inputs, privacy
 from polls.forms.assets import FORM_SCRIPT_HASH
-from polls.i18n import LOCALE_COOKIE, gettext, pick_locale, set_locale
+from polls.i18n import LANGUAGE_VARY, LOCALE_COOKIE, gettext, pick_locale, set_locale
 from polls.services.renders import Rendered
 from polls.settings import Settings
 
@@ -184,6 +184,13 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
 """A database, or the Redis that shares rate limits, out of reach: 503, never a 500."""
 
 
+def unavailable(exc: BaseException) -> e.Unavailable:
+    """The refusal for ``DATABASE_ERRORS``, logged by its type only (never the statement,
+    which may hold answers)."""
+    log.warning("database or redis unavailable: %s", type(exc).__name__)
+    return e.Unavailable()
+
+
 def _as_domain_error(exc: Exception) -> e.DomainError:
     if isinstance(exc, e.DomainError):
         return exc
@@ -239,8 +246,7 @@ def _as_domain_error(exc: Exception) -> e.DomainError:
         # a body that is not UTF-8, or nested deeper than any answer can be
         return e.DomainError(e.N_("The request body is not valid JSON."))
     if isinstance(exc, DATABASE_ERRORS):
-        log.warning("database or redis unavailable: %s", type(exc).__name__)
-        return e.Unavailable()
+        return unavailable(exc)
     log.exception("unhandled error", exc_info=exc)
     error = e.DomainError(e.N_("Something went wrong on our side. Please try again."))
     error.status_code = HTTP_500_INTERNAL_SERVER_ERROR  # type: ignore[misc]
@@ -382,6 +388,10 @@ def _body_unstorable(content_type: str, body: bytes) -> bool:
         return b"\x00" in unquote_to_bytes(body.replace(b"+", b" "))
     if content_type == "multipart/form-data":
         return b"\x00" in body
+    if b"\\u" not in body:
+        # JSON holds a NUL or a lone surrogate only as a \u escape (raw, either is malformed
+        # JSON, which the handler refuses): most bodies need no second decoding here
+        return False
     try:
         return _holds_unstorable(msgspec.json.decode(body))
     except (msgspec.DecodeError, RecursionError):
@@ -437,8 +447,10 @@ def refuse_unstorable_text(app: Any) -> Any:
 
 
 def file_response(rendered: Rendered) -> Response[bytes]:
-    """A chart, report or export; downloads get a file name."""
-    headers = {"Cache-Control": "private, max-age=30"}
+    """A chart, report or export; downloads get a file name. Its words and number formats
+    follow the reader's language (``request_locale``: the remembered choice, a cookie, or
+    the browser's ``Accept-Language``), so a browser's cached copy is kept per language."""
+    headers = {"Cache-Control": "private, max-age=30", "Vary": LANGUAGE_VARY}
     if rendered.filename:
         headers["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
     return Response(content=rendered.content, media_type=rendered.media_type, headers=headers)

@@ -7,6 +7,7 @@ fails, never skips, if that server cannot be reached). Tables are emptied betwee
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import secrets
@@ -20,6 +21,7 @@ import asyncpg
 import httpx
 import pytest
 from litestar import Litestar
+from litestar.utils.signature import ParsedSignature
 
 from polls import db as polls_db
 from polls import disclosure, privacy
@@ -72,17 +74,29 @@ async def database(
         await admin.close()
 
 
-@pytest.fixture
-async def db(database: Database) -> AsyncIterator[Database]:
+def forget_state(database: Database) -> None:
+    """Every cache forgotten, the tables bound to ``database``: what a test starts from
+    besides the database's rows."""
     forget_everything()
     # The unlinking step runs only when a test calls it: this hour counts as done already,
     # and no poll is remembered as having lost its keys (ids come again after emptying).
     unlinking.reset_for_tests()
     polls_db.activate(database.engine)
+
+
+async def empty_database(database: Database) -> None:
+    """Every table emptied and every cache forgotten: the state each test starts from (also
+    for a test that needs it again, after a request changed the database)."""
+    forget_state(database)
     # Units point at their parent with ON DELETE RESTRICT: unlink the tree before emptying it.
     await t.Unit.update({t.Unit.parent: None}, force=True)
     for table in reversed(t.TABLES):
         await table.delete(force=True)
+
+
+@pytest.fixture
+async def db(database: Database) -> AsyncIterator[Database]:
+    await empty_database(database)
     yield database
     await placements.visit_counter.close()  # as the app does at shutdown
 
@@ -114,15 +128,23 @@ def device_giver(client: httpx.AsyncClient, secret: str) -> Callable[[httpx.Requ
     return give
 
 
+def frozen_minute() -> float:
+    """The rate limits count per minute: the clock of a test that counts them stands still
+    five seconds into a minute, so the minute cannot turn between two requests."""
+    return 1_796_000_000.0 + 5
+
+
 @pytest.fixture
 async def make_client(db: Database) -> AsyncIterator[Callable[..., Awaitable[httpx.AsyncClient]]]:
     """Build a client for an app with custom settings (entered and closed by the fixture).
     ``devices=False``: a client that is handed no device token (``device_giver``)."""
     opened: list[httpx.AsyncClient] = []
 
-    async def factory(*, devices: bool = True, **changes: Any) -> httpx.AsyncClient:
+    async def factory(
+        *, devices: bool = True, clock: Callable[[], float] | None = None, **changes: Any
+    ) -> httpx.AsyncClient:
         settings = make_settings(db, **changes)
-        app = create_app(settings, engine=db.engine)
+        app = create_app(settings, engine=db.engine, **({"clock": clock} if clock else {}))
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
         )
@@ -162,6 +184,11 @@ class World:
 
 @pytest.fixture
 async def world(db: Database) -> World:
+    return await make_world()
+
+
+async def make_world() -> World:
+    """The unit tree and its officers, in the (emptied) database."""
     root = await units.create_unit(
         slug="cdtkv", name="Công đoàn Than – Khoáng sản Việt Nam", kind="national", parent=None
     )
@@ -280,6 +307,49 @@ def cheap_password_hashing() -> Iterator[None]:
     accounts.SCRYPT_N = 2**4
     yield
     accounts.SCRYPT_N = saved
+
+
+def _signature_key(fn: Any, namespace: dict[str, Any]) -> tuple[Any, ...]:
+    """What a handler's parsed signature depends on: its code, annotations and defaults, and
+    the names it is resolved with (a bound method of each app's controller instance and
+    Litestar's per-route OPTIONS closure are new objects in every app, with the same
+    signature; a closure's cells never enter its type hints)."""
+    function = getattr(fn, "__func__", fn)
+    names = tuple(sorted((name, id(value)) for name, value in namespace.items()))
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return (function, names)
+    return (
+        code,
+        inspect.ismethod(fn),
+        tuple((name, id(value)) for name, value in function.__annotations__.items()),
+        tuple(map(id, function.__defaults__ or ())),
+        tuple((name, id(value)) for name, value in (function.__kwdefaults__ or {}).items()),
+        names,
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def handler_signatures_parsed_once() -> Iterator[None]:
+    """Most tests build their own app (``make_client``), and Litestar parses every
+    handler's signature again for each one (type hints resolved, fields built): about a
+    third of ``create_app``'s time, over 350 handlers. The result depends only on the
+    handler's function and the names around it, the same in every app of the run, so each
+    is parsed once (the first app still parses every handler, and the rest of Litestar's
+    registration runs for every app)."""
+    parse = ParsedSignature.from_fn.__func__  # type: ignore[attr-defined]
+    # each value keeps what its key holds the ids of alive, so no id is reused
+    parsed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    def from_fn(cls: Any, fn: Any, signature_namespace: dict[str, Any]) -> Any:
+        key = (cls, _signature_key(fn, signature_namespace))
+        if key not in parsed:
+            parsed[key] = (parse(cls, fn, signature_namespace), fn, signature_namespace)
+        return parsed[key][0]
+
+    ParsedSignature.from_fn = classmethod(from_fn)  # type: ignore[assignment,method-assign]
+    yield
+    ParsedSignature.from_fn = classmethod(parse)  # type: ignore[assignment,method-assign]
 
 
 RESPONSE_TABLES: tuple[type[t.Table], ...] = (t.Response, t.Answer, t.DuplicateKey)

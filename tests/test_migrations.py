@@ -52,6 +52,21 @@ async def _sql(engine: Engine, sql: str, *args: object) -> list:
     return list(await engine.run_querystring(QueryString(sql, *args)))
 
 
+async def _old_unit(engine: Engine) -> dict:
+    """A unit row as the columns of that time had it (the table class has later ones)."""
+    rows = await _sql(
+        engine,
+        'INSERT INTO "unit" ("slug", "name", "kind", "path", "headcount") '
+        'VALUES ({}, {}, {}, {}, {}) RETURNING "id"',
+        "mk",
+        "Than Mạo Khê",
+        "subordinate",
+        "",
+        0,
+    )
+    return dict(rows[0])
+
+
 async def _old_poll(engine: Engine, unit_id: int) -> dict:
     """A poll row as the columns of that time had it (the table class has later ones)."""
     rows = await _sql(
@@ -76,16 +91,37 @@ async def _old_poll(engine: Engine, unit_id: int) -> dict:
     return rows[0]
 
 
+async def _old_question(engine: Engine, poll: int, kind: str) -> list[dict]:
+    """A question with the columns of that time: no help yet."""
+    return await _sql(
+        engine,
+        'INSERT INTO "question" ("poll", "position", "kind", "text", "required", '
+        '"min_label", "max_label") VALUES ({}, 0, {}, {}, {}, {}, {}) RETURNING "id"',
+        poll,
+        kind,
+        "?",
+        True,
+        "",
+        "",
+    )
+
+
 async def test_answers_stored_before_get_their_responses_segments(fresh_engine: Engine) -> None:
     engine = fresh_engine
     result = await run_forwards(app_name="polls", migration_id=BEFORE_SEGMENTS_ON_ANSWERS)
     assert result.success, result.message
-    unit = (await t.Unit.insert(t.Unit(slug="mk", name="Than Mạo Khê", kind="subordinate")))[0]
+    unit = await _old_unit(engine)
     poll = await _old_poll(engine, unit["id"])
-    question = (
-        await t.Question.insert(t.Question(poll=poll["id"], position=0, kind="single", text="?"))
+    question = (await _old_question(engine, poll["id"], "single"))[0]
+    option = (  # no "other" flag yet
+        await _sql(
+            engine,
+            'INSERT INTO "option" ("question", "position", "label") VALUES ({}, 0, {}) '
+            'RETURNING "id"',
+            question["id"],
+            "A",
+        )
     )[0]
-    option = (await t.Option.insert(t.Option(question=question["id"], position=0, label="A")))[0]
     placement = (  # the columns of that time: no opens_in yet
         await _sql(
             engine,
@@ -169,11 +205,9 @@ async def test_responses_stored_before_unlinkable_storage_lose_receipts_and_get_
     engine = fresh_engine
     result = await run_forwards(app_name="polls", migration_id=BEFORE_UNLINKABLE_STORAGE)
     assert result.success, result.message
-    unit = (await t.Unit.insert(t.Unit(slug="mk", name="Than Mạo Khê", kind="subordinate")))[0]
+    unit = await _old_unit(engine)
     poll = await _old_poll(engine, unit["id"])
-    question = (
-        await t.Question.insert(t.Question(poll=poll["id"], position=0, kind="text", text="?"))
-    )[0]
+    question = (await _old_question(engine, poll["id"], "text"))[0]
     hour = datetime(2026, 11, 30, 9, tzinfo=UTC)
     texts = {}
     for n in range(3):

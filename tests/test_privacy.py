@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -74,12 +75,18 @@ def test_a_device_is_its_nonce_so_an_earlier_unsigned_cookie_keeps_its_identity(
     assert not privacy.is_device_nonce("a" * 22 + ".x")
 
 
-def test_row_ids_are_random_63_bit_numbers() -> None:
-    ids = [privacy.new_row_id() for _ in range(2000)]
-    assert len(set(ids)) == 2000
+@pytest.mark.parametrize(
+    "draw",
+    [lambda: [privacy.new_row_id() for _ in range(2000)], lambda: privacy.new_row_ids(2000)],
+    ids=["one at a time", "a submission's batch"],
+)
+def test_row_ids_are_random_63_bit_numbers(draw: Callable[[], list[int]]) -> None:
+    ids = draw()
+    assert len(ids) == len(set(ids)) == 2000
     assert all(0 < i < 2**63 for i in ids)
     assert max(ids) > 2**62  # spread over the whole range, not a counter
     assert ids != sorted(ids)
+    assert min(ids) < 2**61  # and low bits too: no byte of the draw lost or fixed
 
 
 # --- time ---------------------------------------------------------------------------------

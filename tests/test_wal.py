@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from piccolo.querystring import QueryString
@@ -18,6 +18,7 @@ from piccolo.querystring import QueryString
 from polls import db as polls_db
 from polls import demo
 from polls import tables as t
+from polls.models import Placement, Poll
 from polls.services import placements, polls
 from polls.services.submission import Submission, submit_response
 
@@ -30,8 +31,11 @@ def _size(path: Path) -> int:
     return os.stat(path).st_size if path.exists() else 0
 
 
-async def _load(engine: polls_db.FastSQLiteEngine, wal: Path) -> int:
-    """Write ``ANSWERS`` responses with readers beside them; the WAL's peak size."""
+async def _demo_poll(
+    engine: polls_db.FastSQLiteEngine,
+) -> tuple[Poll, Placement, dict[str, object]]:
+    """The engine started with the demo in it: its first poll, that poll's first placement,
+    and a full set of answers with long free text (about 1 KB a response)."""
     await polls_db.migrate(engine, quiet=True)
     await polls_db.start(engine)
     polls_db.activate(engine)
@@ -40,18 +44,12 @@ async def _load(engine: polls_db.FastSQLiteEngine, wal: Path) -> int:
     first = await t.Placement.select(t.Placement.code).where(t.Placement.poll == 1).first()
     assert first is not None
     placement = await placements.by_code(first["code"])
-    answers: dict[str, Any] = {}
-    for q in poll.questions:
-        if q.kind == "single":
-            answers[str(q.id)] = q.options[0].id
-        elif q.kind == "multi":
-            answers[str(q.id)] = [o.id for o in q.options[:2]]
-        elif q.kind == "scale":
-            answers[str(q.id)] = q.scale_max
-        elif q.kind == "yes_no":
-            answers[str(q.id)] = True
-        else:
-            answers[str(q.id)] = "Cần thêm quạt gió ở lò chợ. " * 30
+    return poll, placement, demo.full_answers(poll, "Cần thêm quạt gió ở lò chợ. " * 30)
+
+
+async def _load(engine: polls_db.FastSQLiteEngine, wal: Path) -> int:
+    """Write ``ANSWERS`` responses with readers beside them; the WAL's peak size."""
+    poll, placement, answers = await _demo_poll(engine)
     writing = True
     peak = 0
     gate = asyncio.Semaphore(50)
@@ -127,5 +125,47 @@ async def test_without_the_limit_the_same_load_grows_the_wal(
     try:
         peak = await _load(engine, tmp_path / "free.sqlite3-wal")
         assert peak > 8 * LIMIT
+    finally:
+        await polls_db.stop(engine)
+
+
+async def test_a_wal_left_past_the_limit_by_a_reader_is_truncated_once_writes_stop(
+    tmp_path: Path, restore_engine: None
+) -> None:
+    """A long read holds the log while the last batches grow it past the limit, so their
+    checks cannot truncate it; once the read ends and no batch comes, the writer's own
+    check outside a batch (``keep_wal_small``, every ``CHECKPOINT_EVERY``) does."""
+    path = tmp_path / "held.sqlite3"
+    wal = tmp_path / "held.sqlite3-wal"
+    engine = polls_db.FastSQLiteEngine(str(path), "NORMAL", wal_limit_bytes=LIMIT)
+    try:
+        poll, placement, answers = await _demo_poll(engine)
+        reader = sqlite3.connect(path)
+        reader.execute("BEGIN")
+        reader.execute('SELECT COUNT(*) FROM "response"').fetchone()  # a snapshot held
+        try:
+            for i in range(40):
+                await asyncio.gather(
+                    *(
+                        submit_response(
+                            poll,
+                            Submission(
+                                answers=answers, placement=placement, subject=f"held-{i}-{j}"
+                            ),
+                            secret=SECRET,
+                        )
+                        for j in range(20)
+                    )
+                )
+                if _size(wal) > 2 * LIMIT:
+                    break
+            assert _size(wal) > LIMIT, "the writes did not grow the log past the limit"
+        finally:
+            reader.close()
+        for _ in range(100):  # a condition waited for, at most 10 s
+            if _size(wal) <= LIMIT:
+                break
+            await asyncio.sleep(0.1)
+        assert _size(wal) <= LIMIT
     finally:
         await polls_db.stop(engine)

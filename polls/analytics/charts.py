@@ -33,15 +33,18 @@ from typing import Literal
 import matplotlib
 from babel.dates import format_date
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.gridspec import SubplotSpec
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 import polls.drawing  # noqa: F401  (matplotlib set up before the first figure)
+from polls import disclosure
 from polls.analytics import describe
 from polls.analytics.tally import Segment
 from polls.analytics.timeline import Timeline
-from polls.analytics.trend import Trend, TrendPoint
+from polls.analytics.trend import Trend
 from polls.forms.kinds import QuestionTally
 from polls.i18n import approx, get_locale, gettext, number, percent
 from polls.models import Question
@@ -76,6 +79,13 @@ def render(figure: Figure, fmt: ImageFormat) -> bytes:
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     figure.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
     return buffer.getvalue()
+
+
+def count_axis(axis: Axis) -> None:
+    """An axis of counts: ticks on whole numbers only, so none reads "2" where it stands at
+    2.5 (a count has no halves to show)."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(lambda value, _: number(value))
 
 
 def _plain(ax: Axes) -> None:
@@ -389,7 +399,7 @@ def draw_timeline(ax: Axes, timeline: Timeline) -> None:
         ticks.append(xs[-1])
     ax.set_xticks(ticks, [_short_date(date.fromordinal(x)) for x in ticks], fontsize=9)
     ax.set_ylim(0, max(ys) * 1.15 + 1)
-    ax.yaxis.set_major_formatter(lambda value, _: number(value))
+    count_axis(ax.yaxis)
     ax.text(xs[-1], ys[-1], "  " + number(ys[-1]), va="bottom", ha="right", fontsize=10, color=TEXT)
     ax.grid(axis="y", color="#e6e6e6")
     _plain(ax)
@@ -408,26 +418,42 @@ def timeline_chart(
 # --- trend ----------------------------------------------------------------------------------
 
 TREND_COLORS = ("#2f6db5", "#e0892b", "#3a9a5b", "#c0504d", "#7b5ea7", "#8c6d31", "#17becf")
+"""Categorical: for answers with no order (options, yes/no)."""
+MEAN = "#c0504d"
 
 
-def _trend_tick(point: TrendPoint) -> str:
-    day = describe.trend_point_name(point)
-    if point.status == "shown":
-        return f"{day}\n{describe.sample_size(point.responses or 0)}"
-    return day
+def ordered_colors(n: int) -> list[tuple[float, float, float, float]]:
+    """Sequential, light to dark: for ordered answers (a scale's points, low to high)."""
+    cmap = matplotlib.colormaps["Blues"]
+    return [cmap(0.25 + 0.7 * i / max(1, n - 1)) for i in range(n)]
 
 
-def draw_trend(ax: Axes, trend: Trend) -> None:
-    """Grouped bars: for each poll, one bar per option with its share; a poll whose shares may
-    not or cannot be compared is a grey band that says why."""
-    xs = list(range(len(trend.points)))
+def _wave_name(name: str) -> str:
+    lines = textwrap.wrap(name, width=18, break_long_words=True) or [name]
+    if len(lines) > 3:
+        lines = [*lines[:2], lines[2][:16] + "…"]
+    return "\n".join(lines)
+
+
+def _trend_ticks(trend: Trend) -> list[str]:
+    ticks = []
+    for point, name in zip(trend.points, describe.trend_point_names(trend), strict=True):
+        tick = _wave_name(name)
+        if point.status == "shown":
+            tick += "\n" + describe.sample_size(point.responses or 0)
+        ticks.append(tick)
+    return ticks
+
+
+def _trend_unordered(ax: Axes, trend: Trend, xs: list[int]) -> None:
+    """Grouped bars, one colour per option."""
     count = max(1, len(trend.labels))
     width = 0.8 / count
     small = count > 4
+    shown = [(x, p) for x, p in zip(xs, trend.points, strict=True) if p.status == "shown"]
     for index, label in enumerate(trend.labels):
         color = TREND_COLORS[index % len(TREND_COLORS)]
         offset = (index - (count - 1) / 2) * width
-        shown = [(x, p) for x, p in zip(xs, trend.points, strict=True) if p.status == "shown"]
         values = [p.shares[index] * 100 if p.shares else 0.0 for _, p in shown]
         name = wrap(describe.trend_label(trend, label), 28)
         ax.bar([x + offset for x, _ in shown], values, width=width * 0.92, color=color, label=name)
@@ -442,6 +468,88 @@ def draw_trend(ax: Axes, trend: Trend) -> None:
                 fontsize=7.5 if small else 8.5,
                 color=TEXT,
             )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+
+
+def _trend_scale(ax: Axes, trend: Trend, xs: list[int]) -> None:
+    """A scale: each wave's answers stacked low to high in ordered colours, and the
+    released mean of each wave as a line on its own axis (the scale's points)."""
+    assert trend.scale is not None
+    low, high = trend.scale
+    colors = ordered_colors(len(trend.labels))
+    shown = [(x, p) for x, p in zip(xs, trend.points, strict=True) if p.status == "shown"]
+    bottoms = [0.0] * len(shown)
+    for index, label in enumerate(trend.labels):
+        values = [p.shares[index] * 100 if p.shares else 0.0 for _, p in shown]
+        ax.bar(
+            [x for x, _ in shown],
+            values,
+            bottom=bottoms,
+            width=0.55,
+            color=colors[index],
+            edgecolor="white",
+            linewidth=0.6,
+            label=label,
+        )
+        for (x, _), value, bottom in zip(shown, values, bottoms, strict=True):
+            if value >= 8:
+                ax.text(
+                    x,
+                    bottom + value / 2,
+                    percent(value / 100, 0),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if index >= len(trend.labels) / 2 else TEXT,
+                )
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    means = ax.twinx()
+    ys = [
+        p.mean if p.status == "shown" and p.mean is not None else float("nan") for p in trend.points
+    ]
+    means.plot(xs, ys, color=MEAN, linewidth=2.5, marker="o", markersize=6, label=gettext("Mean"))
+    for x, y in zip(xs, ys, strict=True):
+        if y == y:  # not NaN
+            means.annotate(
+                approx(y, disclosure.MEAN_DIGITS),
+                (x, y),
+                textcoords="offset points",
+                xytext=(0, 9),
+                ha="center",
+                fontsize=9.5,
+                fontweight="bold",
+                color=MEAN,
+                bbox={"facecolor": "white", "edgecolor": MEAN, "pad": 2},
+            )
+    span = max(1, high - low)
+    means.set_ylim(low - span * 0.05, high + span * 0.3)
+    means.set_yticks(range(low, high + 1))  # the scale's own points, whole
+    means.yaxis.set_major_formatter(lambda value, _: number(value))
+    means.set_ylabel(gettext("Mean"), color=MEAN, fontsize=9)
+    means.tick_params(axis="y", colors=MEAN, labelsize=8.5)
+    for side in ("top", "left", "bottom"):
+        means.spines[side].set_visible(False)
+    handles, labels = ax.get_legend_handles_labels()
+    line_handles, line_labels = means.get_legend_handles_labels()
+    ax.legend(
+        [*line_handles, *handles[::-1]],
+        [*line_labels, *labels[::-1]],
+        loc="upper left",
+        bbox_to_anchor=(1.08, 1.0),
+        fontsize=9,
+        frameon=False,
+    )
+
+
+def draw_trend(ax: Axes, trend: Trend) -> None:
+    """For each wave (a poll of the series, by its title): the options' shares as grouped
+    bars in categorical colours, or for a scale its ordered answers stacked and its mean as a
+    line; a wave whose shares may not or cannot be compared is a grey band that says why."""
+    xs = list(range(len(trend.points)))
+    if trend.scale is not None:
+        _trend_scale(ax, trend, xs)
+    else:
+        _trend_unordered(ax, trend, xs)
     for x, point in zip(xs, trend.points, strict=True):
         if point.status == "shown":
             continue
@@ -461,7 +569,7 @@ def draw_trend(ax: Axes, trend: Trend) -> None:
             color=TEXT,
             bbox={"facecolor": HIDDEN, "edgecolor": "none", "pad": 2},
         )
-    ax.set_xticks(xs, [_trend_tick(p) for p in trend.points], fontsize=9)
+    ax.set_xticks(xs, _trend_ticks(trend), fontsize=9)
     ax.set_xlim(-0.5, len(xs) - 0.5)
     ax.set_ylim(0, 115)
     ax.set_yticks([0, 25, 50, 75, 100])
@@ -470,11 +578,10 @@ def draw_trend(ax: Axes, trend: Trend) -> None:
     ax.set_axisbelow(True)
     _plain(ax)
     ax.tick_params(axis="x", length=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
 
 
 def trend_chart(trend: Trend, title: str, caption: str, fmt: ImageFormat) -> bytes:
     width = max(WIDTH, 5.5 + 1.1 * len(trend.points))
-    figure = _titled_figure(3.6, title, caption, width=width)
+    figure = _titled_figure(3.8, title, caption, width=width)
     draw_trend(figure.add_subplot(), trend)
     return render(figure, fmt)

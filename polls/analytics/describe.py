@@ -13,7 +13,7 @@ from datetime import date, datetime
 from polls import disclosure
 from polls.analytics.tally import Segment
 from polls.analytics.timeline import Timeline
-from polls.analytics.trend import Trend, TrendPoint
+from polls.analytics.trend import Trend
 from polls.forms.kinds import QuestionTally, Share
 from polls.i18n import approx, gettext, local_date, number, percent
 
@@ -114,16 +114,22 @@ def trend_label(trend: Trend, label: str) -> str:
     return gettext(label) if trend.translate_labels else label
 
 
-def trend_point_name(point: TrendPoint) -> str:
-    return local_date(point.when)
+def trend_point_names(trend: Trend) -> list[str]:
+    """Each wave by its poll's title, which the officer gave it ("Quý 3", "Khảo sát bữa ăn
+    tháng 9"); a title that several waves share gets its opening date, so that no two
+    waves read alike."""
+    titles = [point.title.strip() for point in trend.points]
+    return [
+        f"{title} ({local_date(point.when)})" if titles.count(title) > 1 or not title else title
+        for title, point in zip(titles, trend.points, strict=True)
+    ]
 
 
 def trend_alt(trend: Trend) -> str:
     """The trend as one paragraph: the question, then each poll with its shares, or why
     they are not shown."""
     parts = []
-    for point in trend.points:
-        name = trend_point_name(point)
+    for point, name in zip(trend.points, trend_point_names(trend), strict=True):
         if point.status == "hidden":
             parts.append(f"{name}: {trend_hidden(point.min_group_size)}")
         elif point.status == "differs":
@@ -133,6 +139,8 @@ def trend_alt(trend: Trend) -> str:
                 f"{trend_label(trend, label)} {percent(share)}"
                 for label, share in zip(trend.labels, point.shares or (), strict=True)
             )
+            if point.mean is not None:
+                cells += f"; {mean_text(point.mean)}"
             parts.append(f"{name} ({sample_size(point.responses or 0)}): {cells}")
     return gettext(
         "Trend across the polls of the series: %(question)s %(polls)s.",

@@ -1,5 +1,16 @@
 """Exports of a poll's results as tables: anonymized responses and the aggregated counts, as
-CSV (UTF-8 with a byte-order mark, so Excel reads Vietnamese right) or XLSX.
+CSV or XLSX.
+
+A CSV is written for the Excel of the reader's language. Excel reads a CSV as UTF-8 only
+after a byte-order mark (without it, Vietnamese comes out as "Bá»£"), and splits its lines at
+the list separator of Windows' regional settings: ";" where the decimal sign is "," (Vietnam),
+"," where it is "." (English). So a Vietnamese CSV is ``;``-separated with decimal commas, an
+English one ``,``-separated with decimal points, each behind a BOM. No ``sep=;`` first line:
+it would force the separator, but Excel then ignores the BOM (the diacritics break), and
+LibreOffice and Google Sheets show it as a row. Numbers carry no grouping and are rounded
+like the page (``polls.i18n.rounded``): percents whole, as the page shows them, means to
+``disclosure.MEAN_DIGITS``. XLSX needs none of this and is the surer file for a reader whose
+Windows speaks another language than the page.
 
 The responses table (made only after the poll closed, from ``disclosure.export_threshold``
 respondents: see ``services.renders.export``) has one row per response, shuffled, with no
@@ -32,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from babel.numbers import get_decimal_symbol
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -40,7 +52,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from polls import disclosure
 from polls.analytics import describe
 from polls.analytics.tally import PollResults
-from polls.i18n import gettext, number
+from polls.i18n import get_locale, gettext, percent_figure, plain_number
 from polls.models import Poll, Question
 
 Cell = str | int | float | date | None
@@ -226,17 +238,27 @@ def _csv_cell(value: Cell, percent: bool) -> str:
     if isinstance(value, str):
         return str(neutralized(value))
     if isinstance(value, float):
-        return number(value * 100, 0) if percent else number(value, 2)
+        # a percent as the page shows it; any other fraction of a count is a mean
+        return (
+            plain_number(percent_figure(value))
+            if percent
+            else plain_number(value, disclosure.MEAN_DIGITS)
+        )
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
+def csv_separator() -> str:
+    """The list separator of the reader's Excel (see the module doc)."""
+    return ";" if get_decimal_symbol(get_locale()) == "," else ","
+
+
 def to_csv(table: Table) -> bytes:
-    """UTF-8 with a byte-order mark; numbers in the viewer's locale (Vietnamese Excel reads
-    ``45,2`` as a number); percents as whole numbers of percent (the counts are perturbed)."""
+    """For the Excel of the reader's language (see the module doc); percents as whole
+    numbers of percent (the counts are perturbed)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=csv_separator())
     writer.writerow([_csv_cell(value, False) for value in table.header])
     for row in table.rows:
         writer.writerow(

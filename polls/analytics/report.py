@@ -1,9 +1,13 @@
-"""The PDF report of a poll's results, for a meeting: a cover (poll, unit, period, responses,
-response rate, the timeline), a page per question with its chart and table, the breakdown as
-heatmaps, and a note on method and anonymity; in the current locale, A4, drawn with
+"""The PDF report of a poll's results, for a meeting; in the current locale, A4, drawn with
 matplotlib's PDF backend with its fonts embedded (``pdf.fonttype`` 42, set in
-``polls.analytics.charts``). Like the charts, it takes plain values that already respect
+``polls.drawing``). Like the charts, it takes plain values that already respect
 suppression, and importing it imports matplotlib.
+
+Compact, so that it prints on few sheets: the first page is a summary a leader can read
+alone (the poll, unit, period, how many answered, the response rate, each question's
+headline and the timeline); then blocks (a question's chart and table, its written answers,
+a breakdown's heatmap, the note on method) flow one after another onto pages, as many as fit
+on each, a block that does not fit starting the next page. Every page says "Page 2 of 5".
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,25 +51,92 @@ class ReportInput:
     """Paper tallies among the sources: (placement, the officer who entered it, when)."""
 
 
-def _page(pdf: PdfPages, title: str, footer: str) -> Figure:
+BODY = 10.2
+"""Inches of an A4 page for blocks, under the page's header and above its footer."""
+HEADING = 0.42
+"""A block's heading (the question), in inches."""
+
+
+@dataclass(frozen=True)
+class Block:
+    height: float
+    """Inches it needs on the page."""
+    draw: Callable[[SubFigure], None]
+
+
+def paginate(heights: list[float], body: float = BODY) -> list[list[int]]:
+    """Blocks (by height, in order) onto pages: as many as fit on each; a block taller than
+    a page has one of its own."""
+    pages: list[list[int]] = []
+    used = body
+    for index, height in enumerate(heights):
+        if pages and used + height <= body:
+            pages[-1].append(index)
+            used += height
+        else:
+            pages.append([index])
+            used = height
+    return pages
+
+
+def page_label(page: int, pages: int) -> str:
+    return gettext("Page %(page)s of %(pages)s", page=number(page), pages=number(pages))
+
+
+def _page(title: str, footer: str, page: int, pages: int) -> Figure:
     figure = Figure(figsize=A4, layout="constrained")
-    figure.get_layout_engine().set(h_pad=0.12, w_pad=0.25)  # type: ignore[call-arg, union-attr]
-    figure.suptitle(wrap(title, 62), x=0.02, ha="left", fontsize=14, fontweight="bold")
-    figure.supxlabel(footer, x=0.02, ha="left", fontsize=8, color=MUTED)
+    figure.get_layout_engine().set(h_pad=0.1, w_pad=0.25)  # type: ignore[call-arg, union-attr]
+    figure.suptitle(wrap(title, 62), x=0.02, ha="left", fontsize=13, fontweight="bold")
+    figure.supxlabel(
+        f"{footer} · {page_label(page, pages)}", x=0.02, ha="left", fontsize=8, color=MUTED
+    )
     return figure
 
 
-def _save(pdf: PdfPages, figure: Figure) -> None:
-    pdf.savefig(figure)
+def draw_heading(sub: SubFigure, text: str, note: str = "") -> None:
+    sub.suptitle(wrap(text, 80), x=0.01, ha="left", fontsize=11, fontweight="bold", color=TEXT)
+    if note:
+        sub.supxlabel(note, x=0.01, ha="left", fontsize=8.5, color=MUTED)
 
 
-def _cover(pdf: PdfPages, data: ReportInput, footer: str) -> None:
+def heading_height(text: str) -> float:
+    return HEADING + 0.2 * wrap(text, 80).count("\n")
+
+
+def headline(tally: QuestionTally, min_group_size: int) -> str:
+    """A question's result in one line, for the summary: the most chosen answer, the mean
+    of a scale, yes against no, or how many wrote."""
+    if tally.kind == "text":
+        if tally.texts is None:
+            return gettext(
+                "Free-text answers appear once the poll has at least %(k)s responses.",
+                k=number(min_group_size),
+            )
+        return gettext("Written answers: %(n)s", n=number(len(tally.texts)))
+    if tally.kind == "scale" and tally.mean is not None:
+        return describe.mean_text(tally.mean)
+    if tally.kind == "yes_no":
+        return " · ".join(
+            f"{describe.share_label(s)}: {describe.count_and_percent(s)}" for s in tally.shares
+        )
+    if not tally.shares or not any(s.count for s in tally.shares):
+        return gettext("No answers yet.")
+    top = max(tally.shares, key=lambda s: s.fraction)
+    return gettext(
+        "Most chosen: %(answer)s (%(figures)s)",
+        answer=describe.share_label(top),
+        figures=describe.count_and_percent(top),
+    )
+
+
+def _summary(data: ReportInput, footer: str, pages: int) -> Figure:
+    """Page 1: what a leader reads if he reads one page."""
     poll, results = data.poll, data.results
     figure = Figure(figsize=A4)
-    figure.text(0.08, 0.9, gettext("Poll results"), fontsize=13, color=MUTED)
-    title = wrap(poll.title, 40)
-    figure.text(0.08, 0.87, title, fontsize=22, fontweight="bold", va="top", color=TEXT)
-    y = 0.87 - 0.035 * (title.count("\n") + 1) - 0.03
+    figure.text(0.08, 0.94, gettext("Poll results"), fontsize=12, color=MUTED)
+    title = wrap(poll.title, 46)
+    figure.text(0.08, 0.92, title, fontsize=19, fontweight="bold", va="top", color=TEXT)
+    y = 0.92 - 0.03 * (title.count("\n") + 1) - 0.025
     facts = [
         (gettext("Unit"), poll.unit_name),
         (gettext("Period"), data.period),
@@ -79,122 +151,138 @@ def _cover(pdf: PdfPages, data: ReportInput, footer: str) -> None:
             )
         )
     for label, value in facts:
-        figure.text(0.08, y, label, fontsize=10, color=MUTED, va="top")
-        figure.text(0.32, y, wrap(value, 55), fontsize=12, color=TEXT, va="top")
-        y -= 0.035 * (wrap(value, 55).count("\n") + 1) + 0.01
-    if data.timeline.runs:
-        ax = figure.add_axes((0.1, 0.2, 0.82, max(0.2, y - 0.3)))
+        figure.text(0.08, y, label, fontsize=9.5, color=MUTED, va="top")
+        figure.text(0.3, y, wrap(value, 62), fontsize=11, color=TEXT, va="top")
+        y -= 0.025 * (wrap(value, 62).count("\n") + 1) + 0.008
+    y -= 0.015
+    figure.text(0.08, y, gettext("Summary"), fontsize=12, fontweight="bold", va="top")
+    y -= 0.03
+    if not results.questions_visible:
+        figure.text(0.08, y, describe.not_yet_visible(poll.min_group_size), fontsize=10.5, va="top")
+        y -= 0.03
+    for index, tally in enumerate(results.questions if results.questions_visible else ()):
+        question = wrap(f"{index + 1}. {tally.text}", 88)
+        figure.text(0.08, y, question, fontsize=9.5, color=TEXT, va="top", fontweight="bold")
+        y -= 0.017 * (question.count("\n") + 1)
+        line = wrap(headline(tally, results.min_group_size), 92)
+        figure.text(0.1, y, line, fontsize=9.5, color=TEXT, va="top")
+        y -= 0.017 * (line.count("\n") + 1) + 0.009
+    if data.timeline.runs and y > 0.3:
+        height = min(0.22, y - 0.16)
+        ax = figure.add_axes((0.1, y - 0.04 - height, 0.82, height))
         charts.draw_timeline(ax, data.timeline)
         ax.set_title(
-            gettext("Responses over time, cumulative"), loc="left", fontsize=10, color=MUTED
+            gettext("Responses over time, cumulative"), loc="left", fontsize=9.5, color=MUTED
         )
-    figure.text(
-        0.08,
-        0.08,
-        wrap(gettext("Made on %(moment)s", moment=local_datetime(data.made_at)), 90),
-        fontsize=8,
-        color=MUTED,
-    )
-    figure.text(0.08, 0.05, footer, fontsize=8, color=MUTED)
-    _save(pdf, figure)
+    made = gettext("Made on %(moment)s", moment=local_datetime(data.made_at))
+    figure.text(0.08, 0.04, wrap(made, 90), fontsize=8, color=MUTED)
+    figure.text(0.08, 0.02, f"{footer} · {page_label(1, pages)}", fontsize=8, color=MUTED)
+    return figure
 
 
-def _table(sub: SubFigure, tally: QuestionTally) -> None:
-    ax = sub.add_subplot()
-    ax.axis("off")
-    rows = [
-        [wrap(describe.share_label(s), 60), approx(s.count), percent(s.fraction)]
-        for s in tally.shares
-    ]
-    if tally.mean is not None:
-        rows.append([gettext("Mean"), approx(tally.mean, 1), ""])
-    rows.append([gettext("Answered"), approx(tally.answered), ""])
-    table = ax.table(
-        cellText=rows,
-        colLabels=[gettext("Answer"), gettext("Count"), gettext("Percent")],
-        colWidths=[0.64, 0.16, 0.2],
-        cellLoc="left",
-        loc="upper center",
-    )
-    table.auto_set_font_size(False)
-    table.set_fontsize(9.5)
-    for (row, column), cell in table.get_celld().items():
-        lines = rows[row - 1][0].count("\n") + 1 if row else 1
-        cell.set_height(0.07 * lines)
-        cell.set_edgecolor("#cccccc")
-        if column:
-            cell.set_text_props(ha="right")
-        if row == 0:
-            cell.set_text_props(fontweight="bold")
-            cell.set_facecolor("#eef2f7")
-
-
-def _texts(sub: SubFigure, tally: QuestionTally, min_group_size: int) -> None:
-    ax = sub.add_subplot()
-    ax.axis("off")
+def _text_lines(tally: QuestionTally, min_group_size: int) -> list[str]:
     if tally.texts is None:
-        lines = [
+        return [
             gettext(
                 "Free-text answers appear once the poll has at least %(k)s responses.",
                 k=number(min_group_size),
             )
         ]
-    elif not tally.texts:
-        lines = [gettext("No written answers yet.")]
-    else:
-        counted = Counter(tally.texts)
-        lines = [gettext("Written answers: %(n)s", n=number(len(tally.texts)))]
-        for text, n in sorted(counted.items(), key=lambda item: (-item[1], item[0].casefold()))[
-            :MAX_TEXTS
-        ]:
-            suffix = f" (× {number(n)})" if n > 1 else ""
-            lines.append("• " + wrap(text.replace("\n", " ") + suffix, 95).replace("\n", "\n   "))
-        if len(counted) > MAX_TEXTS:
-            lines.append(
-                gettext("… and %(n)s more: see the export.", n=number(len(counted) - MAX_TEXTS))
-            )
-    ax.text(0, 1, "\n".join(lines), va="top", ha="left", fontsize=9.5, color=TEXT, wrap=True)
-
-
-def _question_page(
-    pdf: PdfPages, data: ReportInput, index: int, tally: QuestionTally, footer: str
-) -> None:
-    question = data.poll.questions[index]
-    figure = _page(pdf, f"{index + 1}. {tally.text}", footer)
-    if tally.kind == "text":
-        _texts(figure.subfigures(1, 1), tally, data.results.min_group_size)  # type: ignore[arg-type]
-    else:
-        chart_height = charts.question_height(tally)
-        top, bottom = figure.subfigures(2, 1, height_ratios=[chart_height, 9 - chart_height])  # type: ignore[misc]
-        top.supxlabel(
-            describe.sample_size(tally.answered, perturbed=True),
-            x=0.02,
-            ha="left",
-            fontsize=9,
-            color=MUTED,
+    if not tally.texts:
+        return [gettext("No written answers yet.")]
+    counted = Counter(tally.texts)
+    lines = [gettext("Written answers: %(n)s", n=number(len(tally.texts)))]
+    for text, n in sorted(counted.items(), key=lambda item: (-item[1], item[0].casefold()))[
+        :MAX_TEXTS
+    ]:
+        suffix = f" (× {number(n)})" if n > 1 else ""
+        lines.append("• " + wrap(text.replace("\n", " ") + suffix, 95).replace("\n", "\n   "))
+    if len(counted) > MAX_TEXTS:
+        lines.append(
+            gettext("… and %(n)s more: see the export.", n=number(len(counted) - MAX_TEXTS))
         )
-        charts.draw_question(top, top.add_gridspec(1, 1)[0], question, tally)
-        _table(bottom, tally)
-    _save(pdf, figure)
+    return lines
 
 
-def _breakdown_pages(pdf: PdfPages, data: ReportInput, footer: str) -> None:
+HELP_WIDTH = 110
+"""Characters a line of a question's help text holds, in its small type."""
+
+
+def _help_height(help_text: str) -> float:
+    return 0.16 * (wrap(help_text, HELP_WIDTH).count("\n") + 1) + 0.04 if help_text else 0.0
+
+
+def _under_help(sub: SubFigure, help_text: str, height: float, total: float) -> SubFigure:
+    """The question's help text, small and muted, right under its heading (as the form shows
+    it under the question); the part of ``sub`` below it, for the answers."""
+    if not help_text:
+        return sub
+    note, rest = sub.subfigures(2, 1, height_ratios=[height, total - height], squeeze=False)[:, 0]
+    note.text(
+        0.01,
+        1,
+        wrap(help_text, HELP_WIDTH),
+        va="top",
+        ha="left",
+        fontsize=8.5,
+        color=MUTED,
+        style="italic",
+    )
+    return rest
+
+
+def _question_block(data: ReportInput, index: int, tally: QuestionTally) -> Block:
+    question = data.poll.questions[index]
+    heading = f"{index + 1}. {tally.text}"
+    top = heading_height(heading)
+    help_text = question.help.strip()
+    helped = _help_height(help_text)
+    if tally.kind == "text":
+        text = "\n".join(_text_lines(tally, data.results.min_group_size))
+        body = 0.18 * (text.count("\n") + 1) + 0.1
+
+        def draw_text(sub: SubFigure) -> None:
+            draw_heading(sub, heading)
+            ax = _under_help(sub, help_text, helped, helped + body).add_subplot()
+            ax.axis("off")
+            ax.text(0, 1, text, va="top", ha="left", fontsize=9, color=TEXT)
+
+        return Block(top + helped + body, draw_text)
+    chart = charts.question_height(tally)
+    answered = gettext("%(n)s answered", n=approx(tally.answered))
+
+    def draw(sub: SubFigure) -> None:
+        # the bars carry each count and percent (and a scale its mean): no table repeats them
+        draw_heading(sub, heading, answered)
+        below = _under_help(sub, help_text, helped, helped + chart + 0.3)
+        charts.draw_question(below, below.add_gridspec(1, 1)[0], question, tally)
+
+    return Block(top + helped + chart + 0.3, draw)
+
+
+def _breakdown_blocks(data: ReportInput) -> list[Block]:
     breakdown = data.breakdown
     if breakdown is None or not breakdown.segments or not breakdown.questions_visible:
-        return
+        return []
+    segments = breakdown.segments
+    blocks = []
     for index, tally in enumerate(breakdown.questions):
         if tally.kind == "text":
             continue
-        figure = _page(pdf, f"{data.breakdown_label} · {index + 1}. {tally.text}", footer)
+        heading = f"{data.breakdown_label} · {index + 1}. {tally.text}"
         _, height = charts.heatmap_size(tally, breakdown.segments)
-        top, _ = figure.subfigures(2, 1, height_ratios=[height, max(0.5, 10.5 - height)])  # type: ignore[misc]
-        charts.draw_heatmap(
-            top.add_subplot(), tally, breakdown.segments, index, breakdown.min_group_size
-        )
-        _save(pdf, figure)
+
+        def draw(
+            sub: SubFigure, index: int = index, tally: QuestionTally = tally, heading: str = heading
+        ) -> None:
+            draw_heading(sub, heading)
+            charts.draw_heatmap(sub.add_subplot(), tally, segments, index, breakdown.min_group_size)
+
+        blocks.append(Block(heading_height(heading) + height + 0.15, draw))
+    return blocks
 
 
-def _method_page(pdf: PdfPages, data: ReportInput, footer: str) -> None:
+def _method_text(data: ReportInput) -> str:
     k = number(data.poll.min_group_size)
     paragraphs = [
         gettext(
@@ -234,38 +322,74 @@ def _method_page(pdf: PdfPages, data: ReportInput, footer: str) -> None:
         )
         for place, name, moment in data.hand_counted
     ]
-    figure = _page(pdf, gettext("Method and anonymity"), footer)
-    ax = figure.add_subplot()
-    ax.axis("off")
-    ax.text(
-        0,
-        1,
-        "\n\n".join(wrap(p, 90) for p in paragraphs),
-        va="top",
-        ha="left",
-        fontsize=10.5,
-        color=TEXT,
-        linespacing=1.5,
-    )
-    _save(pdf, figure)
+    return "\n\n".join(wrap(p, 100) for p in paragraphs)
+
+
+def _method_block(data: ReportInput) -> Block:
+    heading = gettext("Method and anonymity")
+    text = _method_text(data)
+
+    def draw(sub: SubFigure) -> None:
+        draw_heading(sub, heading)
+        ax = sub.add_subplot()
+        ax.axis("off")
+        ax.text(0, 1, text, va="top", ha="left", fontsize=9, color=TEXT, linespacing=1.35)
+
+    return Block(heading_height(heading) + 0.19 * (text.count("\n") + 1) + 0.1, draw)
+
+
+def blocks_of(data: ReportInput) -> list[Block]:
+    blocks = []
+    if data.results.questions_visible:
+        blocks += [_question_block(data, i, t) for i, t in enumerate(data.results.questions)]
+        blocks += _breakdown_blocks(data)
+    blocks.append(_method_block(data))
+    return blocks
+
+
+def _draw_page(blocks: list[Block], title: str, footer: str, page: int, pages: int) -> Figure:
+    figure = _page(title, footer, page, pages)
+    heights = [b.height for b in blocks]
+    rest = BODY - sum(heights)
+    ratios = [*heights, rest] if rest > 0.05 else heights
+    subs = figure.subfigures(len(ratios), 1, height_ratios=ratios, squeeze=False)[:, 0]
+    for block, sub in zip(blocks, subs, strict=False):
+        block.draw(sub)
+    return figure
+
+
+def write_pdf(
+    title: str,
+    footer: str,
+    blocks: list[Block],
+    summary: Callable[[int], Figure] | None = None,
+) -> bytes:
+    """A4 pages of blocks under ``title``, every page footed with ``footer`` and its page
+    label; ``summary``, given the page count, draws a first page of its own. The poll's
+    report and the question box's report are both made here."""
+    buffer = io.BytesIO()
+    layout = paginate([b.height for b in blocks])
+    first = 2 if summary else 1
+    pages = first - 1 + len(layout)
+    with PdfPages(
+        buffer, metadata={"Title": title, "Creator": "polls", "CreationDate": None}
+    ) as pdf:
+        if summary:
+            pdf.savefig(summary(pages))
+        for number_, indexes in enumerate(layout, start=first):
+            pdf.savefig(_draw_page([blocks[i] for i in indexes], title, footer, number_, pages))
+    return buffer.getvalue()
+
+
+def footer_line(*parts: str) -> str:
+    return wrap(" · ".join(parts), 110).split("\n")[0]
 
 
 def build_report(data: ReportInput) -> bytes:
-    buffer = io.BytesIO()
-    footer = f"{data.poll.title} · {data.poll.unit_name} · {data.period}"
-    footer = wrap(footer, 130).split("\n")[0]
-    with PdfPages(
-        buffer,
-        metadata={"Title": data.poll.title, "Creator": "polls", "CreationDate": None},
-    ) as pdf:
-        _cover(pdf, data, footer)
-        if data.results.questions_visible:
-            for index, tally in enumerate(data.results.questions):
-                _question_page(pdf, data, index, tally, footer)
-            _breakdown_pages(pdf, data, footer)
-        else:
-            figure = _page(pdf, gettext("Results"), footer)
-            figure.text(0.08, 0.8, describe.not_yet_visible(data.poll.min_group_size), fontsize=12)
-            _save(pdf, figure)
-        _method_page(pdf, data, footer)
-    return buffer.getvalue()
+    footer = footer_line(data.poll.title, data.poll.unit_name, data.period)
+    return write_pdf(
+        data.poll.title,
+        footer,
+        blocks_of(data),
+        summary=lambda pages: _summary(data, footer, pages),
+    )

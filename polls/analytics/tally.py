@@ -169,7 +169,7 @@ def build_results(
     if visible:
         questions = tuple(
             replace(tally, texts=None)
-            if tally.kind == "text" and tally.question_id not in shown_texts
+            if tally.texts is not None and tally.question_id not in shown_texts
             else tally
             for tally in questions
         )

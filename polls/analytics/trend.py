@@ -4,6 +4,9 @@ Pure: it takes the series' polls (oldest first) with, for each, the tally of the
 the asked position, or None while that poll is below its minimum group size, and decides
 per poll what may be shown:
 
+Each poll is a wave, named by its title (``describe.trend_point_name``); a scale's waves carry
+their released mean, drawn as a line.
+
 - ``shown``: the poll has at least its minimum group size of responses and the question at
   that position is the same as the reference's (same kind, same option labels or scale
   points), so its shares are comparable;
@@ -39,6 +42,8 @@ class TrendPoint:
     """Shown polls only."""
     shares: tuple[float, ...] | None
     """One fraction per option of the reference question, shown polls only."""
+    mean: float | None = None
+    """A scale's released mean (``QuestionTally.mean``), shown polls only."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class Trend:
     translate_labels: bool
     """Yes/no labels are msgids; options are the officer's own words."""
     points: tuple[TrendPoint, ...]
+    scale: tuple[int, int] | None = None
+    """A scale's lowest and highest point: its answers are ordered, and it has a mean."""
 
     @property
     def shown(self) -> tuple[TrendPoint, ...]:
@@ -100,7 +107,14 @@ def build_trend(reference: Question, position: int, polls: Sequence[SeriesPoll])
             shares = tuple(s.fraction for s in item.tally.shares)
             points.append(
                 TrendPoint(
-                    poll.id, poll.title, when, "shown", poll.min_group_size, item.responses, shares
+                    poll.id,
+                    poll.title,
+                    when,
+                    "shown",
+                    poll.min_group_size,
+                    item.responses,
+                    shares,
+                    item.tally.mean,
                 )
             )
     if reference.kind in ("single", "multi"):
@@ -111,6 +125,9 @@ def build_trend(reference: Question, position: int, polls: Sequence[SeriesPoll])
         )
     else:
         labels = ("Yes", "No")
+    scale = None
+    if reference.kind == "scale":
+        scale = (reference.scale_min or 1, reference.scale_max or 5)
     return Trend(
         position=position,
         text=reference.text,
@@ -118,4 +135,5 @@ def build_trend(reference: Question, position: int, polls: Sequence[SeriesPoll])
         labels=labels,
         translate_labels=reference.kind == "yes_no",
         points=tuple(points),
+        scale=scale,
     )

@@ -31,7 +31,7 @@ async def requires_token(connection: ASGIConnection, _: BaseRouteHandler) -> Non
 
 
 SEEN_EVERY = 60
-"""Seconds between refreshes of a session's last-seen time (each one re-sets the cookie)."""
+"""Seconds between refreshes of a session's last-seen time, from which its idle limit counts."""
 
 
 def new_session(signed: accounts.SignedIn) -> dict[str, int]:

@@ -40,6 +40,8 @@ SUBMISSION = {
     429: "Too many submissions; see Retry-After",
 }
 
+BOX = {404: "No question box behind this unit"}
+
 TELEGRAM_SEND = {
     429: "Telegram's sending limits for the chat are reached; see Retry-After",
     503: "Telegram is not set up on this server, or the database is briefly unreachable",
@@ -63,6 +65,8 @@ def declare_error_responses(app: Litestar) -> None:
                 codes |= BEHIND_A_TOKEN
             if route.path.endswith(("/publish", "/share-results")):
                 codes |= TELEGRAM_SEND
+            if route.path.startswith("/api/v1/box/") and "{slug" in route.path:
+                codes |= BOX
             if route.path.startswith("/api/v1/forms/"):
                 codes |= SUBMISSION if "POST" in methods else {404: SUBMISSION[404]}
             declared = dict(handler.responses or {})

@@ -9,8 +9,10 @@ from polls.analytics.tally import PollResults
 from polls.api import schemas as s
 from polls.forms.kinds import QuestionTally
 from polls.i18n import gettext, local_datetime
-from polls.models import Placement, Poll, Principal, Question, Unit
+from polls.models import Placement, Poll, Principal, Question, StandingPlacement, Unit
+from polls.services import audit
 from polls.services.accounts import TokenInfo
+from polls.services.officers import Officer
 from polls.sharing import links
 
 
@@ -21,12 +23,13 @@ def question(q: Question) -> s.QuestionRead:
         kind=q.kind,
         text=q.text,
         required=q.required,
-        options=[s.OptionRead(id=o.id, label=o.label) for o in q.options],
+        options=[s.OptionRead(id=o.id, label=o.label, other=o.other) for o in q.options],
         max_choices=q.max_choices,
         min=q.scale_min,
         max=q.scale_max,
         min_label=q.min_label,
         max_label=q.max_label,
+        help=q.help,
     )
 
 
@@ -81,6 +84,25 @@ def placement(
         opens_in=p.opens_in,
         mini_app_url=links.mini_app_link(mini_app_id, p.code) if mini_app_id else None,
         scan_url=links.scan_link(p, base_url, mini_app_id),
+        standing=p.standing_id,
+    )
+
+
+def standing_placement(
+    p: StandingPlacement, base_url: str, unit_slugs: dict[int, str]
+) -> s.StandingPlacementRead:
+    return s.StandingPlacementRead(
+        id=p.id,
+        code=p.code,
+        url=links.link(base_url, p.code),
+        scan_url=links.qr_link(base_url, p.code),
+        label=p.label,
+        kind=p.kind,
+        unit=unit_slugs.get(p.unit_id, ""),
+        series=p.series,
+        place_unit=unit_slugs.get(p.place_unit_id) if p.place_unit_id else None,
+        created_at=p.created_at,
+        stopped_at=p.stopped_at,
     )
 
 
@@ -92,15 +114,39 @@ def unit(u: Unit, slugs: dict[int, str]) -> s.UnitRead:
         parent=slugs.get(u.parent_id) if u.parent_id else None,
         headcount=u.headcount,
         depth=u.depth,
+        leaders_zalo_chat_id=u.leaders_zalo_chat_id,
+        leaders_chat_unreachable=u.leaders_chat_unreachable,
     )
 
 
-def officer(p: Principal, slugs: dict[int, str]) -> s.OfficerRead:
+def officer(p: Principal | Officer, slugs: dict[int, str]) -> s.OfficerRead:
     return s.OfficerRead(
         username=p.username,
         display_name=p.display_name,
         role=str(p.role),
         unit=slugs.get(p.unit_id, ""),
+        active=p.active if isinstance(p, Officer) else True,
+    )
+
+
+def audit_page(page: audit.Page) -> s.AuditPageRead:
+    return s.AuditPageRead(
+        entries=[
+            s.AuditEntryRead(
+                id=e.id,
+                at=e.at,
+                actor=e.actor,
+                action=e.action,
+                officer=e.officer,
+                unit=e.unit,
+                from_unit=e.from_unit,
+                detail=e.detail,
+            )
+            for e in page.entries
+        ],
+        page=page.page,
+        pages=page.pages,
+        total=page.total,
     )
 
 
@@ -116,7 +162,7 @@ def token(info: TokenInfo, at: datetime) -> s.TokenRead:
     )
 
 
-def form(code: str, p: Poll, now: datetime) -> s.FormRead:
+def form(code: str, p: Poll, now: datetime, base_url: str) -> s.FormRead:
     return s.FormRead(
         code=code,
         poll=p.id,
@@ -130,6 +176,7 @@ def form(code: str, p: Poll, now: datetime) -> s.FormRead:
         duplicate_policy=p.duplicate_policy,
         questions=[question(q) for q in p.questions],
         texts=form_texts(p),
+        box_url=links.box_link(base_url, p.unit_slug),
     )
 
 
@@ -163,6 +210,10 @@ def form_texts(p: Poll) -> s.FormTexts:
         open_until=gettext("Open until %(time)s.", time=local_datetime(p.closes_at))
         if p.closes_at
         else "",
+        box_intro=gettext(
+            "A question, a complaint or a proposal for the union? Ask it anonymously:"
+        ),
+        ask_union=gettext("Ask the union"),
     )
 
 

@@ -28,6 +28,11 @@ class QuestionIn(Struct, forbid_unknown_fields=True):
     max: Annotated[int, Meta(ge=0, le=10)] | None = None
     min_label: Annotated[str, Meta(max_length=100)] = ""
     max_label: Annotated[str, Meta(max_length=100)] = ""
+    help: Annotated[str, Meta(max_length=500)] = ""
+    """A line shown under the question's text."""
+    other: Annotated[str, Meta(max_length=300)] | None = None
+    """Single and multiple choice: the label of an "other (please specify)" option added
+    after ``options``; what workers write there is released only as free text is."""
 
 
 class PollCreate(Struct, forbid_unknown_fields=True):
@@ -59,6 +64,9 @@ class PollUpdate(Struct, forbid_unknown_fields=True):
 class OptionRead(Struct):
     id: int
     label: str
+    other: bool = False
+    """The "other (please specify)" option: a choice that takes a text, sent as
+    ``"<question id>.other"`` beside the question's answer."""
 
 
 class QuestionRead(Struct):
@@ -73,6 +81,7 @@ class QuestionRead(Struct):
     max: int | None = None
     min_label: str = ""
     max_label: str = ""
+    help: str = ""
 
 
 class PollRead(Struct):
@@ -123,6 +132,30 @@ class PlacementUpdate(Struct, forbid_unknown_fields=True):
     kind: PlacementKindName | UnsetType = UNSET
 
 
+class StandingPlacementCreate(Struct, forbid_unknown_fields=True):
+    """A placement for every wave of the poll's series: one poster, printed once."""
+
+    label: Annotated[str, Meta(max_length=200)]
+    kind: PlacementKindName = "notice_board"
+    unit: Annotated[str, Meta(max_length=80)] | None = None
+
+
+class StandingPlacementRead(Struct):
+    id: int
+    code: str
+    """Never changes: the poster's QR code and link lead to the series' open wave."""
+    url: str
+    scan_url: str
+    label: str
+    kind: str
+    unit: str
+    """The unit whose series it serves."""
+    series: str
+    place_unit: str | None
+    created_at: datetime
+    stopped_at: datetime | None
+
+
 class PlacementRead(Struct):
     id: int
     poll: int
@@ -142,6 +175,9 @@ class PlacementRead(Struct):
     """Telegram refused the bot in that chat the last time (blocked or removed)."""
     opens_in: str = "web"
     """What its QR code and poster open: ``web`` or ``zalo_mini_app``."""
+    standing: int | None = None
+    """The standing placement it stands for in this wave: ``code`` and ``url`` are then the
+    standing one's, the same in every wave."""
     mini_app_url: str | None = None
     """The same placement in the union's Zalo Mini App; null when the server has none."""
     scan_url: str = ""
@@ -214,6 +250,12 @@ class UnitRead(Struct):
     parent: str | None
     headcount: int
     depth: int
+    leaders_zalo_chat_id: str | None = None
+    """The Zalo group of the unit's leaders, where its overdue questions are flagged; null
+    unless the caller may change the unit's settings (an admin whose subtree holds it)."""
+    leaders_chat_unreachable: bool | None = None
+    """The Zalo Bot was refused in that group the last time it wrote there; null, as the
+    group, unless the caller may change the unit's settings."""
 
 
 class UnitCreate(Struct, forbid_unknown_fields=True):
@@ -225,7 +267,15 @@ class UnitCreate(Struct, forbid_unknown_fields=True):
 
 
 class UnitUpdate(Struct, forbid_unknown_fields=True):
-    headcount: Annotated[int, Meta(ge=0, le=1_000_000)]
+    """What is given changes: the headcount, the name, the parent (a move, with everything
+    below the unit)."""
+
+    headcount: Annotated[int, Meta(ge=0, le=1_000_000)] | UnsetType = UNSET
+    name: Annotated[str, Meta(max_length=200)] | UnsetType = UNSET
+    parent: Annotated[str, Meta(max_length=80)] | UnsetType = UNSET
+    leaders_zalo_chat_id: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
+    """The Zalo group of the unit's leaders (the id the bot gives on ``/id`` in the group),
+    where ``polls box-overdue`` flags overdue questions; "" removes it."""
 
 
 class OfficerCreate(Struct, forbid_unknown_fields=True):
@@ -241,6 +291,44 @@ class OfficerRead(Struct):
     display_name: str
     role: str
     unit: str
+    active: bool = True
+
+
+class OfficerUpdate(Struct, forbid_unknown_fields=True):
+    role: Literal["admin", "officer", "viewer"] | UnsetType = UNSET
+    unit: Annotated[str, Meta(max_length=80)] | UnsetType = UNSET
+    display_name: Annotated[str, Meta(max_length=200)] | UnsetType = UNSET
+
+
+class PasswordReset(Struct, forbid_unknown_fields=True):
+    """Without ``password``, one is generated."""
+
+    password: Annotated[str, Meta(max_length=500)] | UnsetType = UNSET
+
+
+class PasswordResetRead(Struct):
+    """The new password, shown this once (it is stored only as a hash)."""
+
+    username: str
+    password: str
+
+
+class AuditEntryRead(Struct):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    officer: str
+    unit: str
+    from_unit: str
+    detail: str
+
+
+class AuditPageRead(Struct):
+    entries: list[AuditEntryRead]
+    page: int
+    pages: int
+    total: int
 
 
 class TokenRead(Struct):
@@ -281,6 +369,9 @@ class FormTexts(Struct):
     not_open: str
     open_until: str
     """Empty when the poll has no closing time."""
+    box_intro: str = ""
+    ask_union: str = ""
+    """The link to the unit's question box (``FormRead.box_url``) and the line before it."""
 
 
 class FormRead(Struct):
@@ -296,13 +387,17 @@ class FormRead(Struct):
     duplicate_policy: str
     questions: list[QuestionRead]
     texts: FormTexts | None = None
+    box_url: str = ""
+    """The poll's unit's question box ("Hỏi công đoàn", ``/hoi/{unit}``), the same for every
+    visitor: the Mini App links to it from its form and its thank-you screen."""
 
 
 AnswerValue = int | bool | str | list[int] | None
 
 
 class ResponseCreate(Struct, forbid_unknown_fields=True):
-    answers: Annotated[dict[Annotated[str, Meta(max_length=20)], AnswerValue], Meta(max_length=60)]
+    answers: Annotated[dict[Annotated[str, Meta(max_length=20)], AnswerValue], Meta(max_length=100)]
+    """Question id -> its answer; ``"<id>.other"`` -> the text beside its "other" option."""
     submission_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
     code: Annotated[str, Meta(max_length=40)] | None = None
     """The printed one-time code, on a poll that counts one answer per code."""

@@ -1,10 +1,13 @@
 """The poll editor's HTML form, as plain values: what the officer typed, turned into a
 ``PollDraft``, and the service's field errors mapped back onto the form's blocks.
 
-The form has no JavaScript: a fixed number of question blocks (``q0.text``, ``q0.kind``, ...),
+The form works without JavaScript: numbered question blocks (``q0.text``, ``q0.kind``, ...),
 where a block with neither text nor options is ignored, and options are one per line of a
-textarea. Everything typed is kept as strings so a form that failed validation comes back
-exactly as it was sent.
+textarea. Its buttons to add, remove, move and copy a question are submit buttons
+(``action=copy:2``) that come back with the form changed and nothing saved
+(``apply_action``); the console's script does the same in the page and renumbers the
+blocks, so the server reads one form either way. Everything typed is kept as strings so a
+form that failed validation comes back exactly as it was sent.
 """
 
 from __future__ import annotations
@@ -18,11 +21,25 @@ from polls import inputs
 from polls.errors import N_
 from polls.i18n import TIMEZONE, in_vietnam
 from polls.models import DuplicatePolicy, Poll
-from polls.services.polls import MAX_QUESTIONS, PollDraft, QuestionDraft
+from polls.services.polls import MAX_QUESTIONS, PollDraft, QuestionDraft, as_draft
 
 EXTRA_BLOCKS = 3
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-QUESTION_FIELDS = ("kind", "text", "options", "max_choices", "min", "max", "min_label", "max_label")
+QUESTION_FIELDS = (
+    "kind",
+    "text",
+    "help",
+    "options",
+    "other_label",
+    "max_choices",
+    "min",
+    "max",
+    "min_label",
+    "max_label",
+)
+OTHER_LABELS = {"vi": "Khác (ghi rõ)", "en": "Other (please specify)"}
+"""The "other" option's label when the officer leaves it empty, in the poll's language."""
+ACTIONS = ("add", "remove", "up", "down", "copy")
 
 
 @dataclass
@@ -38,6 +55,10 @@ class QuestionBlock:
     max: str = "5"
     min_label: str = ""
     max_label: str = ""
+    help: str = ""
+    other: bool = False
+    """Offer "other (please specify)" (single and multiple choice)."""
+    other_label: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -66,37 +87,72 @@ class DraftForm:
         blocks = list(self.blocks) + [QuestionBlock() for _ in range(wanted - len(self.blocks))]
         return replace(self, blocks=blocks)
 
+    def with_one_block(self) -> DraftForm:
+        """The same form, with one empty block if it has none (a new poll starts so)."""
+        return self if self.blocks else replace(self, blocks=[QuestionBlock()])
+
+
+def apply_action(form: DraftForm, action: str) -> DraftForm:
+    """The form after one of its buttons: ``add`` an empty block at the end, or ``remove``,
+    ``up``, ``down`` or ``copy`` (just below) block ``n`` (``"copy:2"``). An action that does
+    not apply (a block that is not there, the first moved up, a 51st question) leaves the
+    form as it was."""
+    name, _, position = action.partition(":")
+    blocks = list(form.blocks)
+    index = inputs.decimal(position) if position.isdigit() else None
+    if name == "add" and len(blocks) < MAX_QUESTIONS:
+        blocks.append(QuestionBlock())
+    elif index is None or not 0 <= index < len(blocks):
+        return form
+    elif name == "remove":
+        del blocks[index]
+    elif name == "up" and index > 0:
+        blocks[index - 1], blocks[index] = blocks[index], blocks[index - 1]
+    elif name == "down" and index + 1 < len(blocks):
+        blocks[index], blocks[index + 1] = blocks[index + 1], blocks[index]
+    elif name == "copy" and len(blocks) < MAX_QUESTIONS:
+        blocks.insert(index + 1, replace(blocks[index]))
+    return replace(form, blocks=blocks).with_one_block()
+
 
 def _local_input(moment: datetime | None) -> str:
     return in_vietnam(moment).strftime(DATETIME_FORMAT) if moment else ""
 
 
-def form_for_poll(poll: Poll) -> DraftForm:
+def form_for_draft(draft: PollDraft) -> DraftForm:
+    """The editor filled with a definition: a saved draft's, or a template's."""
     return DraftForm(
-        unit=poll.unit_slug,
-        title=poll.title,
-        description=poll.description,
-        language=poll.language,
-        opens_at=_local_input(poll.opens_at),
-        closes_at=_local_input(poll.closes_at),
-        min_group_size=str(poll.min_group_size),
-        duplicate_policy=poll.duplicate_policy,
-        publish_results=poll.publish_results,
+        unit=draft.unit,
+        title=draft.title,
+        description=draft.description,
+        language=draft.language,
+        opens_at=_local_input(draft.opens_at),
+        closes_at=_local_input(draft.closes_at),
+        min_group_size=str(draft.min_group_size),
+        duplicate_policy=draft.duplicate_policy,
+        publish_results=draft.publish_results,
         blocks=[
             QuestionBlock(
                 kind=q.kind,
                 text=q.text,
                 required=q.required,
-                options="\n".join(o.label for o in q.options),
+                options="\n".join(q.options),
                 max_choices="" if q.max_choices is None else str(q.max_choices),
-                min="1" if q.scale_min is None else str(q.scale_min),
-                max="5" if q.scale_max is None else str(q.scale_max),
+                min="1" if q.min is None else str(q.min),
+                max="5" if q.max is None else str(q.max),
                 min_label=q.min_label,
                 max_label=q.max_label,
+                help=q.help,
+                other=bool(q.other),
+                other_label=q.other,
             )
-            for q in poll.questions
+            for q in draft.questions
         ],
-    ).with_room()
+    ).with_one_block()
+
+
+def form_for_poll(poll: Poll) -> DraftForm:
+    return form_for_draft(as_draft(poll))
 
 
 def _text(form: Mapping[str, Any], name: str, default: str = "") -> str:
@@ -112,7 +168,9 @@ def read_form(form: Mapping[str, Any]) -> DraftForm:
     blocks = []
     for i in range(count):
         values = {name: _text(form, f"q{i}.{name}") for name in QUESTION_FIELDS}
-        blocks.append(QuestionBlock(required=f"q{i}.required" in form, **values))
+        blocks.append(
+            QuestionBlock(required=f"q{i}.required" in form, other=f"q{i}.other" in form, **values)
+        )
     return DraftForm(
         unit=_text(form, "unit").strip(),
         title=_text(form, "title"),
@@ -179,6 +237,9 @@ def to_draft(form: DraftForm) -> Parsed:
         low = _int(block.min, f"q{i}.scale", errors, number)
         high = _int(block.max, f"q{i}.scale", errors, number)
         is_choice = kind in ("single", "multi")
+        other = ""
+        if is_choice and block.other:
+            other = block.other_label.strip() or OTHER_LABELS.get(form.language, OTHER_LABELS["vi"])
         questions.append(
             QuestionDraft(
                 kind=kind,
@@ -192,6 +253,8 @@ def to_draft(form: DraftForm) -> Parsed:
                 max=high if kind == "scale" else None,
                 min_label=block.min_label.strip() if kind == "scale" else "",
                 max_label=block.max_label.strip() if kind == "scale" else "",
+                help=block.help.strip(),
+                other=other,
             )
         )
         positions.append(i)

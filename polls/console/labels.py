@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from polls.errors import N_
 from polls.forms.kinds import KINDS
-from polls.models import PlacementKind, PollStatus, Role
+from polls.models import PlacementKind, PollStatus, Role, UnitKind
 
 STATUS = {
     PollStatus.DRAFT.value: N_("Draft"),
@@ -32,6 +32,33 @@ ROLES = {
     Role.VIEWER.value: N_("Leadership (read only)"),
 }
 
+UNIT_KINDS = {
+    UnitKind.NATIONAL.value: N_("National union"),
+    UnitKind.SUBORDINATE.value: N_("Subordinate union"),
+    UnitKind.GRASSROOTS.value: N_("Grassroots union"),
+    UnitKind.WORKSHOP.value: N_("Workshop, team"),
+}
+
+AUDIT_ACTIONS = {
+    "officer.create": N_("Officer created"),
+    "officer.role": N_("Role changed"),
+    "officer.unit": N_("Unit changed"),
+    "officer.name": N_("Name changed"),
+    "officer.password_reset": N_("Password reset"),
+    "officer.deactivate": N_("Officer deactivated"),
+    "officer.reactivate": N_("Officer reactivated"),
+    "unit.create": N_("Unit added"),
+    "unit.rename": N_("Unit renamed"),
+    "unit.move": N_("Unit moved"),
+    "unit.headcount": N_("Headcount changed"),
+    "unit.leaders_chat": N_("Leaders' Zalo group changed"),
+}
+
+AUDIT_DETAILS = {
+    "generated": N_("generated password"),
+    "chosen": N_("password chosen by the admin"),
+}
+
 BREAKDOWNS = {
     "placement": N_("By placement"),
     "unit": N_("By unit"),
@@ -54,6 +81,9 @@ GLOBALS = {
     "kind_labels": QUESTION_KINDS,
     "placement_labels": PLACEMENT_KINDS,
     "role_labels": ROLES,
+    "unit_kind_labels": UNIT_KINDS,
+    "audit_labels": AUDIT_ACTIONS,
+    "audit_details": AUDIT_DETAILS,
     "breakdown_labels": BREAKDOWNS,
     "duplicate_labels": DUPLICATE_POLICIES,
     "language_labels": LANGUAGES,

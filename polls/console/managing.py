@@ -5,7 +5,7 @@ kind. Every confirmation is a page of its own, so all of it works without JavaSc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
@@ -32,7 +32,8 @@ def _text(form: Mapping[str, Any], name: str) -> str | None:
 
 
 def read_amendment(poll: Poll, form: Mapping[str, Any]) -> tuple[amending.Amendment, dict]:
-    """The safe-edit form (``title``, ..., ``t{question id}``, ``o{option id}``)."""
+    """The safe-edit form (``title``, ..., ``t{question id}``, ``h{question id}`` for its
+    help, ``o{option id}``)."""
     errors: dict[str, str] = {}
     closes = (_text(form, "closes_at") or "").strip()
     size_text = (_text(form, "min_group_size") or "").strip()
@@ -40,6 +41,7 @@ def read_amendment(poll: Poll, form: Mapping[str, Any]) -> tuple[amending.Amendm
     if size_text and size is None:
         errors["min_group_size"] = N_("The minimum group size is between 3 and 1,000.")
     texts = {q.id: text for q in poll.questions if (text := _text(form, f"t{q.id}")) is not None}
+    helps = {q.id: help for q in poll.questions if (help := _text(form, f"h{q.id}")) is not None}
     labels = {
         o.id: label
         for q in poll.questions
@@ -55,6 +57,7 @@ def read_amendment(poll: Poll, form: Mapping[str, Any]) -> tuple[amending.Amendm
         min_group_size=size,
         question_texts=texts,
         option_labels=labels,
+        question_helps=helps,
     )
     return amendment, errors
 
@@ -108,6 +111,22 @@ async def amend(principal: Principal, poll: Poll, request: Request) -> Response:
     return see_other(f"/console/polls/{poll.id}")
 
 
+async def _confirmation(
+    principal: Principal, poll_id: int, action: Literal["close", "reopen", "delete"]
+) -> Response:
+    """The page that asks before closing, reopening or deleting a poll (one template, one
+    wording per action); only whoever may change the poll sees it. The reopen page says
+    whether a reopen is still possible."""
+    poll = await polls.get_for_change(principal, poll_id)
+    possible = polls.can_reopen(poll, now())
+    return page("confirm.html", principal, poll=poll, action=action, possible=possible)
+
+
+def _done(request: Request, text: str, to: str) -> Response:
+    flash(request, "ok", text)
+    return see_other(to)
+
+
 class ManagingPages(Controller):
     path = "/console"
     include_in_schema = False
@@ -116,8 +135,7 @@ class ManagingPages(Controller):
 
     @get("/polls/{poll_id:str}/close")
     async def confirm_close(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
-        poll = await polls.get_for_change(principal, poll_id)
-        return page("confirm.html", principal, poll=poll, action="close")
+        return await _confirmation(principal, poll_id, "close")
 
     @post("/polls/{poll_id:str}/close")
     async def close_poll(
@@ -132,55 +150,43 @@ class ManagingPages(Controller):
 
     @get("/polls/{poll_id:str}/reopen")
     async def confirm_reopen(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
-        poll = await polls.get_for_change(principal, poll_id)
-        return page(
-            "confirm.html",
-            principal,
-            poll=poll,
-            action="reopen",
-            possible=polls.can_reopen(poll, now()),
-        )
+        return await _confirmation(principal, poll_id, "reopen")
 
     @post("/polls/{poll_id:str}/reopen")
     async def reopen(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
         await polls.reopen_poll(principal, poll_id)
-        flash(request, "ok", gettext("The poll is open again."))
-        return see_other(f"/console/polls/{poll_id}")
+        return _done(request, gettext("The poll is open again."), f"/console/polls/{poll_id}")
 
     @get("/polls/{poll_id:str}/delete")
     async def confirm_delete(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
-        poll = await polls.get_for_change(principal, poll_id)
-        return page("confirm.html", principal, poll=poll, action="delete")
+        return await _confirmation(principal, poll_id, "delete")
 
     @post("/polls/{poll_id:str}/delete")
     async def delete(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
         await polls.delete_draft(principal, poll_id)
-        flash(request, "ok", gettext("The draft was deleted."))
-        return see_other("/console")
+        return _done(request, gettext("The draft was deleted."), "/console")
 
     @post("/polls/{poll_id:str}/archive")
     async def archive(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
         await polls.set_archived(principal, poll_id, True)
-        flash(
+        return _done(
             request,
-            "ok",
             gettext("The poll was archived: hidden from the list, its results and trends kept."),
+            f"/console/polls/{poll_id}",
         )
-        return see_other(f"/console/polls/{poll_id}")
 
     @post("/polls/{poll_id:str}/unarchive")
     async def unarchive(
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
         await polls.set_archived(principal, poll_id, False)
-        flash(request, "ok", gettext("The poll is back in the list."))
-        return see_other(f"/console/polls/{poll_id}")
+        return _done(request, gettext("The poll is back in the list."), f"/console/polls/{poll_id}")
 
     @get("/placements/{placement_id:str}/edit")
     async def edit_placement(self, principal: CurrentPrincipal, placement_id: RowId) -> Response:

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from polls.console.labels import GLOBALS
 from polls.errors import DomainError, InvalidInput
-from polls.i18n import gettext
+from polls.i18n import LANGUAGE_VARY, gettext
 from polls.models import Principal
 
 FLASH = "flash"
@@ -31,8 +31,14 @@ def page(
         template_name=f"console/{template}",
         context={**GLOBALS, "count_texts": count_texts, "principal": principal, **context},
         status_code=status,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", "Vary": LANGUAGE_VARY},
     )
+
+
+def field(form: object, name: str, limit: int) -> str:
+    """A text field of a posted form, cut to ``limit`` characters; missing or not text: ""."""
+    value = form.get(name) if hasattr(form, "get") else None
+    return value[:limit] if isinstance(value, str) else ""
 
 
 def see_other(path: str) -> Redirect:

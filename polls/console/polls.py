@@ -19,14 +19,24 @@ from polls.api.guards import (
     requires_runner,
     requires_session,
 )
-from polls.console import drafting, managing
+from polls.console import drafting, managing, starters
+from polls.console.labels import PLACEMENT_KINDS
 from polls.console.pages import error_text, flash, page, see_other, take_flash
 from polls.console.sharing import telegram_actions
 from polls.console.zalo_bot import ZALO_FLASH, zalo_bot_ready
 from polls.errors import N_, Conflict, InvalidInput
 from polls.i18n import gettext
 from polls.models import OpensIn, Poll, PollStatus, Principal
-from polls.services import amending, overviews, placements, polls, renders, units
+from polls.services import (
+    amending,
+    overviews,
+    placements,
+    polls,
+    question_box,
+    renders,
+    standing,
+    units,
+)
 from polls.services.polls import check_draft, now
 from polls.sharing import links
 from polls.web import file_response, settings_of
@@ -45,13 +55,20 @@ async def _editor(
     poll_id: int | None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    starting: bool = False,
+    starter: str | None = None,
 ) -> Response:
+    """The editor; ``starting`` a new poll's first page, which offers the templates."""
     return page(
         "edit.html",
         principal,
         status=status,
+        starters=starters.STARTERS.values() if starting else (),
+        starter=starters.STARTERS.get(starter or ""),
         form=form,
         poll_id=poll_id,
+        blank_block=drafting.QuestionBlock(),
+        max_questions=polls.MAX_QUESTIONS,
         units=await units.visible_units(principal),
         errors=_translated(errors or {}),
     )
@@ -63,6 +80,10 @@ async def _save(principal: Principal, request: Request, poll_id: int | None) -> 
     form = drafting.read_form(submitted)
     if "more" in submitted:
         return await _editor(principal, form.with_room(), poll_id=poll_id)
+    action = submitted.get("action")
+    if isinstance(action, str) and action:
+        # a button of the editor without JavaScript: the form comes back changed, unsaved
+        return await _editor(principal, drafting.apply_action(form, action), poll_id=poll_id)
     parsed = drafting.to_draft(form)
     try:
         if parsed.errors:
@@ -74,7 +95,7 @@ async def _save(principal: Principal, request: Request, poll_id: int | None) -> 
     except InvalidInput as error:
         errors = drafting.form_errors(error.errors, parsed.positions)
         return await _editor(
-            principal, form.with_room(), poll_id=poll_id, errors=errors, status=422
+            principal, form.with_one_block(), poll_id=poll_id, errors=errors, status=422
         )
     return see_other(f"/console/polls/{poll.id}")
 
@@ -94,6 +115,7 @@ class PollPages(Controller):
             principal,
             archived=archived,
             polls=await polls.list_polls(principal, archived=archived),
+            box_overdue=await question_box.overdue_in_scope(principal, now()),
             now=now(),
             flash=take_flash(request),
         )
@@ -103,9 +125,18 @@ class PollPages(Controller):
         return see_other("/console")
 
     @get("/polls/new", guards=[requires_runner])
-    async def new(self, principal: CurrentPrincipal) -> Response:
-        form = drafting.DraftForm().with_room()
-        return await _editor(principal, form, poll_id=None)
+    async def new(
+        self,
+        principal: CurrentPrincipal,
+        template: FromQuery[str | None] = None,
+        language: FromQuery[str | None] = None,
+    ) -> Response:
+        """A blank editor, or one filled by a template in the poll language asked for
+        (``?template=safety&language=en``): nothing is stored until it is saved."""
+        form = drafting.DraftForm().with_one_block()
+        if template is not None:
+            form = drafting.form_for_draft(starters.draft_of(template, language or "vi"))
+        return await _editor(principal, form, poll_id=None, starting=True, starter=template)
 
     @post("/polls/new", guards=[requires_runner])
     async def create(self, request: Request, principal: CurrentPrincipal) -> Response:
@@ -138,7 +169,7 @@ class PollPages(Controller):
 
     @post("/polls/{poll_id:str}/duplicate", guards=[requires_runner])
     async def duplicate(self, principal: CurrentPrincipal, poll_id: RowId) -> Response:
-        copy = await polls.duplicate(principal, poll_id)
+        copy = await standing.duplicate_wave(principal, poll_id)
         return see_other(f"/console/polls/{copy.id}/edit")
 
     @post("/polls/{poll_id:str}/placements", guards=[requires_runner])
@@ -299,4 +330,9 @@ async def _poll_page(
         min_visits=disclosure.MIN_VISITS_FOR_RATE,
         reopenable=polls.can_reopen(overview.poll, now()),
         edits=await amending.history(poll_id),
+        standings=await standing.for_series(principal, poll_id),
+        standing_kinds={
+            k: v for k, v in PLACEMENT_KINDS.items() if k not in standing.NOT_STANDING_KINDS
+        },
+        standing_flash=take_flash(request, "standing"),
     )

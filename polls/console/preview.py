@@ -20,10 +20,11 @@ from litestar.response import Redirect, Template
 from polls.api.guards import CurrentPrincipal, RowId, provide_principal, requires_session
 from polls.console.pages import page
 from polls.forms.kinds import parse_answers
-from polls.forms.pages import Preview, preview_form, thanks_message
+from polls.forms.pages import Kept, Preview, preview_form, read_answers, thanks_message
 from polls.i18n import LOCALES, gettext, set_locale
 from polls.models import Poll
 from polls.services import placements, polls
+from polls.services.submission import OTHER_SUFFIX
 from polls.web import security_headers
 
 Size = Literal["phone", "full"]
@@ -110,13 +111,7 @@ class PreviewPages(Controller):
         """Check the answers like the real form does, keep none of them."""
         poll = await polls.get(principal, poll_id)
         chosen = _speak(request, locale)
-        form = await request.form()
-        known = {f"q{q.id}": q.id for q in poll.questions}
-        kept = {
-            known[key]: [v for v in form.getall(key) if isinstance(v, str)]
-            for key in form
-            if key in known
-        }
+        _, kept = read_answers(await request.form())
         errors = _messages(poll, kept)
         if errors:
             preview = await _preview(poll, chosen)
@@ -128,7 +123,13 @@ class PreviewPages(Controller):
         )
 
 
-def _messages(poll: Poll, kept: dict[int, list[str]]) -> dict[int, str]:
+def _messages(poll: Poll, kept: Kept) -> dict[int, str]:
     """The form's own error messages for ``kept`` (an empty form: every required one)."""
-    _, errors = parse_answers(poll.questions, kept)
+    others = {
+        q.id: kept[f"{q.id}{OTHER_SUFFIX}"]
+        for q in poll.questions
+        if f"{q.id}{OTHER_SUFFIX}" in kept
+    }
+    values = {key: value for key, value in kept.items() if isinstance(key, int)}
+    _, errors = parse_answers(poll.questions, values, others)
     return {question: gettext(message, params) for question, (message, params) in errors.items()}

@@ -18,17 +18,12 @@ from polls.api.guards import (
     requires_session,
     session_principal,
 )
-from polls.console.pages import flash, page, see_other
+from polls.console.pages import field, flash, page, see_other
 from polls.errors import N_, InvalidInput, RateLimited, Unauthorized
 from polls.i18n import gettext
 from polls.ratelimit import SignInThrottle
 from polls.services import accounts
 from polls.web import client_address
-
-
-def _field(form: object, name: str, limit: int) -> str:
-    value = form.get(name) if hasattr(form, "get") else None
-    return value[:limit] if isinstance(value, str) else ""
 
 
 def _throttle(request: Request) -> SignInThrottle:
@@ -46,8 +41,8 @@ class SessionPages(Controller):
     @post("/login")
     async def login(self, request: Request) -> Response:
         form = await request.form()
-        username = _field(form, "username", 200)
-        password = _field(form, "password", 500)
+        username = field(form, "username", 200)
+        password = field(form, "password", 500)
         try:
             signed = await _throttle(request).attempt(
                 username=username,
@@ -91,9 +86,9 @@ class PasswordPages(Controller):
         """The current password is checked like a sign-in (and throttled the same way); on
         success every other session and token ends, and this browser carries on."""
         form = await request.form()
-        current = _field(form, "current_password", 500)
-        new = _field(form, "new_password", 500)
-        repeated = _field(form, "repeat_password", 500)
+        current = field(form, "current_password", 500)
+        new = field(form, "new_password", 500)
+        repeated = field(form, "repeat_password", 500)
         try:
             if new != repeated:
                 raise InvalidInput({"repeat_password": N_("The two new passwords differ.")})

@@ -18,6 +18,7 @@ from polls.api.guards import (
     requires_runner,
     requires_session,
 )
+from polls.console.chat_shares import form_field, share_from_form, shared_text
 from polls.console.pages import error_text, flash, see_other
 from polls.errors import DomainError, Forbidden, NotFound
 from polls.i18n import gettext, ngettext
@@ -35,19 +36,13 @@ def telegram_actions(request: Request) -> dict[str, bool]:
     }
 
 
-def _field(form: dict, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _shared_text(shared: telegram.SharedResults) -> str:
     charts = sum(1 for m in shared.messages if m.kind == "chart")
-    if not charts:
-        return gettext(
-            "Results are not shown yet, so no chart was sent: the chat %(chat)s was told "
-            "from how many responses they appear.",
-            chat=shared.chat_id,
-        )
+    not_yet = gettext(
+        "Results are not shown yet, so no chart was sent: the chat %(chat)s was told "
+        "from how many responses they appear.",
+        chat=shared.chat_id,
+    )
     sent = ngettext(
         "Sent %(n)s chart to the Telegram chat %(chat)s.",
         "Sent %(n)s charts to the Telegram chat %(chat)s.",
@@ -55,9 +50,7 @@ def _shared_text(shared: telegram.SharedResults) -> str:
         n=charts,
         chat=shared.chat_id,
     )
-    if shared.stopped:
-        return f"{sent} {gettext('The rest was not sent:')} {gettext(shared.stopped)}"
-    return sent
+    return shared_text(charts, not_yet, sent, shared.stopped)
 
 
 class SharingPages(Controller):
@@ -112,7 +105,7 @@ class SharingPages(Controller):
         """A sheet of new one-time codes (``sharing.code_sheet``), or back to the poll's
         placements with the reason it was not made."""
         placement = await placements.get(principal, placement_id)
-        count = inputs.decimal(_field(dict(await request.form()), "count"))
+        count = inputs.decimal(form_field(dict(await request.form()), "count"))
         settings = settings_of(request)
         try:
             content = await sharing.code_sheet(
@@ -148,19 +141,12 @@ class SharingPages(Controller):
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
         """Viewers may share what they may read, as in the API."""
-        form = dict(await request.form())
-        try:
-            shared = await telegram.share_results(
-                principal,
-                poll_id,
-                _field(form, "chat_id"),
-                _field(form, "lang") or None,
-                bot_setup(request),
+
+        async def share(chat_id: str, lang: str | None) -> telegram.SharedResults:
+            return await telegram.share_results(
+                principal, poll_id, chat_id, lang, bot_setup(request)
             )
-        except (NotFound, Forbidden):
-            raise
-        except DomainError as error:
-            flash(request, "error", error_text(error))
-        else:
-            flash(request, "error" if shared.stopped else "ok", _shared_text(shared))
-        return see_other(f"/console/polls/{poll_id}/results#share")
+
+        return await share_from_form(
+            request, share, _shared_text, f"/console/polls/{poll_id}/results#share"
+        )

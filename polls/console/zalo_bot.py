@@ -15,8 +15,9 @@ from polls.api.guards import (
     requires_runner,
     requires_session,
 )
+from polls.console.chat_shares import share_from_form, shared_text
 from polls.console.pages import error_text, flash, see_other
-from polls.errors import DomainError, Forbidden, NotFound
+from polls.errors import DomainError
 from polls.i18n import gettext, ngettext
 from polls.services import placements, zalo_bot
 
@@ -29,18 +30,12 @@ def zalo_bot_ready(request: Request) -> bool:
     return bot_setup(request).bot is not None
 
 
-def _field(form: dict, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _shared_text(shared: zalo_bot.Shared) -> str:
-    if not shared.charts:
-        return gettext(
-            "Results are not shown yet, so no chart was sent: the Zalo group %(chat)s was told "
-            "from how many responses they appear.",
-            chat=shared.chat_id,
-        )
+    not_yet = gettext(
+        "Results are not shown yet, so no chart was sent: the Zalo group %(chat)s was told "
+        "from how many responses they appear.",
+        chat=shared.chat_id,
+    )
     sent = ngettext(
         "Sent %(n)s chart to the Zalo group %(chat)s.",
         "Sent %(n)s charts to the Zalo group %(chat)s.",
@@ -48,9 +43,7 @@ def _shared_text(shared: zalo_bot.Shared) -> str:
         n=shared.charts,
         chat=shared.chat_id,
     )
-    if shared.stopped:
-        return f"{sent} {gettext('The rest was not sent:')} {gettext(shared.stopped)}"
-    return sent
+    return shared_text(shared.charts, not_yet, sent, shared.stopped)
 
 
 class ZaloBotPages(Controller):
@@ -78,21 +71,16 @@ class ZaloBotPages(Controller):
         self, request: Request, principal: CurrentPrincipal, poll_id: RowId
     ) -> Response:
         """Viewers may share what they may read, as in the API."""
-        form = dict(await request.form())
-        try:
-            shared = await zalo_bot.share_results(
-                principal,
-                poll_id,
-                _field(form, "chat_id"),
-                _field(form, "lang") or None,
-                bot_setup(request),
+
+        async def share(chat_id: str, lang: str | None) -> zalo_bot.Shared:
+            return await zalo_bot.share_results(
+                principal, poll_id, chat_id, lang, bot_setup(request)
             )
-        except (NotFound, Forbidden):
-            raise
-        except DomainError as error:
-            flash(request, "error", error_text(error), key=ZALO_FLASH)
-        else:
-            flash(
-                request, "error" if shared.stopped else "ok", _shared_text(shared), key=ZALO_FLASH
-            )
-        return see_other(f"/console/polls/{poll_id}/results#zalo-share")
+
+        return await share_from_form(
+            request,
+            share,
+            _shared_text,
+            f"/console/polls/{poll_id}/results#zalo-share",
+            key=ZALO_FLASH,
+        )

@@ -111,7 +111,14 @@ class ChoiceKind(Kind):
             )
             for option in question.options
         )
-        return QuestionTally(question.id, question.kind, question.text, answered, shares)
+        return QuestionTally(
+            question.id,
+            question.kind,
+            question.text,
+            answered,
+            shares,
+            texts=None if texts is None or question.other_option is None else tuple(texts),
+        )
 
     def definition_errors(self, question: Question) -> dict[str, str]:
         if len(question.options) < 2:
@@ -252,22 +259,29 @@ class YesNoKind(Kind):
         return QuestionTally(question.id, question.kind, question.text, answered, shares)
 
 
+def written_text(value: Any) -> str:
+    """A worker's typed text, checked and cleaned: a free-text answer or the words beside
+    an "other (please specify)" option. Empty when nothing was written."""
+    value = _single_value(value)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise AnswerError(N_("Write your answer as text."))
+    if inputs.unstorable(value):
+        raise AnswerError(N_("The answer contains characters that are not allowed."))
+    # other control characters are no keyboard's: noise from a paste, dropped
+    text = inputs.without_controls(value.replace("\r\n", "\n")).strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise AnswerError(N_("Keep the answer under %(max)s characters."), max=MAX_TEXT_CHARS)
+    return text
+
+
 class TextKind(Kind):
     name = "text"
     label = N_("Free text")
 
     def parse(self, question: Question, value: Any) -> list[AnswerRow]:
-        value = _single_value(value)
-        if value is None:
-            return []
-        if not isinstance(value, str):
-            raise AnswerError(N_("Write your answer as text."))
-        if inputs.unstorable(value):
-            raise AnswerError(N_("The answer contains characters that are not allowed."))
-        # other control characters are no keyboard's: noise from a paste, dropped
-        text = inputs.without_controls(value.replace("\r\n", "\n")).strip()
-        if len(text) > MAX_TEXT_CHARS:
-            raise AnswerError(N_("Keep the answer under %(max)s characters."), max=MAX_TEXT_CHARS)
+        text = written_text(value)
         return [AnswerRow(value_text=text)] if text else []
 
     def tally(
@@ -292,15 +306,47 @@ def kind_of(question: Question) -> Kind:
     return KINDS[question.kind]
 
 
+def with_other_text(question: Question, rows: list[AnswerRow], value: Any) -> list[AnswerRow]:
+    """The rows of a choice answer with the text typed beside its "other" option put on
+    that option's row, where only the free-text release reads it (``services.releases``).
+    Text typed with nothing chosen chooses "other"; text beside another single choice, or
+    on a question without "other", is refused rather than silently dropped."""
+    text = written_text(value)
+    other = question.other_option
+    if not text:
+        return rows
+    if other is None:
+        raise AnswerError(N_("This question takes no written answer."))
+    if not any(row.option_id == other.id for row in rows):
+        if rows and question.kind == "single":
+            raise AnswerError(
+                N_("Choose “%(option)s” to write your own answer, or clear the text."),
+                option=other.label,
+            )
+        rows = [*rows, AnswerRow(option_id=other.id)]
+        limit = question.max_choices or len(question.options)
+        if len(rows) > limit:
+            raise AnswerError(N_("Choose at most %(max)s options."), max=limit)
+    return [
+        AnswerRow(option_id=row.option_id, value_text=text) if row.option_id == other.id else row
+        for row in rows
+    ]
+
+
 def parse_answers(
-    questions: Sequence[Question], submitted: Mapping[int, Any]
+    questions: Sequence[Question],
+    submitted: Mapping[int, Any],
+    others: Mapping[int, Any] | None = None,
 ) -> tuple[dict[int, list[AnswerRow]], dict[int, tuple[str, dict[str, Any]]]]:
-    """Check every answer against its question; return the rows to store, or the errors."""
+    """Check every answer against its question; return the rows to store, or the errors.
+    ``others`` holds the texts typed beside "other (please specify)" options."""
     rows: dict[int, list[AnswerRow]] = {}
     errors: dict[int, tuple[str, dict[str, Any]]] = {}
     for question in questions:
         try:
             parsed = kind_of(question).parse(question, submitted.get(question.id))
+            if others and question.id in others:
+                parsed = with_other_text(question, parsed, others[question.id])
         except AnswerError as error:
             errors[question.id] = (error.message, error.params)
             continue

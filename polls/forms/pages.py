@@ -22,7 +22,9 @@ from polls.errors import (
     CodeAlreadyUsed,
     DeviceTokenRequired,
     InvalidAnswers,
+    NoOpenWave,
     PollNotAccepting,
+    Unavailable,
 )
 from polls.forms.assets import FORM_SCRIPT
 from polls.forms.guards import requires_own_form_submission
@@ -37,12 +39,18 @@ from polls.forms.submitting import (
 from polls.i18n import get_locale, gettext, local_datetime
 from polls.models import Channel, DuplicatePolicy, Poll, PollStatus
 from polls.privacy import device_subject
-from polls.services import codes, placements, previews
+from polls.services import codes, placements, previews, standing
 from polls.services.polls import now
 from polls.services.results import results_for
-from polls.services.submission import has_answered
+from polls.services.submission import OTHER_SUFFIX, has_answered
 from polls.sharing.links import CODE_QUERY
-from polls.web import MESSENGER_FRAMES, security_headers, settings_of
+from polls.web import (
+    DATABASE_ERRORS,
+    MESSENGER_FRAMES,
+    security_headers,
+    settings_of,
+    unavailable,
+)
 
 FORM_HEADERS = {
     **security_headers(frame_ancestors=f"'self' {MESSENGER_FRAMES}"),
@@ -50,6 +58,9 @@ FORM_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+UNSTORED: tuple[type[BaseException], ...] = (Unavailable, *DATABASE_ERRORS)
+"""A submission the database could not take: the form comes back with its answers."""
 
 
 def _message(poll: Poll | None, heading: str, *lines: str, status: int = 200) -> Template:
@@ -81,6 +92,23 @@ async def _not_accepting(poll: Poll) -> Template:
     return Template(
         template_name="form/closed.html",
         context={"poll": poll, "results": published},
+        headers=FORM_HEADERS,
+    )
+
+
+async def _between_waves(standing_id: int) -> Template:
+    """A standing placement's page while no wave of its series is open: when the next one
+    opens, and what the last one publishes on its own link (``_not_accepting``'s rule)."""
+    between = await standing.between_waves(standing_id)
+    last = between.last
+    return Template(
+        template_name="form/between_waves.html",
+        context={
+            "standing": between.standing,
+            "next_opens_at": between.next_opens_at,
+            "poll": last,
+            "results": await results_for(last, None) if last is not None else None,
+        },
         headers=FORM_HEADERS,
     )
 
@@ -130,9 +158,31 @@ class Preview:
     privacy_href: str
 
 
+Kept = dict[int | str, list[str]]
+"""What a form page keeps of a worker's answers: values by question id, and the text typed
+beside question 12's "other" option under ``"12.other"``."""
+
+
+def read_answers(form: Any) -> tuple[dict[str, Any], Kept]:
+    """The answers of a posted form (a multi-dict) as the submission path takes them (a
+    field named like a question, ``q12``, or like its "other" text, ``q12.other``; an
+    unknown question is refused there), and the same values kept for the page."""
+    answers: dict[str, Any] = {}
+    kept: Kept = {}
+    for key in form:
+        name = key[1:] if key.startswith("q") else ""
+        number = name.removesuffix(OTHER_SUFFIX)
+        if not number.isdigit() or inputs.decimal(number) is None:
+            continue
+        values = [v for v in form.getall(key) if isinstance(v, str)]
+        answers[name] = values
+        kept[int(number) if name == number else name] = values
+    return answers, kept
+
+
 def _form_context(
     found: Target,
-    kept: dict[int, list[str]],
+    kept: Kept,
     errors: dict[int, str],
     channel: str = Channel.WEB,
     *,
@@ -145,7 +195,7 @@ def _form_context(
     return {
         "preview": preview,
         "poll": found.poll,
-        "code": found.placement.code,
+        "code": found.placement.answer_code,
         "kept": kept,
         "errors": errors,
         "channel": str(channel),
@@ -161,7 +211,7 @@ def _form_context(
 def preview_form(
     poll: Poll,
     preview: Preview,
-    kept: dict[int, list[str]],
+    kept: Kept,
     errors: dict[int, str],
     *,
     status: int = 200,
@@ -200,7 +250,7 @@ def thanks_message(poll: Poll, *, headers: dict[str, str] = FORM_HEADERS) -> Tem
 
 def _form(
     found: Target,
-    kept: dict[int, list[str]],
+    kept: Kept,
     errors: dict[int, str],
     status: int = 200,
     *,
@@ -247,7 +297,9 @@ class PageCache:
     def page(self, request: Request, found: Target, channel: str = "web") -> RenderedPage:
         def context() -> dict[str, Any]:
             preview = (
-                previews.tags(found.poll, found.placement.code, settings_of(request).base_url)
+                previews.tags(
+                    found.poll, found.placement.answer_code, settings_of(request).base_url
+                )
                 if channel == Channel.WEB
                 else None
             )
@@ -255,7 +307,7 @@ class PageCache:
 
         return self.rendered(
             request,
-            ("form", found.placement.code, found.poll.version, get_locale(), channel),
+            ("form", found.placement.answer_code, found.poll.version, get_locale(), channel),
             "form/page.html",
             context,
         )
@@ -318,6 +370,7 @@ def _thanks_context(poll: Poll) -> dict[str, Any]:
         "poll": poll,
         "heading": gettext("Thank you for taking part in the poll!"),
         "lines": (gettext("Your answers were received."),),
+        "box_href": f"/hoi/{poll.unit_slug}",
     }
 
 
@@ -326,7 +379,10 @@ class FormPages(Controller):
 
     @get("/p/{code:str}")
     async def show(self, request: Request, code: FromPath[str]) -> Response:
-        found = await target(code)
+        try:
+            found = await target(code)
+        except NoOpenWave as between:
+            return await _between_waves(between.standing_id)
         placements.record_visit(found.placement.id)
         return await self._page_for(request, found)
 
@@ -385,15 +441,7 @@ class FormPages(Controller):
         offered = form.get(DEVICE_FIELD)
         typed = form.get(codes.CODE_FIELD)
         slip_code = typed[:40] if isinstance(typed, str) else ""
-        kept: dict[int, list[str]] = {}
-        answers: dict[str, Any] = {}
-        for key in form:
-            number = inputs.decimal(key[1:]) if key.startswith("q") else None
-            if number is not None and key[1:].isdigit():
-                # a field named like a question is an answer; an unknown one is refused
-                values = [v for v in form.getall(key) if isinstance(v, str)]
-                answers[key[1:]] = values
-                kept[number] = values
+        answers, kept = read_answers(form)
         try:
             _, token = await submit(
                 request,
@@ -438,8 +486,22 @@ class FormPages(Controller):
             response = await _not_accepting(found.poll)
             response.status_code = 410
             return response
+        except UNSTORED as failure:
+            # without the form's script nothing on the phone keeps the answers: the form
+            # comes back filled in, to be sent again, as the message promises
+            refusal = failure if isinstance(failure, Unavailable) else unavailable(failure)
+            page = _form(
+                found,
+                kept,
+                {},
+                status=refusal.status_code,
+                notice=gettext(refusal.message),
+                slip_code=slip_code,
+            )
+            page.headers["Retry-After"] = "5"
+            return page
         redirect = Redirect(
-            path=f"/p/{found.placement.code}/thanks", status_code=HTTP_303_SEE_OTHER
+            path=f"/p/{found.placement.answer_code}/thanks", status_code=HTTP_303_SEE_OTHER
         )
         remember_device(request, redirect, token)
         return redirect
@@ -457,7 +519,7 @@ class FormPages(Controller):
         found = await target(code)
         return Template(
             template_name="form/poll_privacy.html",
-            context={"poll": found.poll, "code": found.placement.code},
+            context={"poll": found.poll, "code": found.placement.answer_code},
             headers=FORM_HEADERS,
         )
 

@@ -15,7 +15,7 @@ from polls.errors import N_, DeviceTokenRequired, DomainError, NotConfigured, Un
 from polls.messengers import telegram, zalo
 from polls.models import Channel, DuplicatePolicy, Placement, PlacementKind, Stored
 from polls.ratelimit import RateLimiter
-from polls.services import placements, unlinking
+from polls.services import placements, standing, unlinking
 from polls.services import zalo as zalo_service
 from polls.services.submission import Submission, check_accepting, submit_response
 from polls.web import DEVICE_HEADER, client_address, device_cookie, settings_of
@@ -26,8 +26,9 @@ Target = placements.FormTarget
 async def target(code: str) -> Target:
     """The placement and poll of a form read or answered. Reading is also where a process
     notices that the hour has changed (the unlinking step runs, once per hour and process)
-    or that the poll has closed (its keys are destroyed, once)."""
-    found = await placements.form_target(code)
+    or that the poll has closed (its keys are destroyed, once). A standing placement's
+    code leads to its series' open wave (``NoOpenWave`` between waves)."""
+    found = await standing.form_target(code)
     await unlinking.unlink_if_new_hour()
     await unlinking.destroy_keys_if_closed(found.poll)
     return found

@@ -40,7 +40,7 @@ from polls.errors import (
     WrongCurrentPassword,
 )
 from polls.models import Principal, Role
-from polls.services import units
+from polls.services import audit, units
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 SCRYPT_MAXMEM = 256 * 1024 * 1024
@@ -91,7 +91,7 @@ def needs_rehash(encoded: str) -> bool:
     return not encoded.startswith(f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}$")
 
 
-async def _hash(password: str) -> str:
+async def hashed(password: str) -> str:
     return await asyncio.get_running_loop().run_in_executor(_HASHER, hash_password, password)
 
 
@@ -158,7 +158,7 @@ async def authenticate(username: str, password: str) -> SignedIn:
     if row is None or not ok:
         raise Unauthorized(N_("The username or password is wrong."))
     if needs_rehash(encoded):
-        await t.Officer.update({t.Officer.password_hash: await _hash(password)}).where(
+        await t.Officer.update({t.Officer.password_hash: await hashed(password)}).where(
             (t.Officer.id == row["id"]) & (t.Officer.password_hash == encoded)
         )
     return SignedIn(_principal(row), row["session_version"])
@@ -259,7 +259,7 @@ async def _officer_row(username: str) -> dict[str, Any]:
     return row
 
 
-async def _officer_in_scope(actor: Principal, username: str) -> dict[str, Any]:
+async def officer_in_scope(actor: Principal, username: str) -> dict[str, Any]:
     """An officer of the admin's subtree; any other is simply not found."""
     if not actor.can_manage_people:
         raise Forbidden()
@@ -315,7 +315,7 @@ async def tokens_for(actor: Principal, username: str | None = None) -> list[Toke
     if username is None:
         query = _token_query().where(t.ApiToken.officer == actor.officer_id)
         return [_token_info(r) for r in await query]
-    row = await _officer_in_scope(actor, username)
+    row = await officer_in_scope(actor, username)
     return [_token_info(r) for r in await _token_query().where(t.ApiToken.officer == row["id"])]
 
 
@@ -345,7 +345,7 @@ async def revoke_token_as(actor: Principal, token_id: int) -> TokenInfo:
     return await revoke_token(token_id)
 
 
-async def _end_sessions(officer_id: int, changes: dict[Any, Any] | None = None) -> int:
+async def end_sessions(officer_id: int, changes: dict[Any, Any] | None = None) -> int:
     """Move the session version on and revoke every live token, with ``changes`` to the
     officer, in one transaction; the new version."""
     async with t.Officer._meta.db.transaction():
@@ -365,10 +365,10 @@ async def _end_sessions(officer_id: int, changes: dict[Any, Any] | None = None) 
 
 async def sign_out(officer_id: int) -> None:
     """Signing out ends every session and API token of the officer, not only this one."""
-    await _end_sessions(officer_id)
+    await end_sessions(officer_id)
 
 
-def _check_new_password(password: str) -> None:
+def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput({"new_password": N_("The password needs at least 10 characters.")})
 
@@ -383,26 +383,17 @@ async def change_password(actor: Principal, current: str, new: str) -> int:
     )
     if row is None or not await _verify(current, row["password_hash"]):
         raise WrongCurrentPassword()
-    _check_new_password(new)
+    check_new_password(new)
     if new == current:
         raise InvalidInput({"new_password": N_("Choose a password other than the current one.")})
-    encoded = await _hash(new)
-    return await _end_sessions(actor.officer_id, {t.Officer.password_hash: encoded})
+    encoded = await hashed(new)
+    return await end_sessions(actor.officer_id, {t.Officer.password_hash: encoded})
 
 
 async def deactivate(username: str) -> None:
     """An officer can no longer sign in; their sessions and tokens end at once (the CLI)."""
     row = await _officer_row(username)
-    await _end_sessions(row["id"], {t.Officer.active: False})
-
-
-async def deactivate_as(actor: Principal, username: str) -> None:
-    """An admin deactivates an officer of their subtree, never themselves (so a subtree
-    cannot be left without the admin who could undo a mistake)."""
-    row = await _officer_in_scope(actor, username)
-    if row["id"] == actor.officer_id:
-        raise Conflict(N_("You cannot deactivate your own account."))
-    await _end_sessions(row["id"], {t.Officer.active: False})
+    await end_sessions(row["id"], {t.Officer.active: False})
 
 
 DISPLAY_NAME_MAX = 200
@@ -427,51 +418,37 @@ def _check_new_officer(username: str, password: str, role: str, display_name: st
 
 
 async def create_officer(
-    username: str, password: str, *, unit_slug: str, role: str, display_name: str = ""
-) -> Principal:
-    username = username.strip().lower()
-    display_name = display_name.strip()
-    _check_new_officer(username, password, role, display_name)
-    unit = await units.get_by_slug(unit_slug)
-    if await t.Officer.exists().where(t.Officer.username == username):
-        raise Conflict(N_("This username is taken."))
-    encoded = await _hash(password)
-    row = t.Officer(
-        username=username,
-        display_name=display_name,
-        password_hash=encoded,
-        unit=unit.id,
-        role=role,
-    )
-    await row.save()
-    principal = await principal_by_id(row.id)
-    assert principal is not None
-    return principal
-
-
-async def create_officer_as(
-    actor: Principal,
     username: str,
     password: str,
     *,
     unit_slug: str,
     role: str,
     display_name: str = "",
+    actor: Principal | None = None,
 ) -> Principal:
-    if not actor.can_manage_people:
-        raise Forbidden()
-    await units.unit_in_scope(actor, unit_slug)
-    return await create_officer(
-        username, password, unit_slug=unit_slug, role=role, display_name=display_name
-    )
-
-
-async def officers_in_scope(actor: Principal) -> list[Principal]:
-    if not actor.can_manage_people:
-        raise Forbidden()
-    rows = (
-        await _officer_query()
-        .where(t.Officer.unit.path.like(actor.unit_path + "%"))
-        .order_by(t.Officer.username)
-    )
-    return [_principal(r) for r in rows]
+    """A new, active officer; with ``actor`` (an admin's action, checked by the caller) the
+    audit list records it in the same transaction. The password is hashed before the
+    transaction starts, so the writer is not held for the hash."""
+    username = username.strip().lower()
+    display_name = display_name.strip()
+    _check_new_officer(username, password, role, display_name)
+    unit = await units.get_by_slug(unit_slug)
+    encoded = await hashed(password)
+    async with t.Officer._meta.db.transaction():
+        if await t.Officer.exists().where(t.Officer.username == username):
+            raise Conflict(N_("This username is taken."))
+        row = t.Officer(
+            username=username,
+            display_name=display_name,
+            password_hash=encoded,
+            unit=unit.id,
+            role=role,
+        )
+        await row.save()
+        if actor is not None:
+            await audit.record(
+                actor, "officer.create", officer=(row.id, username), unit=unit.id, detail=role
+            )
+    principal = await principal_by_id(row.id)
+    assert principal is not None
+    return principal

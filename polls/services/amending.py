@@ -4,7 +4,8 @@ Once answers are coming in, a change may not alter what an answer already given 
 an open (or scheduled) poll may change its title, description, closing time (to a later
 moment than now: closing now is ``close_poll``'s, with its confirmation), whether results
 are published, its minimum group size upwards only, and the wording of a question or option
-by a typo's worth (``is_typo_fix``). Its kinds, options, order, scales, required flags,
+by a typo's worth (``is_typo_fix``), the help text under a question likewise. Its kinds,
+an "other (please specify)" option added or taken away, options, order, scales, required flags,
 unit, language and duplicate policy stay; the console explains why. Each edit is kept in
 ``poll_edit`` with which fields changed and when, and shown on results as "edited at ...".
 """
@@ -41,6 +42,8 @@ class Amendment:
     """Question id -> its corrected text."""
     option_labels: Mapping[int, str] = field(default_factory=dict)
     """Option id -> its corrected label."""
+    question_helps: Mapping[int, str] = field(default_factory=dict)
+    """Question id -> its corrected help text."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,19 @@ def _fixed_questions(poll: Poll, amendment: Amendment) -> tuple[dict[str, str], 
                 "meaning. Duplicate the poll to ask a different question."
             )
         changed.append(f"questions.{index}.text")
+    for question_id, help in amendment.question_helps.items():
+        if question_id not in questions:
+            errors["questions"] = N_("This question is not part of the poll.")
+            continue
+        index, question = questions[question_id]
+        if help.strip() == question.help:
+            continue
+        if not is_typo_fix(question.help, help):
+            errors[f"questions.{index}.help"] = N_(
+                "That changes more than a typo of the help text. Duplicate the poll to explain "
+                "the question differently."
+            )
+        changed.append(f"questions.{index}.help")
     for option_id, label in amendment.option_labels.items():
         if option_id not in options:
             errors["questions"] = N_("This option is not part of the poll.")
@@ -132,6 +148,7 @@ async def amend(principal: Principal, poll_id: int, amendment: Amendment) -> Pol
     current = polls.as_draft(poll)
     texts = dict(amendment.question_texts)
     labels = dict(amendment.option_labels)
+    helps = dict(amendment.question_helps)
     draft = replace(
         current,
         title=current.title if amendment.title is None else amendment.title,
@@ -145,7 +162,11 @@ async def amend(principal: Principal, poll_id: int, amendment: Amendment) -> Pol
             replace(
                 q_draft,
                 text=texts.get(q.id, q.text).strip(),
-                options=tuple(labels.get(o.id, o.label).strip() for o in q.options),
+                options=tuple(labels.get(o.id, o.label).strip() for o in q.options if not o.other),
+                other=labels.get(q.other_option.id, q.other_option.label).strip()
+                if q.other_option
+                else "",
+                help=helps.get(q.id, q.help).strip(),
             )
             for q, q_draft in zip(poll.questions, current.questions, strict=True)
         ),
@@ -173,6 +194,10 @@ async def amend(principal: Principal, poll_id: int, amendment: Amendment) -> Pol
         for question in poll.questions:
             if question.id in texts and texts[question.id].strip() != question.text:
                 await t.Question.update({t.Question.text: texts[question.id].strip()}).where(
+                    t.Question.id == question.id
+                )
+            if question.id in helps and helps[question.id].strip() != question.help:
+                await t.Question.update({t.Question.help: helps[question.id].strip()}).where(
                     t.Question.id == question.id
                 )
             for option in question.options:

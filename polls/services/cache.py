@@ -17,6 +17,9 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 FRESH_FOR = 1.0
+NO_POLL = 0
+"""The poll id of an entry that belongs to no poll (only ``forget_everything`` drops it
+before it expires): no poll has id 0."""
 
 V = TypeVar("V")
 
@@ -87,4 +90,5 @@ def forget_poll(poll_id: int) -> None:
 
 def forget_everything() -> None:
     for cache in _caches:
+        cache._generation += 1  # a load in flight started before: not kept
         cache._entries.clear()

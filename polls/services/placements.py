@@ -38,16 +38,7 @@ PAPER_TAKES_NO_ANSWERS = N_(
     "This code belongs to counts entered by hand at a meeting; it takes no answers."
 )
 
-ZALO_CHAT = re.compile(r"[A-Za-z0-9._-]{1,100}")
-"""A Zalo group's id as the Zalo Bot knows it (the bot tells it on ``/id`` in the group)."""
-ZALO_CHAT_ERROR = N_(
-    "A Zalo group's id is the code the bot gives when someone writes /id in the group "
-    "(letters, digits, dots, dashes or underscores)."
-)
-
-
-def zalo_chat_error(chat_id: str) -> str | None:
-    return None if ZALO_CHAT.fullmatch(chat_id) else ZALO_CHAT_ERROR
+zalo_chat_error = inputs.zalo_chat_error
 
 
 COUNT_VISITS = (
@@ -58,10 +49,13 @@ COUNT_VISITS = (
 
 
 def _placement(row: dict, visits: int | None = 0, responses: int | None = 0) -> Placement:
+    standing = row["standing"] is not None and row["standing.stopped_at"] is None
     return Placement(
         id=row["id"],
         poll_id=row["poll"],
-        code=row["code"],
+        code=row["standing.code"] if standing else row["code"],
+        own_code=row["code"] if standing else None,
+        standing_id=row["standing"] if standing else None,
         label=row["label"],
         kind=row["kind"],
         unit_id=row["unit"],
@@ -75,10 +69,7 @@ def _placement(row: dict, visits: int | None = 0, responses: int | None = 0) -> 
 
 
 OPENS_IN_ERROR = N_("A placement opens in the web form or in the Zalo Mini App.")
-NO_MINI_APP = N_(
-    "This server has no Zalo Mini App (ZALO_MINI_APP_ID is not set): the placement opens in "
-    "the web form."
-)
+NO_MINI_APP = N_("This server has no Zalo Mini App yet: the placement opens in the web form.")
 
 
 def _opens_in_error(opens_in: str, mini_app_id: str) -> str | None:
@@ -90,7 +81,12 @@ def _opens_in_error(opens_in: str, mini_app_id: str) -> str | None:
 
 
 def _query():
-    return t.Placement.select(*t.Placement.all_columns(), t.Placement.unit.name)
+    return t.Placement.select(
+        *t.Placement.all_columns(),
+        t.Placement.unit.name,
+        t.Placement.standing.code,
+        t.Placement.standing.stopped_at,
+    )
 
 
 async def add(
@@ -130,7 +126,7 @@ async def add(
         unit_id = unit.id
     row = t.Placement(
         poll=poll.id,
-        code=await _free_code(),
+        code=await free_code(),
         label=label.strip(),
         kind=kind,
         unit=unit_id,
@@ -219,10 +215,13 @@ async def choose_opens_in(
     return await get(principal, placement.id)
 
 
-async def _free_code() -> str:
+async def free_code() -> str:
+    """A code no placement and no standing placement has."""
     for _ in range(10):
         code = codes.new_code()
-        if not await t.Placement.exists().where(t.Placement.code == code):
+        if not await t.Placement.exists().where(
+            t.Placement.code == code
+        ) and not await t.StandingPlacement.exists().where(t.StandingPlacement.code == code):
             break
     return code
 
@@ -241,9 +240,7 @@ async def channel_placement(poll: Poll, kind: PlacementKind, label: str) -> Plac
 
     row = await first()
     if row is None:
-        await t.Placement(
-            poll=poll.id, code=await _free_code(), label=label, kind=kind.value
-        ).save()
+        await t.Placement(poll=poll.id, code=await free_code(), label=label, kind=kind.value).save()
         row = await first()  # the first of two made at once is the one both use
     return _placement(row)
 

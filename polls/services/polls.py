@@ -19,6 +19,8 @@ from polls.services.cache import forget_poll
 MAX_QUESTIONS = 50
 MAX_OPTIONS = 30
 MIN_GROUP_SIZE_RANGE = (3, 1000)
+MAX_HELP_CHARS = 500
+CHOICE_KINDS = ("single", "multi")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class QuestionDraft:
     max: int | None = None
     min_label: str = ""
     max_label: str = ""
+    help: str = ""
+    """A line shown under the question's text."""
+    other: str = ""
+    """The label of an "other (please specify)" option after ``options`` (single and
+    multiple choice); empty for none."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,9 @@ async def _questions(poll_id: int) -> tuple[Question, ...]:
     )
     options: dict[int, list[Option]] = {}
     for row in option_rows:
-        options.setdefault(row["question"], []).append(Option(id=row["id"], label=row["label"]))
+        options.setdefault(row["question"], []).append(
+            Option(id=row["id"], label=row["label"], other=bool(row["other"]))
+        )
     return tuple(
         Question(
             id=q["id"],
@@ -119,6 +128,7 @@ async def _questions(poll_id: int) -> tuple[Question, ...]:
             scale_max=q["scale_max"],
             min_label=q["min_label"],
             max_label=q["max_label"],
+            help=q["help"],
         )
         for q in question_rows
     )
@@ -172,6 +182,14 @@ async def released_counts(found: Sequence[Poll]) -> dict[int, int]:
 # --- validating a definition ------------------------------------------------------------
 
 
+def _all_options(draft: QuestionDraft) -> tuple[tuple[str, bool], ...]:
+    """A choice question's options as stored: its labels, then its "other" option if any."""
+    if draft.kind not in CHOICE_KINDS:
+        return ()
+    other = ((draft.other, True),) if draft.other.strip() else ()
+    return tuple((label, False) for label in draft.options) + other
+
+
 def _question_value(draft: QuestionDraft, position: int) -> Question:
     return Question(
         id=position,
@@ -179,12 +197,16 @@ def _question_value(draft: QuestionDraft, position: int) -> Question:
         kind=draft.kind,
         text=draft.text,
         required=draft.required,
-        options=tuple(Option(id=i, label=label) for i, label in enumerate(draft.options)),
+        options=tuple(
+            Option(id=i, label=label, other=other)
+            for i, (label, other) in enumerate(_all_options(draft))
+        ),
         max_choices=draft.max_choices,
         scale_min=draft.min if draft.kind == "scale" else None,
         scale_max=draft.max if draft.kind == "scale" else None,
         min_label=draft.min_label,
         max_label=draft.max_label,
+        help=draft.help,
     )
 
 
@@ -216,9 +238,19 @@ def check_draft(draft: PollDraft) -> dict[str, str]:
             continue
         if not question.text.strip() or len(question.text) > 1000:
             errors[f"{prefix}.text"] = N_("Give the question's text, up to 1,000 characters.")
-        if len(question.options) > MAX_OPTIONS or any(len(o) > 300 for o in question.options):
+        if len(question.options) + bool(question.other.strip()) > MAX_OPTIONS or any(
+            len(o) > 300 for o in question.options
+        ):
             errors[f"{prefix}.options"] = N_("Up to 30 options of up to 300 characters each.")
             continue
+        if len(question.help) > MAX_HELP_CHARS:
+            errors[f"{prefix}.help"] = N_("Keep the help text under 500 characters.")
+        if question.other.strip() and question.kind not in CHOICE_KINDS:
+            errors[f"{prefix}.other"] = N_(
+                "Only single and multiple choice questions can have an “other” option."
+            )
+        elif len(question.other) > 300:
+            errors[f"{prefix}.other"] = N_("Up to 30 options of up to 300 characters each.")
         if len(question.min_label) > 100 or len(question.max_label) > 100:
             errors[f"{prefix}.labels"] = N_("Scale labels have up to 100 characters.")
         value = _question_value(question, index)
@@ -241,6 +273,8 @@ def _control_character_errors(draft: PollDraft) -> dict[str, str]:
         fields.append((f"{prefix}.text", question.text, False))
         fields.extend((f"{prefix}.options", option, False) for option in question.options)
         fields.append((f"{prefix}.labels", question.min_label + question.max_label, False))
+        fields.append((f"{prefix}.help", question.help, False))
+        fields.append((f"{prefix}.other", question.other, False))
     return {
         key: inputs.CONTROL_CHARACTERS
         for key, text, multiline in fields
@@ -253,7 +287,6 @@ def _control_character_errors(draft: PollDraft) -> dict[str, str]:
 
 async def _write_questions(poll_id: int, questions: Sequence[QuestionDraft]) -> None:
     for position, draft in enumerate(questions):
-        is_choice = draft.kind in ("single", "multi")
         row = t.Question(
             poll=poll_id,
             position=position,
@@ -265,13 +298,15 @@ async def _write_questions(poll_id: int, questions: Sequence[QuestionDraft]) -> 
             scale_max=draft.max if draft.kind == "scale" else None,
             min_label=draft.min_label.strip() if draft.kind == "scale" else "",
             max_label=draft.max_label.strip() if draft.kind == "scale" else "",
+            help=draft.help.strip(),
         )
         await row.save()
-        if is_choice and draft.options:
+        options = _all_options(draft)
+        if options:
             await t.Option.insert(
                 *(
-                    t.Option(question=row.id, position=i, label=label.strip())
-                    for i, label in enumerate(draft.options)
+                    t.Option(question=row.id, position=i, label=label.strip(), other=other)
+                    for i, (label, other) in enumerate(options)
                 )
             )
 
@@ -319,12 +354,14 @@ def as_draft(poll: Poll) -> PollDraft:
                 kind=q.kind,
                 text=q.text,
                 required=q.required,
-                options=tuple(o.label for o in q.options),
+                options=tuple(o.label for o in q.options if not o.other),
                 max_choices=q.max_choices,
                 min=q.scale_min,
                 max=q.scale_max,
                 min_label=q.min_label,
                 max_label=q.max_label,
+                help=q.help,
+                other=q.other_option.label if q.other_option else "",
             )
             for q in poll.questions
         ),

@@ -235,7 +235,9 @@ async def _read(
         SEGMENT_ANSWERED_POSTGRES if postgres else SEGMENT_ANSWERED, poll.id
     )
     texts: list[dict] = []
-    text_ids = [q.id for q in poll.questions if q.kind == "text"]
+    # free-text answers, and the words typed beside "other (please specify)" options: the
+    # only answer rows with a text, read here only, released as free text is
+    text_ids = [q.id for q in poll.questions if q.has_texts]
     if text_ids:
         texts = await t.Answer.select(t.Answer.question, t.Answer.value_text).where(
             t.Answer.poll == poll.id,

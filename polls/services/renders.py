@@ -200,7 +200,9 @@ async def report(principal: Principal, poll_id: int, by: str | None = "placement
     _check_breakdown(by)
     poll = await polls.get(principal, poll_id)
     state = await results.state_key(poll)
-    key = _key(state, "report", by)
+    # the response rate's base: an admin's new headcount shows in the next report at once
+    headcount = await units.subtree_headcount(await units.get(poll.unit_id))
+    key = _key(state, "report", by, str(headcount))
 
     async def load() -> tuple[int, Rendered]:
         from polls.analytics.report import ReportInput, build_report
@@ -208,7 +210,6 @@ async def report(principal: Principal, poll_id: int, by: str | None = "placement
         overall = await results.results_for(poll, None, state=state)
         breakdown = await results.results_for(poll, by, state=state) if by else None
         timeline = build_timeline(await results.responses_per_hour(poll), poll.min_group_size)
-        headcount = await units.subtree_headcount(await units.get(poll.unit_id))
         data = ReportInput(
             poll=poll,
             results=overall,

@@ -14,10 +14,38 @@ from dataclasses import dataclass
 
 from polls.analytics import describe
 from polls.analytics.trend import CHARTED_KINDS
-from polls.errors import N_, Conflict, InvalidInput
+from polls.errors import N_, Conflict, DomainError, InvalidInput, RateLimited, Unavailable
 from polls.i18n import LOCALES, get_locale, using_locale
+from polls.messengers.bot import BotApiError, BotUnreachable, ChatUnreachable, SendDeferred
 from polls.models import Poll, PollStatus, Question
 from polls.services import results
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """What a messenger's officer is told when a message is not sent, in its own words."""
+
+    deferred: str
+    """Our own scheduler holds the message back (``SendDeferred``): try again later."""
+    unreachable: str
+    """The chat is gone or the bot is not in it (``ChatUnreachable``)."""
+    not_reached: str
+    """The platform did not answer (``BotUnreachable``)."""
+    refused: str
+    """Any other refusal of the platform."""
+
+
+def refusal(error: BotApiError, messages: Refusals) -> DomainError:
+    """The domain error for a message the platform (or our own scheduler) would not send."""
+    if isinstance(error, SendDeferred):
+        limited = RateLimited(retry_after=error.retry_after)
+        limited.message = messages.deferred
+        return limited
+    if isinstance(error, ChatUnreachable):
+        return Conflict(messages.unreachable)
+    if isinstance(error, BotUnreachable):
+        return Unavailable(messages.not_reached)
+    return Conflict(messages.refused)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ T = TypeVar("T")
 _drawing: anyio.CapacityLimiter | None = None
 
 
-async def _off_the_loop(work: Callable[[], T]) -> T:
+async def off_the_loop(work: Callable[[], T]) -> T:
     global _drawing
     if _drawing is None:
         _drawing = anyio.CapacityLimiter(2)
@@ -89,21 +89,21 @@ async def qr_png(
     except inputs.InputError as error:
         raise InvalidInput({"size": error.message}) from error
     symbol = await qr_symbol(principal, placement_id, base_url, mini_app_id)
-    return await _off_the_loop(lambda: qr.png(symbol, pixels))
+    return await off_the_loop(lambda: qr.png(symbol, pixels))
 
 
 async def poster(
     principal: Principal, placement_id: int, base_url: str, mini_app_id: str = ""
 ) -> bytes:
     sheet = await _sheet(principal, placement_id, base_url, mini_app_id)
-    return await _off_the_loop(lambda: _posters((sheet,)))
+    return await off_the_loop(lambda: _posters((sheet,)))
 
 
 async def cards(
     principal: Principal, placement_id: int, base_url: str, mini_app_id: str = ""
 ) -> bytes:
     sheet = await _sheet(principal, placement_id, base_url, mini_app_id)
-    return await _off_the_loop(lambda: _cards(sheet))
+    return await off_the_loop(lambda: _cards(sheet))
 
 
 async def posters_for_poll(
@@ -118,7 +118,7 @@ async def posters_for_poll(
     if not shared:
         raise Conflict(N_("This poll has no placements yet: add one to print its poster."))
     sheets = tuple(sheet_for(poll, placement, base_url, mini_app_id) for placement in shared)
-    return await _off_the_loop(lambda: _posters(sheets))
+    return await off_the_loop(lambda: _posters(sheets))
 
 
 async def file_name(principal: Principal, placement_id: int, prefix: str) -> str:
@@ -146,4 +146,4 @@ async def code_sheet(
     and stored (as HMACs) now and exist only in this PDF: it is never cached, and printing
     again makes new codes."""
     issued = await codes.issue(principal, placement_id, count, secret=secret)
-    return await _off_the_loop(lambda: _code_sheet(issued, base_url))
+    return await off_the_loop(lambda: _code_sheet(issued, base_url))

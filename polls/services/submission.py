@@ -10,12 +10,9 @@ has ended (``services.unlinking``), so nothing stored pairs a key with its respo
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import asyncpg
 
 from polls import db, privacy
 from polls import tables as t
@@ -146,16 +143,26 @@ def check_accepting(poll: Poll) -> None:
     raise PollNotAccepting(N_("This poll has closed. Thank you for your interest."), state=status)
 
 
-def _answers_by_question(poll: Poll, answers: Mapping[str, Any]) -> dict[int, Any]:
+OTHER_SUFFIX = ".other"
+"""``"12.other"``: the text typed beside question 12's "other (please specify)" option."""
+
+
+def _answers_by_question(
+    poll: Poll, answers: Mapping[str, Any]
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The submitted values by question id, and the "other" texts by question id."""
     known = {str(q.id): q.id for q in poll.questions}
+    others_known = {str(q.id) + OTHER_SUFFIX: q.id for q in poll.questions if q.other_option}
     unknown: dict[str, tuple[str, dict[str, Any]]] = {
         key: (N_("This question is not part of the poll."), {})
         for key in answers
-        if str(key) not in known
+        if str(key) not in known and str(key) not in others_known
     }
     if unknown:
         raise InvalidAnswers(unknown)  # type: ignore[arg-type]
-    return {known[str(key)]: value for key, value in answers.items()}
+    values = {known[str(k)]: v for k, v in answers.items() if str(k) in known}
+    others = {others_known[str(k)]: v for k, v in answers.items() if str(k) in others_known}
+    return values, others
 
 
 async def _replayed(key: str | None) -> bool:
@@ -259,7 +266,7 @@ async def _checked_write(
                 "Open it from the union's Telegram group or bot, or its Zalo Mini App."
             )
         )
-    rows, errors = parse_answers(poll.questions, _answers_by_question(poll, submission.answers))
+    rows, errors = parse_answers(poll.questions, *_answers_by_question(poll, submission.answers))
     try:
         dup = await _duplicate_key(poll, submission, secret)
     except InvalidAnswers as wrong_code:  # reported together with the answers' errors
@@ -290,8 +297,7 @@ async def _store(poll: Poll, write: _Write) -> Stored:
     engine = t.Response._meta.db
     dup, idem = write.dup, write.idem
     for _ in range(ID_ATTEMPTS):
-        response_id = privacy.new_row_id()
-        answer_ids = [privacy.new_row_id() for _ in write.answer_values]
+        response_id, *answer_ids = privacy.new_row_ids(1 + len(write.answer_values))
         try:
             if db.is_postgres(engine):
                 columns = list(zip(*write.answer_values, strict=True)) or [(), (), (), ()]
@@ -329,7 +335,7 @@ async def _store(poll: Poll, write: _Write) -> Stored:
                 )
                 if replayed:
                     return Stored(replayed=True)
-        except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
+        except db.UNIQUE_VIOLATIONS:
             # A concurrent twin won the race (the same retry), or a random id was drawn twice.
             if await _replayed(idem):
                 return Stored(replayed=True)

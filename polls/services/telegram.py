@@ -20,20 +20,16 @@ from polls.db import WriteSteps
 from polls.errors import (
     N_,
     Conflict,
-    DomainError,
     InvalidInput,
+    NoOpenWave,
     NotConfigured,
     NotFound,
-    RateLimited,
-    Unavailable,
 )
 from polls.i18n import LOCALES, gettext, using_locale
 from polls.messengers import telegram
 from polls.messengers.bot import (
     BotApiError,
-    BotUnreachable,
     ChatUnreachable,
-    SendDeferred,
     Sent,
     TelegramBot,
     inline_keyboard,
@@ -41,7 +37,7 @@ from polls.messengers.bot import (
     web_app_button,
 )
 from polls.models import PlacementKind, Poll, PollStatus, Principal, Question
-from polls.services import placements, polls, renders, shares
+from polls.services import placements, polls, renders, shares, standing, units
 
 log = logging.getLogger("polls.telegram")
 
@@ -90,8 +86,7 @@ class SharedResults:
 
 
 NOT_CONFIGURED = N_(
-    "Telegram is not set up on this server: it needs TELEGRAM_BOT_TOKEN, "
-    "TELEGRAM_BOT_USERNAME and TELEGRAM_APP_NAME."
+    "Telegram is not set up on this server yet: ask the server's administrator to set it up."
 )
 UNREACHABLE = N_(
     "The bot can no longer post in this chat: it was removed or blocked. "
@@ -111,17 +106,7 @@ def _chat(chat_id: str) -> int | str:
     return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
 
 
-def _refusal(error: BotApiError) -> DomainError:
-    """The domain error for a message Telegram (or our own scheduler) would not send."""
-    if isinstance(error, SendDeferred):
-        limited = RateLimited(retry_after=error.retry_after)
-        limited.message = DEFERRED
-        return limited
-    if isinstance(error, ChatUnreachable):
-        return Conflict(UNREACHABLE)
-    if isinstance(error, BotUnreachable):
-        return Unavailable(NOT_REACHED)
-    return Conflict(REFUSED)
+REFUSALS = shares.Refusals(DEFERRED, UNREACHABLE, NOT_REACHED, REFUSED)
 
 
 def _poll_text(poll: Poll, invitation: str) -> str:
@@ -159,7 +144,7 @@ async def publish(principal: Principal, placement_id: int, setup: BotSetup) -> P
     except BotApiError as error:
         if isinstance(error, ChatUnreachable):
             await _remember_chat(placement.id, placement.chat_id, unreachable=True)
-        raise _refusal(error) from None
+        raise shares.refusal(error, REFUSALS) from None
     await _remember_chat(placement.id, str(sent.chat_id), unreachable=False)
     return Published(chat_id=str(sent.chat_id), message_id=sent.message_id)
 
@@ -215,8 +200,10 @@ async def share_results(
                 sent.append(SharedMessage("chart", photo.message_id, question.id))
         except BotApiError as error:
             if not sent:
-                raise _refusal(error) from None
-            return SharedResults(str(chat), language, tuple(sent), _refusal(error).message)
+                raise shares.refusal(error, REFUSALS) from None
+            return SharedResults(
+                str(chat), language, tuple(sent), shares.refusal(error, REFUSALS).message
+            )
     return SharedResults(str(chat), language, tuple(sent))
 
 
@@ -232,11 +219,42 @@ def _start_payload(message: Mapping[str, Any], bot_username: str) -> str | None:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
+BOX_COMMAND = "/hoi"
+"""Replies with the link of the union's anonymous question box ("Hỏi công đoàn")."""
+
+
+def _is_box_command(message: Mapping[str, Any], bot_username: str) -> bool:
+    text = message.get("text")
+    parts = text.split(maxsplit=1) if isinstance(text, str) else []
+    return bool(parts) and parts[0].lower() in {
+        BOX_COMMAND,
+        f"{BOX_COMMAND}@{bot_username.lower()}",
+    }
+
+
+async def _box_reply(setup: BotSetup) -> str:
+    """The root unit's question box (the bot serves the whole union)."""
+    try:
+        unit = await units.root()
+    except NotFound:
+        return html.escape(gettext("Open a poll with the link or QR code your union shared."))
+    return html.escape(
+        gettext(
+            "Ask %(unit)s anonymously: questions, complaints and proposals, answered within "
+            "24 to 48 hours. Nothing that identifies you is kept.\n%(url)s",
+            unit=unit.name,
+            url=f"{setup.base_url.rstrip('/')}/hoi/{unit.slug}",
+        )
+    )
+
+
 async def _start_reply(payload: str, setup: BotSetup) -> tuple[str, dict[str, Any] | None]:
     if not telegram.START_PARAM.fullmatch(payload):
         return html.escape(gettext("Open a poll with the link or QR code your union shared.")), None
     try:
-        found = await placements.form_target(payload)
+        found = await standing.form_target(payload)
+    except NoOpenWave:
+        return html.escape(gettext("No survey is open here now. Please come back later.")), None
     except NotFound:
         return html.escape(
             gettext("This link does not lead to a poll. Check the code and try again.")
@@ -269,7 +287,8 @@ async def first_delivery(update: Mapping[str, Any], now: float | None = None) ->
 
 async def handle_update(update: Mapping[str, Any], setup: BotSetup) -> None:
     """Answer ``/start <code>`` in a private chat with the poll's title and a button that
-    opens it as a Mini App. Everything else is ignored."""
+    opens it as a Mini App, and ``/hoi`` with the link of the question box. Everything else
+    is ignored."""
     message = update.get("message")
     if setup.bot is None or not isinstance(message, Mapping):
         return
@@ -278,13 +297,17 @@ async def handle_update(update: Mapping[str, Any], setup: BotSetup) -> None:
         return
     payload = _start_payload(message, setup.bot_username)
     chat_id = chat.get("id")
-    if payload is None or not isinstance(chat_id, int):
+    box = payload is None and _is_box_command(message, setup.bot_username)
+    if (payload is None and not box) or not isinstance(chat_id, int):
         return
     sender = message.get("from")
     language = sender.get("language_code") if isinstance(sender, Mapping) else None
     locale = language if language in LOCALES else setup.default_locale
     with using_locale(str(locale)):
-        text, markup = await _start_reply(payload, setup)
+        if box:
+            text, markup = await _box_reply(setup), None
+        else:
+            text, markup = await _start_reply(payload or "", setup)
     try:
         await setup.bot.send_message(chat_id, text, reply_markup=markup)
     except BotApiError as error:

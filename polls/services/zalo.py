@@ -339,6 +339,16 @@ def asks_for_polls(text: str) -> bool:
     return any(f" {keyword} " in folded for keyword in KEYWORDS)
 
 
+BOX_KEYWORDS = ("hoi cong doan", "hoicongdoan")
+
+
+def asks_for_box(text: str) -> bool:
+    """Whether ``text`` asks for the question box: "hỏi công đoàn" as ``asks_for_polls``
+    reads "khảo sát" (any case, with or without diacritics, in a sentence, ``#hoicongdoan``)."""
+    folded = f" {_folded(text)} "
+    return any(f" {keyword} " in folded for keyword in BOX_KEYWORDS)
+
+
 def _recipient(event: Mapping[str, Any]) -> str | None:
     """Whom to answer: the sender of a text, or a new follower. None for other events."""
     name = event.get("event_name")

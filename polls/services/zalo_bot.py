@@ -26,16 +26,14 @@ from dataclasses import dataclass, field
 from polls.errors import (
     N_,
     Conflict,
-    DomainError,
     InvalidInput,
     NotConfigured,
     NotFound,
-    RateLimited,
     Unavailable,
 )
 from polls.i18n import LOCALES, gettext, using_locale
 from polls.messengers import zalo_bot
-from polls.messengers.bot import BotApiError, BotUnreachable, ChatUnreachable, SendDeferred
+from polls.messengers.bot import BotApiError, ChatUnreachable
 from polls.models import DuplicatePolicy, PlacementKind, Poll, PollStatus, Principal
 from polls.privacy import derived_key
 from polls.services import placements, polls, renders, shares, zalo
@@ -52,7 +50,9 @@ whether it fetches again later: check on a real group]."""
 PLACEMENT_LABEL = "Zalo Bot"
 GROUP_ID_COMMANDS = frozenset({"/id", "/chatid"})
 
-NOT_CONFIGURED = N_("The Zalo Bot is not set up on this server: it needs ZALO_BOT_TOKEN.")
+NOT_CONFIGURED = N_(
+    "The Zalo Bot is not set up on this server yet: ask the server's administrator to set it up."
+)
 GROUPS_BETA = N_(
     "Zalo's Bot API still has group chats in beta: a bot may not be able to join every "
     "group, and Zalo may change how groups work. Check in the group that the message came."
@@ -105,16 +105,7 @@ def invitation_link(setup: ZaloBotSetup, code: str) -> str:
     )
 
 
-def _refusal(error: BotApiError) -> DomainError:
-    if isinstance(error, SendDeferred):
-        limited = RateLimited(retry_after=error.retry_after)
-        limited.message = DEFERRED
-        return limited
-    if isinstance(error, ChatUnreachable):
-        return Conflict(UNREACHABLE)
-    if isinstance(error, BotUnreachable):
-        return Unavailable(NOT_REACHED)
-    return Conflict(REFUSED)
+REFUSALS = shares.Refusals(DEFERRED, UNREACHABLE, NOT_REACHED, REFUSED)
 
 
 def invitation_text(poll: Poll, url: str) -> str:
@@ -145,7 +136,7 @@ async def post_invitation(principal: Principal, placement_id: int, setup: ZaloBo
         raise Conflict(
             N_(
                 "This poll is answered only in a messenger's app, and this server has no "
-                "Zalo Mini App (ZALO_MINI_APP_ID) for the invitation to open."
+                "Zalo Mini App for the invitation to open."
             )
         )
     with using_locale(poll.language):
@@ -155,7 +146,7 @@ async def post_invitation(principal: Principal, placement_id: int, setup: ZaloBo
     except BotApiError as error:
         if isinstance(error, ChatUnreachable):
             await placements.mark_chat(placement.id, unreachable=True)
-        raise _refusal(error) from None
+        raise shares.refusal(error, REFUSALS) from None
     await placements.mark_chat(placement.id, unreachable=False)
     return Posted(placement.chat_id, sent.message_id)
 
@@ -187,8 +178,10 @@ async def share_results(
                 charts += 1
         except BotApiError as error:
             if not (charts or notice):
-                raise _refusal(error) from None
-            return Shared(chat_id, plan.lang, charts, notice, _refusal(error).message)
+                raise shares.refusal(error, REFUSALS) from None
+            return Shared(
+                chat_id, plan.lang, charts, notice, shares.refusal(error, REFUSALS).message
+            )
     return Shared(chat_id, plan.lang, charts, notice)
 
 
@@ -276,13 +269,26 @@ async def polls_message(setup: ZaloBotSetup) -> str:
     return "\n\n".join(lines)
 
 
+async def box_message(setup: ZaloBotSetup) -> str:
+    """The reply to "hỏi công đoàn": the link of the bot's unit's anonymous question box."""
+    unit = await zalo.offering_unit(setup.unit)
+    with using_locale(setup.default_locale):
+        return gettext(
+            "Ask %(unit)s anonymously: questions, complaints and proposals, answered within "
+            "24 to 48 hours. Nothing that identifies you is kept.\n%(url)s",
+            unit=unit.name,
+            url=f"{setup.base_url.rstrip('/')}/hoi/{unit.slug}",
+        )
+
+
 def _group_id_text(update: zalo_bot.Update, setup: ZaloBotSetup) -> str:
     with using_locale(setup.default_locale):
         return gettext("This Zalo group's id, for the polls console: %(chat)s", chat=update.chat_id)
 
 
 async def handle_update(update: zalo_bot.Update, setup: ZaloBotSetup) -> None:
-    """A private "khảo sát" (any case, with or without diacritics) gets the open polls; in a
+    """A private "khảo sát" (any case, with or without diacritics) gets the open polls, a
+    private "hỏi công đoàn" the link of the unit's question box; in a
     group, ``/id`` gets the group's id, for an officer to set on a Zalo placement.
     Everything else is ignored."""
     if setup.bot is None or update.event_name != zalo_bot.TEXT_RECEIVED:
@@ -290,6 +296,9 @@ async def handle_update(update: zalo_bot.Update, setup: ZaloBotSetup) -> None:
     try:
         if update.private and zalo.asks_for_polls(update.text):
             text = await polls_message(setup)
+            await setup.bot.send_message(update.chat_id, text, group=False)
+        elif update.private and zalo.asks_for_box(update.text):
+            text = await box_message(setup)
             await setup.bot.send_message(update.chat_id, text, group=False)
         elif update.chat_type == zalo_bot.GROUP and update.text.strip().lower() in (
             GROUP_ID_COMMANDS

@@ -10,6 +10,8 @@ the host in ``BASE_URL`` keeps its case, since a proxy may not treat it case-ins
 the ``k`` query parameter, a hint only (the server decides which poll it serves).
 ``opens_in_mini_app`` and ``scan_link``: what a placement's QR code carries, the Mini App's
 link when the officer chose it and the server has a Mini App, else the web form's.
+``box_link``: a unit's question box (``/hoi/{unit slug}``), for its pages and for the QR code
+of a results poster that leads there.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ CODE_QUERY = "c"
 as a slip's QR code carries it."""
 FORM_PATH = "/p/"
 UPPERCASE_FORM_PATH = "/P/"
+BOX_PATH = "/hoi/"
 
 
 def link(base_url: str, code: str) -> str:
@@ -56,3 +59,7 @@ def scan_link(placement: Placement, base_url: str, mini_app_id: str) -> str:
     if opens_in_mini_app(placement, mini_app_id):
         return mini_app_link(mini_app_id, placement.code)
     return qr_link(base_url, placement.code)
+
+
+def box_link(base_url: str, slug: str) -> str:
+    return f"{base_url.rstrip('/')}{BOX_PATH}{slug}"

@@ -43,13 +43,21 @@ def deadline_text(moment: datetime) -> str:
     return gettext("Deadline: %(time)s", time=when)
 
 
+def standing_title() -> str:
+    """The title of a standing placement's poster, which hangs for every wave of its series:
+    no wave's title or deadline, which the next wave would make wrong (each wave's form
+    says its own)."""
+    return gettext("Workers' opinion poll")
+
+
 def sheet_for(poll: Poll, placement: Placement, base_url: str, mini_app_id: str = "") -> Sheet:
     """The poster of ``placement``; its QR code opens the Zalo Mini App when the placement
     opens there (``links.scan_link``), and the web link is printed as the fallback."""
     in_zalo = links.opens_in_mini_app(placement, mini_app_id)
+    standing = placement.standing_id is not None
     with using_locale(poll.language):
         return Sheet(
-            title=poll.title,
+            title=standing_title() if standing else poll.title,
             call_to_action=gettext("Scan to answer"),
             opens_with=gettext("Opens in Zalo") if in_zalo else "",
             qr_text=links.scan_link(placement, base_url, mini_app_id),
@@ -57,7 +65,7 @@ def sheet_for(poll: Poll, placement: Placement, base_url: str, mini_app_id: str 
             if in_zalo
             else gettext("Or type this address in your phone's browser:"),
             link=links.printed_link(base_url, placement.code),
-            deadline=deadline_text(poll.closes_at) if poll.closes_at else "",
+            deadline=deadline_text(poll.closes_at) if poll.closes_at and not standing else "",
             anonymity=gettext("Your answers are completely anonymous."),
             unit=poll.unit_name,
             placement=gettext(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from polls import tables as t
-from polls.errors import InvalidInput
+from polls.errors import InvalidInput, NotFound
 from polls.services import accounts
 from tests.conftest import PASSWORD, World, snapshot
 
@@ -154,8 +154,9 @@ async def test_an_admin_deactivates_an_officer_of_their_subtree_but_not_themselv
     assert (await client.get("/api/v1/polls", headers=world.auth("officer"))).status_code == 401
     listed = await client.get("/api/v1/officers/officer/tokens", headers=world.auth("admin"))
     assert {row["state"] for row in listed.json()} == {"revoked"}
-    with pytest.raises(Exception, match="officer"):
+    with pytest.raises(NotFound) as refused:  # a deactivated officer is no officer to issue to
         await accounts.issue_token("officer")
+    assert refused.value.message == "There is no officer %(username)s."
 
 
 @pytest.mark.parametrize("name", ["Trần\x1b[31m Hùng", "Lê\u0085Văn", "x" * 201])

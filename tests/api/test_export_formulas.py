@@ -57,9 +57,10 @@ def libreoffice(files: list[Path], to: str, tmp_path: Path, infilter: str | None
     return out
 
 
-CSV_IN = "CSV:44,34,76,1,,0,false,true,false,false,false,-1,true"
-"""Comma, double quote, UTF-8, from line 1, standard, no quoted-as-text, detect special
-numbers, ..., evaluate formulas: the most trusting way to open a CSV."""
+CSV_IN = "CSV:59,34,76,1,,0,false,true,false,false,false,-1,true"
+"""Semicolon (the exports here are Vietnamese: ``polls.analytics.exports``), double quote,
+UTF-8, from line 1, standard, no quoted-as-text, detect special numbers, ..., evaluate
+formulas: the most trusting way to open a CSV."""
 CSV_OUT = "csv:Text - txt - csv (StarCalc):44,34,76"
 
 

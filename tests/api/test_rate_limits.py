@@ -12,13 +12,13 @@ import pytest
 
 from polls import privacy
 from polls import tables as t
-from tests.conftest import World, answer, answer_as_new_device, create_open_poll
+from tests.conftest import World, answer, answer_as_new_device, create_open_poll, frozen_minute
 
 MakeClient = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
 async def test_a_device_over_its_limit_gets_429(make_client: MakeClient, world: World) -> None:
-    client = await make_client(rate_limit_per_device=2, rate_limit_per_ip=0)
+    client = await make_client(clock=frozen_minute, rate_limit_per_device=2, rate_limit_per_ip=0)
     poll = await create_open_poll(client, world, duplicate_policy="none")
     statuses = [(await answer(client, poll.code, poll.answers())).status_code for _ in range(2)]
     assert statuses == [201, 201]
@@ -32,7 +32,7 @@ async def test_a_device_over_its_limit_gets_429(make_client: MakeClient, world: 
 
 
 async def test_the_web_form_is_limited_too(make_client: MakeClient, world: World) -> None:
-    client = await make_client(rate_limit_per_device=1, rate_limit_per_ip=0)
+    client = await make_client(clock=frozen_minute, rate_limit_per_device=1, rate_limit_per_ip=0)
     poll = await create_open_poll(client, world, duplicate_policy="none")
     await client.get(f"/p/{poll.code}")  # the form page gives the device its token
     first = await client.post(f"/p/{poll.code}", data={})
@@ -43,7 +43,7 @@ async def test_the_web_form_is_limited_too(make_client: MakeClient, world: World
 
 
 async def test_an_address_over_its_limit_gets_429(make_client: MakeClient, world: World) -> None:
-    client = await make_client(rate_limit_per_device=0, rate_limit_per_ip=3)
+    client = await make_client(clock=frozen_minute, rate_limit_per_device=0, rate_limit_per_ip=3)
     poll = await create_open_poll(client, world)
     statuses = [
         (await answer_as_new_device(client, poll.code, poll.answers())).status_code
@@ -56,7 +56,9 @@ async def test_an_address_over_its_limit_gets_429(make_client: MakeClient, world
 async def test_the_address_comes_from_the_proxy_only_when_trusted(
     make_client: MakeClient, world: World
 ) -> None:
-    trusting = await make_client(rate_limit_per_device=0, rate_limit_per_ip=1, trusted_proxies=1)
+    trusting = await make_client(
+        clock=frozen_minute, rate_limit_per_device=0, rate_limit_per_ip=1, trusted_proxies=1
+    )
     poll = await create_open_poll(trusting, world, duplicate_policy="none")
     for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
         sent = await trusting.post(
@@ -65,7 +67,7 @@ async def test_the_address_comes_from_the_proxy_only_when_trusted(
             headers={"X-Forwarded-For": address},
         )
         assert sent.status_code == 201, address
-    wary = await make_client(rate_limit_per_device=0, rate_limit_per_ip=1)
+    wary = await make_client(clock=frozen_minute, rate_limit_per_device=0, rate_limit_per_ip=1)
     spoofed = [
         (
             await wary.post(
@@ -80,7 +82,7 @@ async def test_the_address_comes_from_the_proxy_only_when_trusted(
 
 
 async def test_zero_turns_both_limits_off(make_client: MakeClient, world: World) -> None:
-    client = await make_client(rate_limit_per_device=0, rate_limit_per_ip=0)
+    client = await make_client(clock=frozen_minute, rate_limit_per_device=0, rate_limit_per_ip=0)
     poll = await create_open_poll(client, world, duplicate_policy="none")
     statuses = {(await answer(client, poll.code, poll.answers())).status_code for _ in range(25)}
     assert statuses == {201}
@@ -114,8 +116,8 @@ async def test_limits_hold_across_processes_through_redis(
         "redis_url": REDIS_URL,
         "secret_key": "redis-test-" + secrets.token_hex(16),
     }
-    first = await make_client(**shared)
-    second = await make_client(**shared)
+    first = await make_client(clock=frozen_minute, **shared)
+    second = await make_client(clock=frozen_minute, **shared)
     poll = await create_open_poll(first, world, duplicate_policy="none")
     device = {"polls_device": privacy.new_device_token(str(shared["secret_key"]))}
     for client in (first, second):

@@ -3,7 +3,6 @@ language, matching the results JSON, with small groups hidden in every one of th
 
 from __future__ import annotations
 
-import csv
 import io
 import subprocess
 from collections.abc import Awaitable, Callable
@@ -11,11 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 
+from polls.analytics.report import paginate
 from tests.api.test_results import Scene, make_scene
-from tests.conftest import World
+from tests.conftest import SAMPLE_POLL, World
+from tests.spreadsheets import csv_rows
 from tests.tools import require
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -125,7 +128,7 @@ async def test_summary_exports_match_the_results(scene: Scene) -> None:
     results = await scene.results("placement")
     csv_file = await fetch(scene, "export.csv", kind="summary", by="placement", lang="en")
     assert csv_file.content.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    rows = csv_rows(csv_file.content)
     assert rows[0] == [
         "Group",
         "Responses (≈ in groups)",
@@ -158,15 +161,7 @@ async def test_summary_exports_match_the_results(scene: Scene) -> None:
 
 
 async def test_hidden_groups_stay_hidden_in_the_summary_export(scene: Scene) -> None:
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                (await fetch(scene, "export.csv", kind="summary", by="placement")).content.decode(
-                    "utf-8-sig"
-                )
-            )
-        )
-    )
+    rows = csv_rows((await fetch(scene, "export.csv", kind="summary", by="placement")).content)
     hidden = {r[0]: r for r in rows if r[0] in ("B", "C")}
     assert set(hidden) == {"B", "C"}
     for row in hidden.values():
@@ -188,7 +183,7 @@ async def test_the_responses_export_is_anonymized(scene: Scene) -> None:
     )
     assert closed.status_code == 200
     got = await fetch(scene, "export.csv", kind="responses", lang="en")
-    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    rows = csv_rows(got.content)
     header, body = rows[0], rows[1:]
     assert header[:3] == ["Placement", "Unit", "Channel"]  # no time
     assert len(body) == 19
@@ -228,3 +223,94 @@ async def test_exports_of_a_poll_below_the_minimum_hold_no_answers(
     values = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert values[1][2] == "Results appear once the poll has at least 5 responses."
     assert len(values) == 2
+
+
+# --- the compact report: a summary page, full numbered pages -------------------------------
+
+
+def test_blocks_fill_a_page_before_the_next_one() -> None:
+    assert paginate([4.0, 4.0, 3.0, 1.0, 9.0, 11.0, 0.5], body=10.0) == [
+        [0, 1],
+        [2, 3],
+        [4],
+        [5],
+        [6],
+    ]
+    assert paginate([2.0] * 5, body=10.0) == [[0, 1, 2, 3, 4]]
+
+
+def _pages(content: bytes, tmp_path: Path) -> list[str]:
+    require("pdftotext")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def _ink_reach(content: bytes, tmp_path: Path) -> list[float]:
+    """For each page, how far down (0-1) its last drawn row above the footer lies."""
+    require("pdftoppm")
+    path = tmp_path / "ink.pdf"
+    path.write_bytes(content)
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(path), str(tmp_path / "p")], check=True)
+    reach = []
+    for image in sorted(tmp_path.glob("p-*.pgm")):
+        pixels = numpy.asarray(Image.open(image))
+        body = pixels[: int(pixels.shape[0] * 0.93)]  # above the footer's line
+        rows = numpy.flatnonzero(body.min(axis=1) < 200)
+        reach.append(rows[-1] / pixels.shape[0] if rows.size else 0.0)
+    return reach
+
+
+async def test_the_report_is_a_summary_then_full_numbered_pages(
+    scene: Scene, tmp_path: Path
+) -> None:
+    content = (await fetch(scene, "report.pdf", lang="vi")).content
+    pages = _pages(content, tmp_path)
+    total = len(pages)
+    assert 2 <= total <= 5  # a page per block would be 11
+    for number, page in enumerate(pages, start=1):
+        assert f"Trang {number}/{total}" in page
+    summary = " ".join(pages[0].split())
+    assert scene.poll["title"] in summary
+    assert "Tóm tắt" in summary
+    assert "Lượt trả lời 19" in summary
+    for index, question in enumerate(scene.questions, start=1):
+        assert f"{index}. {question['text']}" in summary
+    assert "Được chọn nhiều nhất: Zalo" in summary  # 10 of 19 chose Zalo
+    # the breakdowns share pages: fewer pages than blocks
+    later = " ".join(" ".join(p.split()) for p in pages[1:])
+    assert later.count("Theo điểm đăng ·") >= 3
+    assert total - 1 < later.count("Theo điểm đăng ·") + len(scene.questions)
+    # no page is nearly empty
+    assert all(reach > 0.3 for reach in _ink_reach(content, tmp_path))
+    english = _pages((await fetch(scene, "report.pdf", lang="en")).content, tmp_path)
+    assert all(f"Page {n} of {len(english)}" in p for n, p in enumerate(english, start=1))
+    assert "Summary" in english[0]
+
+
+async def test_each_question_s_help_text_is_under_its_heading_in_the_report(
+    unlimited: httpx.AsyncClient, world: World, without_noise: None, tmp_path: Path
+) -> None:
+    helps = {
+        0: "Kênh bạn thấy tin sớm nhất trong tuần qua",
+        4: "Không ghi tên mình hay tên người khác",
+    }
+    questions = [
+        {**q, "help": helps[i]} if i in helps else q for i, q in enumerate(SAMPLE_POLL["questions"])
+    ]
+    scene = await make_scene(unlimited, world, {"A": None}, questions=questions)
+    await scene.respond("A", 12)
+    for lang, method in (("vi", "Phương pháp và bảo đảm ẩn danh"), ("en", "Method and anonymity")):
+        pages = _pages((await fetch(scene, "report.pdf", lang=lang)).content, tmp_path)
+        later = [line.strip() for page in pages[1:] for line in page.splitlines() if line.strip()]
+        assert method in " ".join(later)  # the labels around the questions are as before
+        for index, help_text in helps.items():
+            heading = f"{index + 1}. {SAMPLE_POLL['questions'][index]['text']}"
+            at = next(i for i, line in enumerate(later) if line.startswith(heading))
+            assert later[at + 1] == help_text, later[at : at + 3]
+        assert "2. Các kênh bạn dùng?" in " ".join(later)
+        helped = sum(help_text in line for line in later for help_text in helps.values())
+        assert helped == len(helps)  # under its own question only, not the breakdowns'

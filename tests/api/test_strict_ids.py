@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from polls import inputs
+from polls.api.guards import SERIAL_MAX, PathId, decode_path_id
+from polls.errors import NotFound
 from tests.conftest import OpenPoll, World
 
 ODD_IDS = [
@@ -102,3 +104,12 @@ def test_row_ids(value: object, expected: int | None) -> None:
 )
 def test_decimal_integers(value: object, expected: int | None) -> None:
     assert inputs.decimal(value) == expected
+
+
+def test_the_largest_row_id_is_read_and_one_more_is_not_found() -> None:
+    """A 32-bit serial's last id can name a row, so the path takes it; the next is refused
+    before any query, with the page's own message."""
+    assert decode_path_id(PathId, str(SERIAL_MAX)) == SERIAL_MAX
+    with pytest.raises(NotFound) as refused:
+        decode_path_id(PathId, str(SERIAL_MAX + 1))
+    assert refused.value.message == "This page does not exist."

@@ -18,7 +18,7 @@ from polls import privacy
 from polls import tables as t
 from polls.messengers import telegram
 from polls.web import forwarded_client
-from tests.conftest import SECRET, OpenPoll, World, create_open_poll, stored_counts
+from tests.conftest import SECRET, OpenPoll, World, create_open_poll, frozen_minute, stored_counts
 
 MakeClient = Callable[..., Awaitable[httpx.AsyncClient]]
 EN = {"Accept-Language": "en"}
@@ -320,7 +320,9 @@ def test_the_address_is_read_from_the_right(
 async def test_behind_one_proxy_a_spoofed_left_most_address_dodges_no_limit(
     make_client: MakeClient, world: World
 ) -> None:
-    client = await make_client(rate_limit_per_device=0, rate_limit_per_ip=1, trusted_proxies=1)
+    client = await make_client(
+        clock=frozen_minute, rate_limit_per_device=0, rate_limit_per_ip=1, trusted_proxies=1
+    )
     poll = await create_open_poll(client, world, duplicate_policy="none")
     statuses = [
         (

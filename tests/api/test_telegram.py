@@ -24,6 +24,7 @@ from polls.messengers import telegram
 from polls.models import Poll, Question
 from polls.services.telegram import share_caption
 from tests.conftest import OpenPoll, World, add_placement, answer_as_new_device, create_open_poll
+from tests.messengers.conftest import FakeClock
 from tests.messengers.fake_telegram import FakeTelegram, serve
 from tests.traces import every_stored_value, everything_logged
 
@@ -257,19 +258,13 @@ async def test_publish_waits_out_flood_control(
     # the scheduler's clock is the test's: waiting advances it, nothing really sleeps (a
     # real 1 s sleep measured by another clock could end a hair early under load)
     scheduler = tg.app.state.telegram.scheduler  # type: ignore[attr-defined]
-    clock = [time.time()]
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        clock[0] += seconds
-
-    monkeypatch.setattr(scheduler, "_clock", lambda: clock[0])
-    monkeypatch.setattr(scheduler, "_sleep", sleep)
-    started = clock[0]
+    clock = FakeClock(time.time())
+    monkeypatch.setattr(scheduler, "_clock", clock)
+    monkeypatch.setattr(scheduler, "_sleep", clock.sleep)
+    started = clock.now
     sent = await tg.post(f"/api/v1/placements/{group['id']}/publish", headers=world.auth("admin"))
     assert sent.status_code == 201, sent.text
-    assert clock[0] - started >= 1, waits  # the second attempt waited out retry_after
+    assert clock.now - started >= 1, clock.waits  # the second attempt waited out retry_after
     assert len(fake_telegram.sent()) == 2
 
 
@@ -292,7 +287,8 @@ async def test_publish_refusals(
     group = await add_placement(tg, world, poll.id, "Nhóm", kind="telegram", chat_id="-100555")
     unconfigured = await client.post(f"/api/v1/placements/{group['id']}/publish", headers=auth)
     assert unconfigured.status_code == 503
-    assert "TELEGRAM_BOT_TOKEN" in unconfigured.json()["detail"]
+    assert "quản trị viên máy chủ" in unconfigured.json()["detail"]  # the officer's language
+    assert "TELEGRAM_BOT_TOKEN" not in unconfigured.json()["detail"]
 
 
 # --- sharing results -----------------------------------------------------------------------
@@ -411,7 +407,8 @@ async def test_share_results_refusals(
     assert empty.status_code == 422
     unconfigured = await client.post(**share(poll.id), headers=auth)
     assert unconfigured.status_code == 503
-    assert "TELEGRAM_BOT_TOKEN" in unconfigured.json()["detail"]
+    assert "administrator" in unconfigured.json()["detail"]
+    assert "TELEGRAM_BOT_TOKEN" not in unconfigured.json()["detail"]
     fake_telegram.blocked.add(-1009)
     blocked = await tg.post(**share(poll.id, "-1009"), headers=auth)
     assert blocked.status_code == 409

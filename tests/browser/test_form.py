@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Route, expect
+from playwright.async_api import Browser, BrowserContext, Page, Request, Route, expect
 
 from tests.browser.conftest import Server, screenshot
 
@@ -157,14 +157,21 @@ async def test_a_double_tap_sends_once(server: Server, phone: BrowserContext) ->
     before = server.responses()
     await page.goto(f"{server.url}/p/{server.code}")
     await fill_every_kind(page, server)
-    button = page.locator("button[type=submit]")
+    posted: list[Request] = []
+    settled: list[Request] = []
+    page.on("request", lambda request: posted.append(request) if request.method == "POST" else None)
+    page.on("requestfinished", lambda request: settled.append(request))
+    page.on("requestfailed", lambda request: settled.append(request))
     await page.evaluate(
         "() => { const b = document.querySelector('button[type=submit]'); b.click(); b.click(); }"
     )
     await page.wait_for_url("**/thanks*")
-    await asyncio.sleep(0.3)
+    deadline = asyncio.get_running_loop().time() + 30
+    while not all(request in settled for request in posted):  # every post has its answer
+        assert asyncio.get_running_loop().time() < deadline, [r.url for r in posted]
+        await asyncio.sleep(0.01)  # polling the condition above, not a fixed wait
+    assert len(posted) == 1, [request.url for request in posted]
     assert server.responses() == before + 1
-    del button
 
 
 async def test_the_language_switch_is_visible_and_remembered(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import Server, screenshot
 from tests.browser.test_form import fill_every_kind, send
@@ -109,8 +110,22 @@ async def test_cut_for_minutes_the_tab_closed_and_the_link_opened_again_stores_o
 
     await phone.set_offline(False)
     again = await phone.new_page()
+    seen: list[str] = []  # what the page was answered, for the message if it goes wrong
+    again.on("response", lambda r: seen.append(f"{r.request.method} {r.url} {r.status}"))
+    again.on("crash", lambda _: seen.append("the page crashed"))
     await again.goto(f"{server.url}/p/{server.code}")  # nothing tapped: it sends by itself
-    await again.wait_for_url("**/thanks")
+    try:
+        # a busy server's 503 is retried by the page's own timers, which run in real time
+        await again.wait_for_url("**/thanks", timeout=90_000)
+    except PlaywrightTimeoutError:
+        try:
+            shown = await again.evaluate("document.body ? document.body.innerText : ''")
+        except Exception as error:  # a crashed page says so here
+            shown = repr(error)
+        pytest.fail(
+            f"the kept answers did not go: at {again.url}, showing {shown[:400]!r},"
+            f" {server.responses() - before} stored; the page was answered: {seen}"
+        )
     assert server.responses() == before + 1
     assert await _kept(again) == {}
     third = await phone.new_page()

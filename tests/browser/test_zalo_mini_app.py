@@ -99,14 +99,28 @@ class MiniApp:
             ).fetchone()
         return int(count)
 
-    def new_poll(self, policy: str = "messenger") -> tuple[int, str]:
+    def other_texts(self, poll_id: int) -> list[str]:
+        """The texts stored beside the poll's "other" options (read from the database: the
+        API releases free text only past its threshold)."""
+        with contextlib.closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)) as db:
+            rows = db.execute(
+                'SELECT a."value_text" FROM "answer" a JOIN "option" o ON o."id" = a."option" '
+                'WHERE a."poll" = ? AND o."other"',
+                (poll_id,),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def new_poll(
+        self, policy: str = "messenger", questions: list[dict] | None = None
+    ) -> tuple[int, str]:
         poll = httpx.post(
             f"{self.api}/api/v1/polls",
             json={
                 "unit": "than-mao-khe",
                 "title": "Bữa ăn giữa ca có đủ no không?",
                 "duplicate_policy": policy,
-                "questions": [
+                "questions": questions
+                or [
                     {"kind": "single", "text": "Suất ăn hôm nay?", "options": ["Đủ", "Thiếu"]},
                     {"kind": "scale", "text": "Mức hài lòng?", "min": 1, "max": 5},
                     {"kind": "yes_no", "text": "Muốn thêm rau?"},
@@ -299,6 +313,64 @@ async def test_a_tampered_or_expired_token_is_refused(browser: Browser, mini_app
     await expiring.close()
 
 
+HELP = "Tính cả suất ăn ca đêm"
+OTHER_TEXT = "Mang cơm từ nhà"
+
+
+async def test_help_text_other_answer_and_the_unit_s_question_box(
+    browser: Browser, mini_app: MiniApp
+) -> None:
+    poll_id, code = mini_app.new_poll(
+        questions=[
+            {
+                "kind": "single",
+                "text": "Bạn ăn giữa ca ở đâu?",
+                "help": HELP,
+                "options": ["Nhà ăn", "Tại lò"],
+                "other": "Nơi khác",
+            },
+            {"kind": "yes_no", "text": "Muốn thêm rau?"},
+        ]
+    )
+    box = f"{mini_app.api}/hoi/than-mao-khe"
+    context = await _zalo_phone(browser, TOKEN, code)
+    page = await _open(context, mini_app, code)
+    question = page.locator("fieldset").first
+    assert await question.locator("p.help").inner_text() == HELP
+    assert await question.get_attribute("aria-describedby") == (
+        await question.locator("p.help").get_attribute("id")
+    )
+    other_field = question.locator("input.other-text")
+    assert await other_field.get_attribute("aria-label") == "Nơi khác"
+    assert not await other_field.is_visible()  # shown once "other" is chosen
+    link = page.locator("#box-link")
+    assert await link.inner_text() == "Hỏi công đoàn"
+    assert await link.get_attribute("href") == box  # the poll's unit's box, nothing more
+    await question.locator("label.choice", has_text="Nơi khác").locator("input").check()
+    await other_field.fill(OTHER_TEXT)
+    await page.get_by_label("Có").check()
+    await screenshot(page, "zalo-mini-app-help-and-other")
+    await page.get_by_role("button", name="Gửi ý kiến").click()
+    await page.get_by_text("Cảm ơn bạn đã tham gia khảo sát!").wait_for()
+    await screenshot(page, "zalo-mini-app-thanks-box-link")
+    assert mini_app.responses(poll_id) == 1
+    assert mini_app.other_texts(poll_id) == [OTHER_TEXT]
+
+    thanks_link = page.locator("#box-link")
+    assert await thanks_link.get_attribute("href") == box
+    await thanks_link.click()
+    opened = await page.evaluate("window.__zalo.opened")
+    assert opened == [{"url": box, "style": "normal"}]  # in Zalo's webview, not away
+    assert page.url.startswith(mini_app.page_url)
+
+    # the page it opens is the unit's question box, in Vietnamese
+    async with httpx.AsyncClient() as client:
+        asked = await client.get(box, headers={"Accept-Language": "vi"})
+    assert asked.status_code == 200
+    assert "Công đoàn Công ty Than Mạo Khê" in asked.text
+    await context.close()
+
+
 def test_no_zalo_id_or_token_in_any_table_or_log_line(mini_app: MiniApp) -> None:
     """Runs after the answers above (pytest keeps the file's order)."""
     assert mini_app.fake.requests, "the tests above reached the fake Graph API"
@@ -316,7 +388,7 @@ def test_no_zalo_id_or_token_in_any_table_or_log_line(mini_app: MiniApp) -> None
 
 
 def test_the_shipped_bundle_names_no_consent_api_and_is_small(mini_app: MiniApp) -> None:
-    """The build as deployed (the real SDK): our script imports exactly four SDK calls and
+    """The build as deployed (the real SDK): our script imports exactly five SDK calls and
     names none that asks the worker for consent or personal data."""
     assets = sorted((mini_app.shipped / "assets").glob("*.js"))
     ours = [a for a in assets if a.name.startswith("index-")]
@@ -327,8 +399,8 @@ def test_the_shipped_bundle_names_no_consent_api_and_is_small(mini_app: MiniApp)
     for name in FORBIDDEN:
         assert name not in script
     (imported,) = re.findall(r'import\{([^}]*)\}from"\./zmp-sdk-[^"]+\.js"', script)
-    # getAccessToken, getRouteParams, nativeStorage, onNetworkStatusChange
-    assert len(imported.split(",")) == 4
+    # getAccessToken, getRouteParams, nativeStorage, onNetworkStatusChange, openWebview
+    assert len(imported.split(",")) == 5
     assert re.findall(r"https?://[^\"'`\s)]+", script) == ["https://thamdo.example.vn"]
     html = (mini_app.shipped / "index.html").read_text()
     assert "--brand:#0b4f8a" in html  # the web form's stylesheet, inlined

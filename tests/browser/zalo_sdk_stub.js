@@ -1,6 +1,7 @@
 // A stand-in for `zmp-sdk/apis` (which only works inside the Zalo app), for the browser
 // tests: the test sets window.__zalo = { token, routeParams } before the page loads, reads
-// what the page asked for, and fires network changes with window.__zalo.network(bool).
+// what the page asked for (and which pages it opened in Zalo's webview, window.__zalo.opened),
+// and fires network changes with window.__zalo.network(bool).
 // nativeStorage keeps its items in localStorage, as the real SDK does outside Zalo.
 const zalo = (window.__zalo = window.__zalo || {});
 zalo.calls = [];
@@ -43,3 +44,10 @@ export const nativeStorage = {
     return { currentSize: 0, limitSize: 5120 };
   },
 };
+
+// Zalo opens the page in its own webview; here the address is only noted for the test.
+export function openWebview({ url, config }) {
+  zalo.calls.push("openWebview");
+  zalo.opened = [...(zalo.opened || []), { url, style: config && config.style }];
+  return Promise.resolve({});
+}

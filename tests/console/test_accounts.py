@@ -275,3 +275,17 @@ def test_production_hashes_use_owasps_scrypt_parameters() -> None:
     source = inspect.getsource(accounts)
     assert "SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1" in source
     ast.parse(source)
+
+
+async def test_a_minute_after_sign_in_the_idle_time_counts_from_the_last_request(
+    browser: Callable[..., httpx.AsyncClient], world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last-seen time is refreshed once a minute (``guards.SEEN_EVERY``), from the 60th
+    second: a request then starts the two idle hours again."""
+    clock = Clock(monkeypatch)
+    officer = browser()
+    await login(officer, "officer")
+    clock.advance(seconds=60)
+    assert (await officer.get("/console")).status_code == 200  # seen again: idle from here
+    clock.advance(hours=2, seconds=-1)
+    assert (await officer.get("/console")).status_code == 200

@@ -3,6 +3,8 @@ the poll's language with the chosen placement's link."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 
 from polls.sharing import announcement
@@ -13,7 +15,8 @@ from tests.console.conftest import login
 async def test_the_page_and_the_text_read_out_a_placement_link(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    poll = await create_open_poll(client, world, closes_at="2030-01-15T03:00:00Z")
+    year = datetime.now(UTC).year + 4  # a closing time ahead of the clock, whenever this runs
+    poll = await create_open_poll(client, world, closes_at=f"{year}-01-15T03:00:00Z")
     board = await add_placement(client, world, poll.id, "Loa nhà ăn", kind="link")
     await login(client, "mk-viewer")
     page = await client.get(f"/console/polls/{poll.id}/announcement")
@@ -32,7 +35,7 @@ async def test_the_page_and_the_text_read_out_a_placement_link(
     body = text.content.decode("utf-8")
     assert f"/p/{board['code']}" in body
     assert announcement.spell_code(board["code"], "vi") in body
-    assert "Hạn trả lời: 10 giờ 00, ngày 15 tháng 1, 2030." in body
+    assert f"Hạn trả lời: 10 giờ 00, ngày 15 tháng 1, {year}." in body
     assert "Khảo sát hoàn toàn ẩn danh" in body
     assert "<" not in body
 

@@ -9,51 +9,51 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 
 from polls import tables as t
-from tests.conftest import SAMPLE_POLL, OpenPoll, World
+from tests.conftest import SAMPLE_POLL, OpenPoll, World, snapshot
 from tests.console.conftest import login, post_form
 from tests.console.test_polls import ALL_KINDS, editor_form
 
 EN = {"Accept-Language": "en"}
 
 
-@pytest.mark.parametrize(
-    ("fields", "block", "field"),
-    [
-        ({"min_group_size": "--5"}, {}, "min_group_size"),
-        ({"min_group_size": "\u00b9\u2070"}, {}, "min_group_size"),  # superscript 10
-        ({"min_group_size": "\u0661\u0660"}, {}, "min_group_size"),  # Arabic-Indic 10
-        ({"min_group_size": "1_0"}, {}, "min_group_size"),
-        ({"min_group_size": "9" * 40}, {}, "min_group_size"),
-        ({}, {"max_choices": "²"}, "q1.max_choices"),
-        ({}, {"max_choices": "--2"}, "q1.max_choices"),
-        ({"opens_at": "0001-01-01T00:00"}, {}, "opens_at"),
-        ({"closes_at": "9999-12-31T23:59"}, {}, "closes_at"),
-        ({"closes_at": "1999-12-31T23:59"}, {}, "closes_at"),
-        ({"closes_at": "\u0662\u0660\u0662\u0667-01-01T00:00"}, {}, "closes_at"),
-        ({"title": "Ý kiến\x1b[31m"}, {}, "title"),
-        ({"title": "Ý kiến\x07"}, {}, "title"),
-        ({"description": "Dòng 1\x0bDòng 2"}, {}, "description"),
-        ({}, {"options": "Zalo\nBảng\x1btin\nLoa"}, "q1.options"),
-        ({}, {"text": "Câu\x85hỏi"}, "q1.text"),
-    ],
-)
+NOT_PLAIN: list[tuple[dict[str, str], dict[str, str], str]] = [
+    ({"min_group_size": "--5"}, {}, "min_group_size"),
+    ({"min_group_size": "\u00b9\u2070"}, {}, "min_group_size"),  # superscript 10
+    ({"min_group_size": "\u0661\u0660"}, {}, "min_group_size"),  # Arabic-Indic 10
+    ({"min_group_size": "1_0"}, {}, "min_group_size"),
+    ({"min_group_size": "9" * 40}, {}, "min_group_size"),
+    ({}, {"max_choices": "²"}, "q1.max_choices"),
+    ({}, {"max_choices": "--2"}, "q1.max_choices"),
+    ({"opens_at": "0001-01-01T00:00"}, {}, "opens_at"),
+    ({"closes_at": "9999-12-31T23:59"}, {}, "closes_at"),
+    ({"closes_at": "1999-12-31T23:59"}, {}, "closes_at"),
+    ({"closes_at": "\u0662\u0660\u0662\u0667-01-01T00:00"}, {}, "closes_at"),
+    ({"title": "Ý kiến\x1b[31m"}, {}, "title"),
+    ({"title": "Ý kiến\x07"}, {}, "title"),
+    ({"description": "Dòng 1\x0bDòng 2"}, {}, "description"),
+    ({}, {"options": "Zalo\nBảng\x1btin\nLoa"}, "q1.options"),
+    ({}, {"text": "Câu\x85hỏi"}, "q1.text"),
+]
+
+
 async def test_the_console_editor_refuses_what_is_not_plain(
-    client: httpx.AsyncClient,
-    world: World,
-    fields: dict[str, str],
-    block: dict[str, str],
-    field: str,
+    client: httpx.AsyncClient, world: World
 ) -> None:
+    """Each case in turn, signed in once: each is checked to change no table, so the next
+    one meets the database as it was."""
     await login(client, "officer")
-    blocks = [ALL_KINDS[0], {**ALL_KINDS[1], **block}]
-    before = await t.Poll.count()
-    got = await post_form(client, "/console/polls/new", editor_form(*blocks, **fields))
-    assert got.status_code == 422, got.text[:300]
-    assert f'id="{field.replace(".", "-")}-err"' in got.text, field
-    assert await t.Poll.count() == before
+    before = await snapshot()
+    polls = await t.Poll.count()
+    for fields, block, field in NOT_PLAIN:
+        case = (fields, block)
+        blocks = [ALL_KINDS[0], {**ALL_KINDS[1], **block}]
+        got = await post_form(client, "/console/polls/new", editor_form(*blocks, **fields))
+        assert got.status_code == 422, (case, got.text[:300])
+        assert f'id="{field.replace(".", "-")}-err"' in got.text, case
+        assert await t.Poll.count() == polls, case
+        assert await snapshot() == before, case
 
 
 async def test_odd_block_counts_are_no_server_error(
@@ -78,30 +78,33 @@ async def test_a_multi_line_description_keeps_its_lines(
     ]
 
 
-@pytest.mark.parametrize(
-    ("changes", "field"),
-    [
-        ({"opens_at": "0001-01-01T00:00:00Z"}, "opens_at"),
-        ({"closes_at": "9999-12-31T23:59:59+07:00"}, "closes_at"),
-        ({"title": "Khảo sát\x00"}, None),  # NUL: the whole request, before any query
-        ({"title": "Khảo sát\x1b"}, "title"),
-        ({"description": "a\x7fb"}, "description"),
-    ],
-)
-async def test_the_api_editor_refuses_the_same(
-    client: httpx.AsyncClient, world: World, changes: dict[str, Any], field: str | None
-) -> None:
-    before = await t.Poll.count()
-    got = await client.post(
-        "/api/v1/polls", json={**SAMPLE_POLL, **changes}, headers={**world.auth("officer"), **EN}
-    )
-    if field is None:
-        assert got.status_code == 400, got.text
-        assert "cannot be stored" in got.json()["detail"]
-    else:
-        assert got.status_code == 422, got.text
-        assert field in got.json()["errors"], got.text
-    assert await t.Poll.count() == before
+API_NOT_PLAIN: list[tuple[dict[str, Any], str | None]] = [
+    ({"opens_at": "0001-01-01T00:00:00Z"}, "opens_at"),
+    ({"closes_at": "9999-12-31T23:59:59+07:00"}, "closes_at"),
+    ({"title": "Khảo sát\x00"}, None),  # NUL: the whole request, before any query
+    ({"title": "Khảo sát\x1b"}, "title"),
+    ({"description": "a\x7fb"}, "description"),
+]
+
+
+async def test_the_api_editor_refuses_the_same(client: httpx.AsyncClient, world: World) -> None:
+    """Each case in turn: each is checked to change no table."""
+    before = await snapshot()
+    polls = await t.Poll.count()
+    for changes, field in API_NOT_PLAIN:
+        got = await client.post(
+            "/api/v1/polls",
+            json={**SAMPLE_POLL, **changes},
+            headers={**world.auth("officer"), **EN},
+        )
+        if field is None:
+            assert got.status_code == 400, (changes, got.text)
+            assert "cannot be stored" in got.json()["detail"], changes
+        else:
+            assert got.status_code == 422, (changes, got.text)
+            assert field in got.json()["errors"], (changes, got.text)
+        assert await t.Poll.count() == polls, changes
+        assert await snapshot() == before, changes
 
 
 async def test_a_far_date_stored_before_the_rules_breaks_no_page(

@@ -17,6 +17,7 @@ from polls.services import releases
 from polls.settings import Settings
 from tests.conftest import OpenPoll, World, create_open_poll
 from tests.console.conftest import answer, login
+from tests.streams import EventStream
 
 
 @pytest.fixture
@@ -28,6 +29,17 @@ async def fast(make_client: Callable[..., Awaitable[httpx.AsyncClient]]) -> http
         rate_limit_per_ip=0,
         live_check_seconds=0.05,
         live_max_seconds=1.5,
+    )
+
+
+@pytest.fixture
+async def lasting(make_client: Callable[..., Awaitable[httpx.AsyncClient]]) -> httpx.AsyncClient:
+    """As ``fast``, but a stream lasts until the test leaves it (``tests.streams``)."""
+    return await make_client(
+        rate_limit_per_device=0,
+        rate_limit_per_ip=0,
+        live_check_seconds=0.05,
+        live_max_seconds=600,
     )
 
 
@@ -47,32 +59,41 @@ async def _watch_while(
     answers: int,
     lang: str = "en",
     submit_to: httpx.AsyncClient | None = None,
-) -> tuple[httpx.Response, list[dict[str, Any]]]:
-    stream = asyncio.create_task(
-        client.get(f"/console/polls/{poll.id}/live/events", headers={"accept-language": lang})
-    )
-    await asyncio.sleep(0.3)
-    for _ in range(answers):
-        await answer(submit_to or client, poll.code, poll.answers())
-    response = await stream
-    return response, events(response.text)
+    until: Callable[[dict[str, Any]], bool] | None = None,
+) -> tuple[EventStream, list[dict[str, Any]]]:
+    """The stream's events while ``answers`` arrive once it has sent its first snapshot:
+    until one satisfies ``until``, or else until the stream ends by itself (after
+    ``live_max_seconds``, some thirty checks after the answers)."""
+    path = f"/console/polls/{poll.id}/live/events"
+    async with EventStream(client, path, {"accept-language": lang}) as stream:
+        await stream.wait_for("results")
+        for _ in range(answers):
+            await answer(submit_to or client, poll.code, poll.answers())
+        assert not stream.ended, "the stream ended before the answers were in"
+        if until is None:
+            await stream.wait_for_end()
+        else:
+            await stream.wait_for("results", until)
+    return stream, stream.named("results")
 
 
 async def test_the_stream_sends_the_new_counts_as_answers_arrive(
-    fast: httpx.AsyncClient,
+    lasting: httpx.AsyncClient,
     world: World,
     make_client: Callable[..., Awaitable[httpx.AsyncClient]],
 ) -> None:
     """The answers go to another app (another process, in production) than the stream."""
     other = await make_client(rate_limit_per_device=0, rate_limit_per_ip=0)
-    poll = await create_open_poll(fast, world, duplicate_policy="none")
+    poll = await create_open_poll(lasting, world, duplicate_policy="none")
     for _ in range(5):
-        await answer(fast, poll.code, poll.answers())
-    await login(fast, "viewer")
+        await answer(lasting, poll.code, poll.answers())
+    await login(lasting, "viewer")
     # new answers wait until 5 of them make a step, then the results move
-    response, sent = await _watch_while(fast, poll, 5, submit_to=other)
+    response, sent = await _watch_while(
+        lasting, poll, 5, submit_to=other, until=lambda s: s["responses"] == 10
+    )
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.response_headers["content-type"].startswith("text/event-stream")
     assert "retry: 3000" in response.text
     assert sent[0]["responses"] == 5
     assert sent[0]["waiting_text"] == ""

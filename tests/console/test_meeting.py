@@ -4,8 +4,6 @@ every figure on it is a released one of the meeting's placement."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 from polls import tables as t
 from tests.conftest import OpenPoll, World, add_placement, create_open_poll, snapshot
 from tests.console.conftest import answer, login, post_form
+from tests.streams import EventStream
 
 
 @pytest.fixture
@@ -24,6 +23,17 @@ async def fast(make_client: Callable[..., Awaitable[httpx.AsyncClient]]) -> http
         rate_limit_per_ip=0,
         live_check_seconds=0.05,
         live_max_seconds=1.5,
+    )
+
+
+@pytest.fixture
+async def lasting(make_client: Callable[..., Awaitable[httpx.AsyncClient]]) -> httpx.AsyncClient:
+    """As ``fast``, but a stream lasts until the test leaves it (``tests.streams``)."""
+    return await make_client(
+        rate_limit_per_device=0,
+        rate_limit_per_ip=0,
+        live_check_seconds=0.05,
+        live_max_seconds=600,
     )
 
 
@@ -42,27 +52,18 @@ async def act(client: httpx.AsyncClient, placement: int, **data: str) -> httpx.R
     )
 
 
-def screens(body: str) -> list[dict[str, Any]]:
-    found = []
-    for block in body.replace("\r\n", "\n").split("\n\n"):
-        lines = block.splitlines()
-        if "event: screen" in lines:
-            found.append(json.loads("".join(x[6:] for x in lines if x.startswith("data: "))))
-    return found
-
-
 async def test_open_close_and_reveal_from_a_second_browser(
-    fast: httpx.AsyncClient,
+    lasting: httpx.AsyncClient,
     world: World,
     make_client: Callable[..., Awaitable[httpx.AsyncClient]],
     without_noise: None,
 ) -> None:
     """The remote is another app (another process, in production) than the screen."""
-    poll, made = await meeting_poll(fast, world)
+    poll, made = await meeting_poll(lasting, world)
     remote = await make_client()
-    await login(fast, "officer")
+    await login(lasting, "officer")
     await login(remote, "officer")
-    screen = await fast.get(f"/console/meetings/{made['id']}")
+    screen = await lasting.get(f"/console/meetings/{made['id']}")
     assert screen.status_code == 200
     assert made["code"] in screen.text
     assert "Đang chờ câu hỏi đầu tiên" in screen.text
@@ -71,23 +72,22 @@ async def test_open_close_and_reveal_from_a_second_browser(
     moved = await act(remote, made["id"], action="next")
     assert moved.status_code == 303
     assert moved.headers["location"] == f"/console/meetings/{made['id']}/remote"
-    page = (await fast.get(f"/console/meetings/{made['id']}")).text
+    page = (await lasting.get(f"/console/meetings/{made['id']}")).text
     assert "Câu 1/5" in page
     assert "Kênh nhanh nhất?" in page
     assert "Mời trả lời câu này" in page
     assert "Số người trả lời sẽ hiện khi có ít nhất 5 người trả lời." in page
 
-    stream = asyncio.create_task(
-        fast.get(f"/console/meetings/{made['id']}/events", headers={"accept-language": "en"})
-    )
-    await asyncio.sleep(0.3)
-    for _ in range(6):
-        await answer(fast, made["code"], poll.answers())
-    await act(remote, made["id"], action="reveal")
-    await asyncio.sleep(0.3)
-    await act(remote, made["id"], action="close")
-    response = await stream
-    sent = screens(response.text)
+    path = f"/console/meetings/{made['id']}/events"
+    async with EventStream(lasting, path, {"accept-language": "en"}) as stream:
+        await stream.wait_for("screen")
+        for _ in range(6):
+            await answer(lasting, made["code"], poll.answers())
+        await act(remote, made["id"], action="reveal")
+        await stream.wait_for("screen", lambda s: s["revealed"])
+        await act(remote, made["id"], action="close")
+        await stream.wait_for("screen", lambda s: not s["is_open"])
+    sent = stream.named("screen")
     assert sent[0]["question_label"] == "Question 1 of 5"
     assert sent[0]["count_text"].startswith("Answers are counted once")
     assert sent[0]["scope_text"] == ""

@@ -5,8 +5,6 @@ entered them, and in the summary exports as a source, never as made-up response 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from tests.api.test_result_files import pdf_text
 from tests.conftest import OpenPoll, World, add_placement, create_open_poll, snapshot
 from tests.console.conftest import answer, login, post_form
 from tests.sharing.tools import decode, pdf_pages
+from tests.spreadsheets import csv_rows
 
 OFFICER_NAME = "Nguyễn Văn Tâm"
 PAPER_LABEL = "Họp tổ Khai thác 3"
@@ -214,7 +213,7 @@ async def test_the_report_and_exports_name_the_hand_count(
     summary = await unlimited.get(
         f"/api/v1/polls/{poll.id}/export.csv?kind=summary&by=placement&lang=en", headers=auth
     )
-    rows = list(csv.reader(io.StringIO(summary.content.decode("utf-8-sig"))))
+    rows = csv_rows(summary.content)
     assert any(PAPER_LABEL in row for row in rows), "the tally is a source of the summary"
     closed = await unlimited.post(f"/api/v1/polls/{poll.id}/close", headers=world.auth("officer"))
     assert closed.status_code == 200
@@ -222,7 +221,7 @@ async def test_the_report_and_exports_name_the_hand_count(
         f"/api/v1/polls/{poll.id}/export.csv?kind=responses&lang=en", headers=auth
     )
     assert responses.status_code == 200, responses.text
-    table = list(csv.reader(io.StringIO(responses.content.decode("utf-8-sig"))))
+    table = csv_rows(responses.content)
     assert len(table) - 1 == 10, "rows are stored responses only: none made up for the tally"
     assert not any(PAPER_LABEL in row for row in table)
 

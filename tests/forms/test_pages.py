@@ -4,17 +4,21 @@ values repeated, one response per valid POST, answers kept when something needs 
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from polls import privacy
 from polls import tables as t
 from polls.i18n import LOCALE_COOKIE
+from polls.services import submission
 from tests.conftest import (
     SECRET,
+    Database,
     OpenPoll,
     World,
     add_placement,
@@ -154,6 +158,41 @@ async def test_an_unknown_question_field_is_refused_without_a_500(
     assert sent.status_code == 422
     assert sent.headers["content-type"].startswith("text/html")
     assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
+
+
+async def test_without_javascript_a_database_outage_gives_the_form_back_filled_in(
+    client: httpx.AsyncClient, open_poll: OpenPoll, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outage message says "your answers are kept": without the form's script only the
+    page can keep them, so it comes back filled in, and sending it again stores it once."""
+    outage = (
+        sqlite3.OperationalError("database is locked")
+        if db.backend == "sqlite"
+        else asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+    )
+
+    async def database_away(*_: Any) -> Any:
+        raise outage
+
+    monkeypatch.setattr(submission, "_store", database_away)
+    data = form_data(open_poll)
+    q = open_poll.questions
+    sent = await client.post(f"/p/{open_poll.code}", data=data, headers={"Accept-Language": "en"})
+    assert sent.status_code == 503
+    assert sent.headers["retry-after"] == "5"
+    assert sent.headers["content-type"].startswith("text/html")
+    assert "Your answers are kept; please try again shortly." in sent.text
+    assert checked(sent.text, q[0]["id"], q[0]["options"][1]["id"])
+    assert checked(sent.text, q[1]["id"], q[1]["options"][3]["id"])
+    assert not checked(sent.text, q[1]["id"], q[1]["options"][1]["id"])
+    assert checked(sent.text, q[2]["id"], 5)
+    assert "Cần thêm loa ở nhà ăn</textarea>" in sent.text
+    assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
+
+    monkeypatch.undo()
+    again = await client.post(f"/p/{open_poll.code}", data=data)
+    assert again.status_code == 303
+    assert await t.Response.count() == 1
 
 
 async def test_the_same_device_sees_already_answered(

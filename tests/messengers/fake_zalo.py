@@ -112,6 +112,8 @@ class FakeZalo:
             if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
                 return 200, {"error": -14001, "error_name": "Invalid parameter"}
             if self.refresh_delay and form.get("grant_type") == "refresh_token":
+                # a slow Zalo: the refresh holds its answer back, so that a second
+                # refresher arrives while the first is still waiting for it
                 time.sleep(self.refresh_delay)
             with self.lock:
                 return 200, self._access_token(headers, form)

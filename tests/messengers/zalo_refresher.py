@@ -30,6 +30,8 @@ async def main(database_url: str, secret: str, fake_url: str, start_at: float) -
     )
     try:
         stale = await zalo.access_token(setup)
+        # the processes' common start: they must race for the refresh at the same moment,
+        # and a moment on the wall clock is what separate processes can agree on
         await asyncio.sleep(max(0.0, start_at - time.time()))
         token = await zalo.refresh_after(setup, stale)
         digest = hashlib.sha256(token.value.encode()).hexdigest()

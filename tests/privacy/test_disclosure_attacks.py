@@ -9,8 +9,6 @@ limit), which is the strongest position the padding attack can have.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import itertools
 import json
 from collections.abc import Awaitable, Callable
@@ -37,6 +35,7 @@ from tests.conftest import (
     create_draft_poll,
 )
 from tests.console.conftest import login
+from tests.spreadsheets import csv_rows
 
 K = 5
 
@@ -419,14 +418,8 @@ async def test_the_row_export_waits_for_close_and_puts_no_text_beside_choices(
     assert early.status_code == 409
     assert "closed" in early.json()["detail"]
     await poll.close()
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                (
-                    await poll.get(f"/api/v1/polls/{poll.id}/export.csv", kind="responses")
-                ).content.decode("utf-8-sig")
-            )
-        )
+    rows = csv_rows(
+        (await poll.get(f"/api/v1/polls/{poll.id}/export.csv", kind="responses")).content
     )
     header, body = rows[0], rows[1:]
     assert len(body) == 14

@@ -33,6 +33,7 @@ from polls.services import unlinking
 from polls.services.submission import Submission, submit_response
 from tests.conftest import SECRET, Database, OpenPoll, World, create_open_poll
 from tests.privacy.admin import file_bytes, marker, sqlite_path
+from tests.waiting import Waiting
 
 BUSY_HOUR = 38
 """Responses in the first hour; the second and third hour have one each."""
@@ -353,6 +354,7 @@ async def test_a_second_answer_sent_during_the_step_is_refused(
     answers = spread.form.answers("again")
     real_sql = unlinking._sql
     during: dict[str, Any] = {}
+    waiting = Waiting(db, monkeypatch)
 
     def submit_elsewhere(subject: str) -> asyncio.Task[Any]:
         # a fresh context: not inside the rewrite's transaction, as another request would be
@@ -370,7 +372,7 @@ async def test_a_second_answer_sent_during_the_step_is_refused(
             during["new"] = submit_elsewhere(
                 privacy.device_subject(privacy.new_device_token(SECRET))
             )
-            await asyncio.sleep(0.5)  # long enough for both to reach the database and wait
+            await waiting.until(2, [during["again"], during["new"]])
             during["done meanwhile"] = during["again"].done() or during["new"].done()
         return rows
 
@@ -398,6 +400,7 @@ async def test_a_close_during_the_step_leaves_no_key(
     spread = await _spread_over_hours(site, world, monkeypatch)
     real_sql = unlinking._sql
     during: dict[str, Any] = {}
+    waiting = Waiting(db, monkeypatch)
 
     async def sql_with_a_close(engine: Any, query: str, *args: Any) -> list[Any]:
         rows = await real_sql(engine, query, *args)
@@ -405,7 +408,7 @@ async def test_a_close_during_the_step_leaves_no_key(
             during["close"] = asyncio.get_running_loop().create_task(
                 unlinking.destroy_keys(spread.poll.id), context=contextvars.Context()
             )
-            await asyncio.sleep(0.5)
+            await waiting.until(1, [during["close"]])
             during["done meanwhile"] = during["close"].done()
         return rows
 

@@ -23,7 +23,7 @@ from polls import cli
 from polls import db as polls_db
 from polls import tables as t
 from polls.errors import RateLimited
-from polls.ratelimit import WINDOW, MemoryCounter, RateLimiter, RedisCounter
+from polls.ratelimit import MemoryCounter, RateLimiter, RedisCounter
 from tests.conftest import (
     POSTGRES_URL,
     SECRET,
@@ -34,6 +34,10 @@ from tests.conftest import (
     make_settings,
 )
 from tests.privacy.admin import submit_from_devices
+
+MINUTE = 60
+"""The limits are per minute (``POLLS_RATE_LIMIT_PER_DEVICE``, ``..._PER_IP``): written
+here, not read from ``ratelimit.WINDOW``, so a window of another length fails."""
 
 REDIS_URL = os.environ.get("POLLS_TEST_REDIS_URL", "")
 STORES = ["memory", "redis"] if REDIS_URL else ["memory"]
@@ -121,7 +125,9 @@ async def test_the_window_salt_is_forgotten_within_minutes(store: tuple[str, obj
         assert isinstance(counter, Recording)
         first = await counter.salt(1000)
         assert await counter.salt(1000) == first
-        await counter.salt(1003)  # three windows on: the old salt is gone from memory
+        await counter.salt(1001)  # the window before stays: its counters still count
+        assert 1000 in counter._salts
+        await counter.salt(1002)  # two windows on: the old salt is gone from memory
         assert 1000 not in counter._salts
         assert await counter.salt(1000) != first  # (a new one, were the window to come back)
         return
@@ -129,13 +135,51 @@ async def test_the_window_salt_is_forgotten_within_minutes(store: tuple[str, obj
     window = 10**9 + secrets.randbelow(10**6)
     salt = await counter.salt(window)
     ttl = await redis.ttl(f"polls:rl:salt:{window}")
-    assert 0 < ttl <= 2 * WINDOW
+    assert 0 < ttl <= 2 * MINUTE
     # another process reads the same salt (counts are shared), not one of its own
     other = RedisCounter(REDIS_URL.rsplit("/", 1)[0] + "/11")
     try:
         assert await other.salt(window) == salt
     finally:
         await other.close()
+
+
+class Clock:
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+
+@pytest.mark.parametrize("kind", STORES)
+async def test_a_counter_counts_the_whole_window_and_starts_again_after_it(kind: str) -> None:
+    """Every second of a minute adds to the same count (the window is the time divided by
+    its length, not multiplied); the next minute starts from one."""
+    start = (10**9 + secrets.randbelow(10**6)) * MINUTE
+    clock = Clock(start)
+    url = REDIS_URL.rsplit("/", 1)[0] + "/11"
+    counter = MemoryCounter(clock=clock) if kind == "memory" else RedisCounter(url, clock=clock)
+    key = "window-" + secrets.token_hex(6)
+    try:
+        assert await counter.hit(key) == 1
+        clock.at = start + 1
+        assert await counter.hit(key) == 2
+        clock.at = start + MINUTE - 1
+        assert await counter.hit(key) == 3
+        clock.at = start + MINUTE
+        assert await counter.hit(key) == 1
+    finally:
+        await counter.close()
+
+
+async def test_the_refusal_says_when_the_window_ends() -> None:
+    clock = Clock(1000 * MINUTE + 20)
+    limiter = RateLimiter(MemoryCounter(clock=clock), per_device=1, per_ip=0, clock=clock)
+    await limiter.check(1, device=DEVICE, address=ADDRESS)
+    with pytest.raises(RateLimited) as refused:
+        await limiter.check(1, device=DEVICE, address=ADDRESS)
+    assert refused.value.retry_after == MINUTE - 20
 
 
 async def test_limits_still_count_per_device_within_one_poll() -> None:

@@ -11,6 +11,7 @@ import asyncio
 import secrets
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,10 +77,15 @@ def open_poll_form(site: Deployment) -> tuple[str, dict[str, Any]]:
 
 
 async def submit_until_stopped(
-    url: str, code: str, answers: dict[str, Any], stop: asyncio.Event
+    url: str,
+    code: str,
+    answers: dict[str, Any],
+    stop: asyncio.Event,
+    seen: list[str] | None = None,
 ) -> list[str]:
     """One phone after another, each a new device; returns the submission ids the server
-    acknowledged (there is no receipt: a retry of the same id says whether it is stored)."""
+    acknowledged (there is no receipt: a retry of the same id says whether it is stored),
+    also added to ``seen`` (shared by the phones) as they come."""
     acknowledged: list[str] = []
     async with httpx.AsyncClient(base_url=url, timeout=5) as client:
         while not stop.is_set():
@@ -96,6 +102,8 @@ async def submit_until_stopped(
                 continue
             if sent.status_code == 201:
                 acknowledged.append(submission_id)
+                if seen is not None:
+                    seen.append(submission_id)
     return acknowledged
 
 
@@ -107,16 +115,20 @@ async def test_a_killed_server_loses_no_acknowledged_response(backend: str, tmp_
         try:
             code, answers = open_poll_form(site)
             stop = asyncio.Event()
+            so_far: list[str] = []
             clients = [
-                asyncio.create_task(submit_until_stopped(site.url, code, answers, stop))
+                asyncio.create_task(submit_until_stopped(site.url, code, answers, stop, so_far))
                 for _ in range(8)
             ]
-            await asyncio.sleep(1.5)
-            site.kill()  # SIGKILL while submissions are in flight
-            await asyncio.sleep(0.3)
-            stop.set()
+            deadline = time.monotonic() + 60
+            while len(so_far) <= 50:  # until it is really under way
+                assert time.monotonic() < deadline, f"only {len(so_far)} acknowledged"
+                await asyncio.sleep(0.01)  # polling the count, not a fixed wait
+            site.kill()  # SIGKILL while the eight phones' submissions are in flight
+            stop.set()  # each phone's request in flight fails at once: the process is gone
             acknowledged = [r for batch in await asyncio.gather(*clients) for r in batch]
-            assert len(acknowledged) > 50  # it was really under way
+            assert sorted(acknowledged) == sorted(so_far)
+            assert len(acknowledged) > 50
 
             site.start()  # the same database, a new process
             assert await stored_count(site.database_url) >= len(acknowledged)

@@ -8,15 +8,18 @@ was written (the sample poll is Vietnamese, so the English check skips nothing o
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.conftest import OpenPoll, World, answer_as_new_device
+from polls.services import question_box, units
+from tests.conftest import SECRET, OpenPoll, World, answer_as_new_device
 from tests.console.conftest import login
 from tests.tools import require
 
@@ -111,6 +114,22 @@ async def test_every_page_report_and_poster_speaks_one_language(
         page = await client.get(path)
         assert page.status_code in (200, 404), (path, page.status_code)
         texts[path] = _visible(page.text)
+    await login(client, "admin")
+    # unit names are data, like a poll's text ("Công đoàn Than – Khoáng sản Việt Nam" is
+    # also the landing page's translation of the union's name)
+    names = [u.name for u in await units.all_units()]
+    for path in (
+        "/console/admin/officers",
+        "/console/admin/officers/officer",
+        "/console/admin/units",
+        "/console/admin/units/mk-kt3",
+        "/console/admin/audit",
+    ):
+        page = await client.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        texts[path] = functools.reduce(
+            lambda text, name: text.replace(name, ""), names, _visible(page.text)
+        )
     listed = await client.get(f"/api/v1/polls/{poll}/placements", headers=world.auth("officer"))
     placement = listed.json()[0]["id"]
     for path, name in (
@@ -126,3 +145,84 @@ async def test_every_page_report_and_poster_speaks_one_language(
         for path, text in texts.items()
     }
     assert {path: hits for path, hits in found.items() if hits} == {}
+    # a standing placement's page between waves (its label is data, like a poll's title)
+    made = await client.post(
+        f"/api/v1/polls/{poll}/standing-placements",
+        json={"label": "Bảng tin cổng mỏ"},
+        headers=world.auth("officer"),
+    )
+    assert made.status_code == 201, made.text
+    closed = await client.post(f"/api/v1/polls/{poll}/close", headers=world.auth("officer"))
+    assert closed.status_code == 200, closed.text
+    between = await client.get(f"/p/{made.json()['code']}")
+    assert between.status_code == 200
+    assert 'id="between-waves"' in between.text
+    assert foreign(_visible(between.text), other) == []
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+async def test_the_public_poster_and_question_box_pages_speak_one_language(
+    client: httpx.AsyncClient, world: World, open_poll: OpenPoll, language: str
+) -> None:
+    """The results poster's public page (``/r/{token}``) and the question box's pages for
+    workers: asking, the follow-up by code (its form and a thread with a reply), and the
+    unit's published answers. Their texts asked and answered are data."""
+    for i in range(6):
+        sent = await answer_as_new_device(client, open_poll.code, open_poll.answers(f"ý kiến {i}"))
+        assert sent.status_code == 201, sent.text
+    closed = await client.post(f"/api/v1/polls/{open_poll.id}/close", headers=world.auth("officer"))
+    assert closed.status_code == 200, closed.text
+    q = open_poll.questions
+    drafted = await client.put(
+        f"/api/v1/polls/{open_poll.id}/results-poster",
+        json={
+            "questions": [
+                {"question": q[0]["id"], "shown_as": "chart"},
+                {"question": q[3]["id"], "shown_as": "sentence"},
+            ],
+            "response_text": "Công đoàn sẽ lập nhóm Zalo cho từng phân xưởng.",
+            "qr": "box",
+        },
+        headers=world.auth("officer"),
+    )
+    assert drafted.status_code == 200, drafted.text
+    poster = f"/api/v1/polls/{open_poll.id}/results-poster"
+    approved = await client.post(f"{poster}/approve", headers=world.auth("mk_viewer"))
+    assert approved.status_code == 200, approved.text
+    linked = await client.post(f"{poster}/link", headers=world.auth("officer"))
+    assert linked.status_code == 200, linked.text
+    public = "/r/" + str(linked.json()["public_url"]).rsplit("/r/", 1)[1]
+
+    moment = datetime.now(UTC)
+    code = await question_box.ask(
+        "mk-kt3", "safety", "Ca ba thiếu nước uống ở lò chợ.", secret=SECRET, now=moment
+    )
+    [item] = await question_box.queue(world.principals["officer"], now=moment)
+    await question_box.reply(world.principals["officer"], item.id, "Đã bổ sung.", now=moment)
+    await question_box.publish(
+        world.principals["officer"],
+        item.id,
+        question="Thiếu nước uống ở lò chợ?",
+        answer="Đã bổ sung bình nước.",
+        consent=True,
+        now=moment,
+    )
+
+    other = ENGLISH if language == "vi" else VIETNAMESE
+    client.headers["accept-language"] = language
+    pages = {
+        path: await client.get(path)
+        for path in (public, "/hoi/mk-kt3", "/hoi/mk-kt3/theo-doi", "/hoi/mk-kt3/tra-loi")
+    }
+    pages["/hoi/mk-kt3/theo-doi (thread)"] = await client.post(
+        "/hoi/mk-kt3/theo-doi", data={"code": code}
+    )
+    for path, page in pages.items():
+        assert page.status_code == 200, (path, page.text[:300])
+    assert "Đã bổ sung bình nước." in pages["/hoi/mk-kt3/tra-loi"].text
+    assert "Đã bổ sung." in pages["/hoi/mk-kt3/theo-doi (thread)"].text
+    found = {path: foreign(_visible(page.text), other) for path, page in pages.items()}
+    assert {path: hits for path, hits in found.items() if hits} == {}
+    own = VIETNAMESE if language == "vi" else ENGLISH
+    silent = [path for path, page in pages.items() if not foreign(_visible(page.text), own)]
+    assert silent == [], "pages holding no sentence of the reader's language either"

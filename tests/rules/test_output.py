@@ -4,15 +4,13 @@ of the other tests' expected percents needs rounding (they are multiples of 20);
 
 from __future__ import annotations
 
-import csv
-import io
-
 import httpx
 import pytest
 
 from polls import i18n
 from tests.conftest import OpenPoll, World, answer_as_new_device
 from tests.console.conftest import login
+from tests.spreadsheets import csv_dicts
 
 
 @pytest.mark.parametrize(
@@ -49,7 +47,7 @@ async def test_released_percents_are_rounded_in_the_api_the_export_and_the_page(
         params={"kind": "summary"},
         headers={**world.auth("officer"), "Accept-Language": "en"},
     )
-    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = csv_dicts(export.content)
     zalo = [r for r in rows if r["Answer"] == "Zalo" and r["Question"].startswith("1.")]
     assert zalo
     assert zalo[0]["Percent"] == "70"

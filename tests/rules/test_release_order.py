@@ -8,8 +8,6 @@ order (identical texts become neighbours, which the console shows once with thei
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +17,7 @@ import pytest
 from polls import disclosure
 from tests.conftest import OpenPoll, World, answer_as_new_device, create_open_poll
 from tests.console.conftest import login
+from tests.spreadsheets import csv_rows
 
 K = 5
 
@@ -63,7 +62,7 @@ async def test_the_row_export_is_shuffled_anew_each_time(
             headers=world.auth("officer"),
         )
         assert got.status_code == 200, got.text
-        rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+        rows = csv_rows(got.content)
         header, body = rows[0], rows[1:]
         single = header.index(f"1. {q[0]['text']}")
         scale = header.index(f"3. {q[2]['text']}")

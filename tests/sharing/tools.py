@@ -13,10 +13,16 @@ from xml.etree import ElementTree
 
 from tests.tools import require
 
+TOOL_SECONDS = 300
+"""A cap for one run of a tool, not a wait: under load, rendering or decoding a page took
+more than a minute, and a killed zbar looked like a poster that does not decode."""
+
 
 def _run(*command: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     require(command[0])
-    return subprocess.run(command, input=stdin, capture_output=True, timeout=60, check=False)
+    return subprocess.run(
+        command, input=stdin, capture_output=True, timeout=TOOL_SECONDS, check=False
+    )
 
 
 def decode(png: bytes) -> list[str]:

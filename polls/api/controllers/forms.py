@@ -10,6 +10,7 @@ from polls.api.schemas import FormRead, ResponseCreate, StoredRead
 from polls.forms.guards import requires_json_submission
 from polls.forms.submitting import remember_device, submit, target
 from polls.services.polls import now
+from polls.web import settings_of
 
 
 class FormsController(Controller):
@@ -17,9 +18,11 @@ class FormsController(Controller):
     tags = ["forms (public)"]
 
     @get("/{code:str}")
-    async def show(self, code: FromPath[str]) -> FormRead:
+    async def show(self, request: Request, code: FromPath[str]) -> FormRead:
         found = await target(code)
-        return presenters.form(found.placement.code, found.poll, now())
+        return presenters.form(
+            found.placement.answer_code, found.poll, now(), settings_of(request).base_url
+        )
 
     @post("/{code:str}/responses", status_code=201, guards=[requires_json_submission])
     async def answer(

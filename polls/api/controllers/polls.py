@@ -18,7 +18,7 @@ from polls.api.guards import (
     requires_token,
 )
 from polls.api.schemas import PollCreate, PollRead, PollSummary, PollUpdate, QuestionIn, ResultsRead
-from polls.services import polls, results
+from polls.services import polls, results, standing
 from polls.services.polls import PollDraft, QuestionDraft, now
 
 
@@ -33,6 +33,8 @@ def question_draft(q: QuestionIn) -> QuestionDraft:
         max=q.max,
         min_label=q.min_label,
         max_label=q.max_label,
+        help=q.help,
+        other=q.other or "",
     )
 
 
@@ -99,7 +101,7 @@ class PollController(Controller):
 
     @post("/{poll_id:str}/duplicate", guards=[requires_runner], status_code=201)
     async def duplicate(self, principal: CurrentPrincipal, poll_id: RowId) -> PollRead:
-        return presenters.poll(await polls.duplicate(principal, poll_id), now())
+        return presenters.poll(await standing.duplicate_wave(principal, poll_id), now())
 
     @get("/{poll_id:str}/results")
     async def results(

@@ -22,6 +22,16 @@
   var codeField = form.elements.code;
   var wait = 0, timer = null;
   var tg = form.dataset.channel && telegram();
+  // an answer's field: q12, or q12.other, the text beside its "other (please specify)"
+  var ANSWER = /^q\d+(\.other)?$/;
+  // the "other" text shows once its option is chosen (CSS), and typing in it chooses it
+  form.classList.add("js");
+  Array.prototype.forEach.call(form.querySelectorAll("input[data-other-for]"), function (field) {
+    field.addEventListener("input", function () {
+      var option = document.getElementById(field.getAttribute("data-other-for"));
+      if (option && field.value.trim() && !option.checked) option.checked = true;
+    });
+  });
   var main = tg && tg.MainButton;
   var store;
   try { store = window.localStorage; store.setItem(key + ":t", "1"); store.removeItem(key + ":t"); } catch (e) { store = null; }
@@ -31,7 +41,7 @@
   function answers() {
     var out = {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!/^q\d+$/.test(el.name)) return;
+      if (!ANSWER.test(el.name)) return;
       var id = el.name.slice(1);
       if (el.type === "checkbox") {
         out[id] = out[id] || [];
@@ -47,7 +57,7 @@
   function restore(saved) {
     Array.prototype.forEach.call(form.elements, function (el) {
       var value = saved[el.name.slice(1)];
-      if (!/^q\d+$/.test(el.name) || value === undefined) return;
+      if (!ANSWER.test(el.name) || value === undefined) return;
       if (el.type === "checkbox") el.checked = value.indexOf(Number(el.value)) >= 0;
       else if (el.type === "radio") el.checked = el.value === String(value);
       else el.value = value;

@@ -8,7 +8,12 @@
 //
 // Answers stay in nativeStorage (an outbox) until the server has them: sent again with the
 // same submission id (never counted twice) when the network returns and at the next open.
-import { getAccessToken, getRouteParams, nativeStorage, onNetworkStatusChange } from "zmp-sdk/apis";
+//
+// The form and the thank-you screen link to the unit's question box ("Hỏi công đoàn"), whose
+// address the server gives with the form (`box_url`, the same for everyone). Zalo does not
+// let a Mini App navigate away to a web page, so the link opens it with openWebview; outside
+// Zalo (a browser, while testing) the link is followed as usual.
+import { getAccessToken, getRouteParams, nativeStorage, onNetworkStatusChange, openWebview } from "zmp-sdk/apis";
 
 const API = import.meta.env.VITE_POLLS_API.replace(/\/+$/, "");
 const OUTBOX = "polls:outbox";
@@ -16,6 +21,7 @@ const main = document.getElementById("main");
 const status = document.getElementById("send-status");
 let texts = null;
 let code = null;
+let boxUrl = "";
 let flushing = false;
 
 function read(key, fallback) {
@@ -63,34 +69,76 @@ function language() {
   return (navigator.language || "vi").slice(0, 2);
 }
 function message(heading, ...lines) {
-  main.replaceChildren(el("div", { class: "card", role: "status" }, el("h2", {}, heading), ...lines.filter(Boolean).map((line) => el("p", {}, line))));
+  main.replaceChildren(el("div", { class: "card", role: "status" }, el("h2", {}, heading), ...lines.filter(Boolean).map((line) => el("p", {}, line))), boxLink());
+}
+// "A question for the union? Ask it anonymously: Ask the union", as the web form's thank-you
+// page says it; nothing when the server gave no box (an older server).
+function boxLink() {
+  if (!boxUrl || !texts || !texts.ask_union) return null;
+  const link = el("a", { href: boxUrl, id: "box-link", rel: "noreferrer" }, texts.ask_union);
+  link.addEventListener("click", async (event) => {
+    event.preventDefault();
+    try {
+      await openWebview({ url: boxUrl, config: { style: "normal" } });
+    } catch (e) {
+      location.href = boxUrl; // not inside Zalo
+    }
+  });
+  return el("p", { class: "note" }, texts.box_intro ? texts.box_intro + " " : null, link);
 }
 
 function legend(q) {
   return el("legend", {}, q.text, q.required ? " " : null, q.required ? el("span", { class: "req", title: texts.required }, "*") : null);
 }
+// The question's help text under it, as the web form shows it (templates/form/questions.html).
+function help(q) {
+  return q.help ? el("p", { class: "help", id: "q" + q.id + "-help" }, q.help) : null;
+}
+function described(q) {
+  return q.help ? "q" + q.id + "-help" : null;
+}
+function fieldset(q, ...children) {
+  return el("fieldset", { id: "q" + q.id, "aria-describedby": described(q) }, legend(q), help(q), ...children);
+}
 function choice(q, type, value, label) {
   const id = "q" + q.id + "-" + value;
   return el("label", { class: "choice", for: id }, el("input", { type, id, name: "q" + q.id, value: String(value) }), " ", el("span", {}, label));
 }
+// An option and, for the "other (please specify)" one, its text field: sent as "<id>.other",
+// shown once the option is chosen (the stylesheet's `form.js .other`), and typing in it
+// chooses it, as on the web form.
+function option(q, type, o) {
+  const box = choice(q, type, o.id, o.label);
+  if (!o.other) return box;
+  const field = el("input", { type: "text", class: "other-text", id: "q" + q.id + "-other", name: "q" + q.id + ".other", maxlength: "5000", "aria-label": o.label, "data-other-for": "q" + q.id + "-" + o.id });
+  field.addEventListener("input", () => {
+    const chosen = document.getElementById(field.getAttribute("data-other-for"));
+    if (chosen && field.value.trim() && !chosen.checked) chosen.checked = true;
+  });
+  return el("div", { class: "other" }, box, field);
+}
 const KINDS = {
-  single: (q) => el("fieldset", { id: "q" + q.id }, legend(q), ...q.options.map((o) => choice(q, "radio", o.id, o.label))),
-  multi: (q) => el("fieldset", { id: "q" + q.id }, legend(q), q.max_choices ? el("p", { class: "note" }, texts.choose_up_to.replace("%(n)s", q.max_choices)) : null, ...q.options.map((o) => choice(q, "checkbox", o.id, o.label))),
+  single: (q) => fieldset(q, ...q.options.map((o) => option(q, "radio", o))),
+  multi: (q) => fieldset(q, q.max_choices ? el("p", { class: "note" }, texts.choose_up_to.replace("%(n)s", q.max_choices)) : null, ...q.options.map((o) => option(q, "checkbox", o))),
   scale: (q) => {
     const steps = [];
     for (let v = q.min; v <= q.max; v += 1) steps.push(choice(q, "radio", v, String(v)));
     const ends = q.min_label || q.max_label ? el("p", { class: "ends" }, el("span", {}, q.min + " = " + q.min_label), el("span", {}, q.max + " = " + q.max_label)) : null;
-    return el("fieldset", { id: "q" + q.id }, legend(q), el("div", { class: "scale" }, ...steps), ends);
+    return fieldset(q, el("div", { class: "scale" }, ...steps), ends);
   },
-  yes_no: (q) => el("fieldset", { id: "q" + q.id }, legend(q), el("div", { class: "scale" }, choice(q, "radio", "yes", texts.yes), choice(q, "radio", "no", texts.no))),
-  text: (q) => el("div", { id: "q" + q.id }, el("label", { for: "q" + q.id + "-t" }, el("strong", {}, q.text), q.required ? el("span", { class: "req", "aria-hidden": "true" }, " *") : null), el("textarea", { id: "q" + q.id + "-t", name: "q" + q.id, maxlength: "5000", rows: "4" })),
+  yes_no: (q) => fieldset(q, el("div", { class: "scale" }, choice(q, "radio", "yes", texts.yes), choice(q, "radio", "no", texts.no))),
+  text: (q) => el("div", { id: "q" + q.id }, el("label", { for: "q" + q.id + "-t" }, el("strong", {}, q.text), q.required ? el("span", { class: "req", "aria-hidden": "true" }, " *") : null), help(q), el("textarea", { id: "q" + q.id + "-t", name: "q" + q.id, maxlength: "5000", rows: "4", "aria-describedby": described(q) })),
 };
+// an answer's field: q12, or q12.other, the text beside its "other" option
+const ANSWER = /^q\d+(\.other)?$/;
 
 function answersOf(form) {
   const out = {};
   for (const input of form.elements) {
-    if (!/^q\d+$/.test(input.name)) continue;
+    if (!ANSWER.test(input.name)) continue;
     const id = input.name.slice(1);
+    const chosen = input.dataset.otherFor && document.getElementById(input.dataset.otherFor);
+    if (chosen && !chosen.checked) continue; // hidden with its option: not an answer
     if (input.type === "checkbox") {
       out[id] = out[id] || [];
       if (input.checked) out[id].push(Number(input.value));
@@ -105,7 +153,7 @@ function answersOf(form) {
 function restore(form, saved) {
   for (const input of form.elements) {
     const value = saved[input.name.slice(1)];
-    if (!/^q\d+$/.test(input.name) || value === undefined) continue;
+    if (!ANSWER.test(input.name) || value === undefined) continue;
     if (input.type === "checkbox") input.checked = value.indexOf(Number(input.value)) >= 0;
     else if (input.type === "radio") input.checked = input.value === String(value);
     else input.value = value;
@@ -117,7 +165,7 @@ function showErrors(form, body) {
   const errors = (body && body.errors) || {};
   for (const [id, text] of Object.entries(errors)) {
     const block = document.getElementById("q" + id);
-    if (block) block.querySelector("legend, label").after(el("p", { class: "error", id: "q" + id + "-err" }, text));
+    if (block) (block.querySelector(".help") || block.querySelector("legend, label")).after(el("p", { class: "error", id: "q" + id + "-err" }, text));
   }
   const summary = el("div", { class: "summary", role: "alert", id: "errors", tabindex: "-1" }, el("p", {}, el("strong", {}, (body && body.detail) || texts.fix_answers)));
   const before = form.querySelector("#errors");
@@ -193,6 +241,7 @@ function thanks() {
 
 function draw(form_) {
   texts = form_.texts;
+  boxUrl = form_.box_url || "";
   document.documentElement.lang = language() === "en" ? "en" : "vi";
   document.getElementById("unit").textContent = form_.unit_name;
   document.getElementById("title").textContent = form_.title;
@@ -204,7 +253,7 @@ function draw(form_) {
   const button = el("button", { type: "submit", class: "btn wide" }, texts.send);
   const form = el(
     "form",
-    { novalidate: true },
+    { novalidate: true, class: "js" },
     form_.description ? el("p", {}, form_.description) : null,
     el("p", { class: "note" }, texts.anonymity + " " + texts.results_rule),
     ...form_.questions.map((q) => el("div", { class: "card" }, (KINDS[q.kind] || KINDS.text)(q))),
@@ -212,7 +261,7 @@ function draw(form_) {
     button,
     texts.open_until ? el("p", { class: "note" }, texts.open_until) : null,
   );
-  main.replaceChildren(form);
+  main.replaceChildren(form, boxLink());
   say("");
   const pending = outbox().find((entry) => entry.code === code);
   restore(form, pending ? pending.answers : read(draftKey(code), {}));
