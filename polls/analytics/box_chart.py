@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 import polls.drawing  # noqa: F401  (matplotlib set up before the first figure)
 from polls.analytics.box_numbers import Numbers
 from polls.analytics.charts import BAR, BAR_LIGHT, MUTED, TEXT, render, wrap
+from polls.analytics.describe import suppressed
 from polls.i18n import gettext
 
 
@@ -47,7 +48,7 @@ def draw_reply_chart(ax: Axes, shown: Numbers) -> None:
             ax.text(
                 p,
                 0.05,
-                wrap(gettext("fewer than %(k)s", k=shown.min_group_size), 12),
+                wrap(suppressed(shown.min_group_size), 14),
                 ha="center",
                 fontsize=8,
                 color=MUTED,

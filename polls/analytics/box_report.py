@@ -4,7 +4,8 @@ reply times per month, and each month's questions by topic and by unit. Pages, f
 the page label are the poll report's (``polls.analytics.report.write_pdf``).
 
 Pure code over numbers already protected: a hidden count prints as the console page shows
-it ("fewer than 5"), never its figure. No question's text is ever given to it.
+it (``describe.suppressed``, the poll results' words, true of a group hidden for a smaller
+neighbour's sake too), never its figure. No question's text is ever given to it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from matplotlib.figure import SubFigure
 from polls.analytics import box_chart
 from polls.analytics.box_numbers import Month, Numbers
 from polls.analytics.charts import MUTED, TEXT, wrap
+from polls.analytics.describe import suppressed
 from polls.analytics.report import Block, draw_heading, footer_line, heading_height, write_pdf
 from polls.i18n import gettext, local_datetime, ngettext, number, percent
 
@@ -42,7 +44,7 @@ def period(numbers: Numbers) -> str:
 
 
 def hidden(numbers: Numbers) -> str:
-    return gettext("fewer than %(k)s", k=numbers.min_group_size)
+    return suppressed(numbers.min_group_size)
 
 
 def _count(value: int | None, numbers: Numbers) -> str:

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 
+from polls.analytics.describe import suppressed
 from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_session
 from polls.console.pages import error_text, flash, page, see_other, take_flash
 from polls.errors import N_, DomainError, NotFound
@@ -27,6 +28,7 @@ CLOCK_LABELS = {
     box.ClockState.ON_TIME: N_("Within 24 h"),
     box.ClockState.DUE: N_("Due: past 24 h"),
     box.ClockState.OVERDUE: N_("Overdue: past 48 h"),
+    box.ClockState.FOLLOW_UP: N_("New message from the asker"),
     box.ClockState.ANSWERED: N_("Replied"),
     box.ClockState.HANDLED: N_("Handled"),
 }
@@ -98,7 +100,13 @@ class QuestionBoxConsole(Controller):
     async def numbers(self, principal: CurrentPrincipal) -> Response:
         """Leadership's numbers: questions per month by topic and unit, reply times."""
         shown = await box.leadership_numbers(principal, now=now())
-        return page("box_numbers.html", principal, numbers=shown, **_labels())
+        return page(
+            "box_numbers.html",
+            principal,
+            numbers=shown,
+            hidden=suppressed(shown.min_group_size),
+            **_labels(),
+        )
 
     @get("/so-lieu.png")
     async def numbers_chart(self, principal: CurrentPrincipal) -> Response[bytes]:

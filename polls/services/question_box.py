@@ -15,6 +15,7 @@ Every function that depends on the time takes ``now``: tests move the clock, not
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -78,6 +79,9 @@ class ClockState(StrEnum):
     """Past the 24 h target, not yet 48 h."""
     OVERDUE = "overdue"
     """48 h or more without a reply: flagged to the unit's leaders."""
+    FOLLOW_UP = "follow_up"
+    """The asker wrote again after the last reply (even to an item marked handled): it
+    waits for an answer again; its hours count from that message's hour."""
     ANSWERED = "answered"
     HANDLED = "handled"
 
@@ -90,10 +94,20 @@ class Clock:
 
 
 def clock(
-    arrived_hour: datetime, first_reply_at: datetime | None, status: str, now: datetime
+    arrived_hour: datetime,
+    first_reply_at: datetime | None,
+    status: str,
+    now: datetime,
+    *,
+    follow_up_at: datetime | None = None,
 ) -> Clock:
     """An item's clock. It counts from the hour of arrival (the exact minute is not kept),
-    whatever unit holds the item now, and stops at the first reply."""
+    whatever unit holds the item now, and stops at the first reply. A message of the asker
+    after the last reply (``follow_up_at``, ``follow_up``) puts it before the officers again."""
+    if follow_up_at is not None:
+        return Clock(
+            ClockState.FOLLOW_UP, max(0, int((now - follow_up_at).total_seconds() // 3600))
+        )
     end = first_reply_at or now
     hours = max(0, int((end - arrived_hour).total_seconds() // 3600))
     if status == "handled":
@@ -376,6 +390,17 @@ async def _messages(item_id: int) -> tuple[Message, ...]:
     )
 
 
+def follow_up_at(messages: Sequence[tuple[str, datetime]]) -> datetime | None:
+    """The hour of the asker's message written after the last reply, if there is one:
+    ``messages`` are (author, hour) in the thread's order. Before any reply, a further
+    message is part of the question and the clock counts from arrival."""
+    replies = [i for i, (author, _) in enumerate(messages) if author == "officer"]
+    if not replies:
+        return None
+    later = [at for author, at in messages[replies[-1] + 1 :] if author == "worker"]
+    return later[-1] if later else None
+
+
 async def thread(code: object, *, secret: str) -> Thread:
     row = await _item_by_code(code, secret)
     origin = await units.get(row["origin"])
@@ -454,12 +479,22 @@ async def queue(principal: Principal, *, now: datetime, sort: str = "clock") -> 
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    firsts = {
-        m["item"]: m
-        for m in await t.BoxMessage.select(
-            t.BoxMessage.item, t.BoxMessage.body, t.BoxMessage.hidden
-        ).where(t.BoxMessage.item.is_in(ids) & (t.BoxMessage.position == 0))
-    }
+    firsts: dict[int, dict] = {}
+    authors: dict[int, list[tuple[str, datetime]]] = {}
+    for m in (
+        await t.BoxMessage.select(
+            t.BoxMessage.item,
+            t.BoxMessage.body,
+            t.BoxMessage.hidden,
+            t.BoxMessage.author,
+            t.BoxMessage.at,
+        )
+        .where(t.BoxMessage.item.is_in(ids))
+        .order_by(t.BoxMessage.position)
+    ):
+        firsts.setdefault(m["item"], m)
+        if not m["hidden"]:  # a message hidden by an officer was seen: it waits for nothing
+            authors.setdefault(m["item"], []).append((m["author"], m["at"]))
     items = [
         QueueItem(
             id=r["id"],
@@ -468,7 +503,13 @@ async def queue(principal: Principal, *, now: datetime, sort: str = "clock") -> 
             topic=r["topic"],
             excerpt=_excerpt(firsts[r["id"]]["body"]),
             arrived_hour=r["arrived_hour"],
-            clock=clock(r["arrived_hour"], r["first_reply_at"], r["status"], now),
+            clock=clock(
+                r["arrived_hour"],
+                r["first_reply_at"],
+                r["status"],
+                now,
+                follow_up_at=follow_up_at(authors.get(r["id"], [])),
+            ),
             assignee=r["assignee"],
             status=r["status"],
             escalations=r["escalations"],
@@ -479,6 +520,7 @@ async def queue(principal: Principal, *, now: datetime, sort: str = "clock") -> 
     urgency = [
         ClockState.OVERDUE,
         ClockState.DUE,
+        ClockState.FOLLOW_UP,
         ClockState.ON_TIME,
         ClockState.ANSWERED,
         ClockState.HANDLED,
@@ -538,17 +580,21 @@ async def _item(row: dict, now: datetime, *, may_act: bool) -> Item:
     unit = await units.get(row["unit"])
     events = await t.BoxEvent.select().where(t.BoxEvent.item == item_id).order_by(t.BoxEvent.id)
     published = await t.BoxPublished.select().where(t.BoxPublished.item == item_id).first()
+    messages = await _messages(item_id)
+    again = follow_up_at([(m.author, m.at) for m in messages if not m.hidden])
     return Item(
         id=row["id"],
         unit=unit,
         origin=await units.get(row["origin"]),
         topic=row["topic"],
         arrived_hour=row["arrived_hour"],
-        clock=clock(row["arrived_hour"], row["first_reply_at"], row["status"], now),
+        clock=clock(
+            row["arrived_hour"], row["first_reply_at"], row["status"], now, follow_up_at=again
+        ),
         assignee=row["assignee"],
         status=row["status"],
         escalations=row["escalations"],
-        messages=await _messages(item_id),
+        messages=messages,
         events=tuple(Event(e["at"], e["officer_name"], e["action"], e["detail"]) for e in events),
         published=Published(
             published["topic"], published["question"], published["reply"], published["published_at"]

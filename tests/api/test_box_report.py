@@ -1,7 +1,8 @@
 """The question box's numbers as the unit's PDF report (issue 15), through the API and the
-console: the numbers read back from the PDF are the numbers page's, a small group prints as
-"fewer than 5" and never as its count, no question's text is in it, both languages, and who
-may read which unit's report."""
+console: the numbers read back from the PDF are the numbers page's, a hidden group prints in
+the poll results' words ("hidden to protect a small group", true of a large group hidden
+for a small neighbour's sake too) and never as its count, no question's text is in it,
+both languages, and who may read which unit's report."""
 
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ async def asked(world: World) -> datetime:
     return moment
 
 
+HIDDEN_VI = "ẩn để bảo vệ một nhóm nhỏ"
+
+
 def line_of(text: str, label: str) -> str:
     [line] = [row for row in text.splitlines() if label in row]
     return line
@@ -79,13 +83,37 @@ async def test_the_api_report_reads_back_the_numbers_in_vietnamese(
     assert "Số liệu hộp thư hỏi đáp" in text
     # Cơ điện's two meals questions are a small group: shown as hidden, never as "2"
     meals = line_of(text, "Bữa ăn, nhà ở")
-    assert "dưới 5" in meals
+    assert HIDDEN_VI in meals
     assert not re.search(r"\b2\b", meals)
-    assert "dưới 5" in line_of(text, "Phân xưởng Cơ điện")
+    assert HIDDEN_VI in line_of(text, "Phân xưởng Cơ điện")
     for n in range(7):
         assert SAFETY.format(n=n)[:30] not in text
     assert MEALS.format(n=0)[:30] not in text
     assert "Đã kiểm tra" not in text
+
+
+async def test_a_large_group_hidden_for_a_small_ones_sake_is_not_called_small(
+    client: httpx.AsyncClient, world: World, asked: datetime, tmp_path: Path
+) -> None:
+    """Seven safety questions in KT3, shown beside the month's nine, would give Cơ điện's
+    two meals questions by subtraction: they are hidden too, and their label must be true
+    of seven (the page's, the PDF's and the chart's one wording, never "under 5")."""
+    shown = await box.leadership_numbers(world.principals["viewer"], now=datetime.now(UTC))
+    [month] = shown.months
+    assert month.total == 9
+    assert month.topics["safety"] is None  # seven, hidden for the two's sake
+    got = await client.get("/api/v1/box/numbers.pdf", headers=world.auth("viewer"))
+    text = pdf_text(got.content, tmp_path)
+    for label in ("An toàn", "Phân xưởng Khai thác 3"):
+        line = line_of(text, label)
+        assert HIDDEN_VI in line, line
+        assert "dưới" not in line, line
+        assert not re.search(r"\b7\b", line), line
+    await login(client, "mk-viewer")
+    page = await client.get("/console/hoi/so-lieu")
+    assert page.status_code == 200
+    labels = re.findall(r'<span class="suppressed">([^<]*)</span>', page.text)
+    assert labels == [HIDDEN_VI] * 4  # two topics and two units, each in the true words
 
 
 async def test_the_console_report_in_english_and_its_link(
@@ -102,7 +130,7 @@ async def test_the_console_report_in_english_and_its_link(
     assert "Page 1 of" in text
     assert "Median time" in text
     assert "2 hours" in text
-    assert "fewer than 5" in line_of(text, "Meals and housing")
+    assert "hidden to protect a small group" in line_of(text, "Meals and housing")
     assert SAFETY.format(n=0)[:30] not in text
 
 

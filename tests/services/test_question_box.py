@@ -173,3 +173,67 @@ async def test_bad_input_is_refused_and_nothing_is_stored(world: World) -> None:
         await box.ask("no-such-unit", "safety", QUESTION, secret=SECRET, now=ARRIVAL)
     assert await t.BoxItem.count() == 0
     assert await t.BoxMessage.count() == 0
+
+
+async def test_the_askers_message_after_a_reply_puts_the_item_before_the_officers_again(
+    world: World,
+) -> None:
+    """A reply stops the clock; the asker's one further message after it must not sit
+    unseen among the answered: it is ``follow_up``, sorted before the items on time, with
+    its hours from that message, on the queue and on the item's page, even when the item
+    was marked handled."""
+    code, item_id = await asked()
+    officer = world.principals["officer"]
+    await box.ask("mk-kt3", "meals", "Suất ăn ca đêm thiếu rau.", secret=SECRET, now=ARRIVAL)
+    await box.reply(officer, item_id, "Đã kiểm tra.", now=ARRIVAL + timedelta(hours=2))
+    await box.mark_handled(officer, item_id, now=ARRIVAL + timedelta(hours=2))
+    written = ARRIVAL + timedelta(hours=5, minutes=40)  # kept as 13:00, to the hour
+    await box.add_message(code, "Vẫn chưa có nước ở lò chợ 5.", secret=SECRET, now=written)
+    now = datetime(2026, 12, 4, 15, 10, tzinfo=UTC)
+    first, second = await box.queue(officer, now=now)
+    assert (first.id, first.clock) == (item_id, box.Clock(ClockState.FOLLOW_UP, 2))
+    assert second.clock.state == ClockState.ON_TIME
+    shown = await box.item(officer, item_id, now=now)
+    assert shown.clock == box.Clock(ClockState.FOLLOW_UP, 2)
+    # an officer's answer to it stops it again, as the first reply did the first clock
+    await box.reply(officer, item_id, "Ngày mai đội cơ điện lắp lại đường ống.", now=now)
+    again = await box.item(officer, item_id, now=now + timedelta(hours=30))
+    assert again.clock == box.Clock(ClockState.HANDLED, 2)
+
+
+async def test_a_further_message_before_any_reply_keeps_the_arrivals_clock(
+    world: World,
+) -> None:
+    code, _ = await asked()
+    await box.add_message(code, "Thêm: cả ca hai.", secret=SECRET, now=ARRIVAL + timedelta(hours=1))
+    [queued] = await box.queue(world.principals["officer"], now=ARRIVAL + timedelta(hours=26))
+    assert queued.clock == box.Clock(ClockState.DUE, 26)
+
+
+async def test_a_follow_up_hidden_by_an_officer_waits_for_nothing(world: World) -> None:
+    code, item_id = await asked()
+    officer = world.principals["officer"]
+    await box.reply(officer, item_id, "Đã kiểm tra.", now=ARRIVAL + timedelta(hours=1))
+    await box.add_message(code, "Lời lẽ xúc phạm một người.", secret=SECRET, now=ARRIVAL)
+    await box.hide(officer, item_id, "2", "Xúc phạm một người", now=ARRIVAL)
+    [queued] = await box.queue(officer, now=ARRIVAL + timedelta(hours=3))
+    assert queued.clock.state == ClockState.ANSWERED
+
+
+async def test_an_assignment_is_shown_and_kept_in_the_items_history(world: World) -> None:
+    _, item_id = await asked()
+    officer = world.principals["officer"]
+    await box.assign(officer, item_id, "Ban Nữ công", now=ARRIVAL)
+    [queued] = await box.queue(officer, now=ARRIVAL)
+    assert queued.assignee == "Ban Nữ công"
+    shown = await box.item(officer, item_id, now=ARRIVAL)
+    assert shown.assignee == "Ban Nữ công"
+    assert [(e.action, e.detail) for e in shown.events] == [("assign", "Ban Nữ công")]
+    for bad in ("", "Ban\nNữ công", "x" * 500):
+        with pytest.raises(InvalidInput):
+            await box.assign(officer, item_id, bad, now=ARRIVAL)
+    with pytest.raises(Forbidden):
+        await box.assign(world.principals["viewer"], item_id, "Ban Tuyên giáo", now=ARRIVAL)
+    with pytest.raises(NotFound):
+        await box.assign(world.principals["outsider"], item_id, "Ban Tuyên giáo", now=ARRIVAL)
+    assert (await box.item(officer, item_id, now=ARRIVAL)).assignee == "Ban Nữ công"
