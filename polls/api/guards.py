@@ -15,7 +15,7 @@ from litestar.params import PathParameter
 from polls import inputs
 from polls.errors import N_, Forbidden, NotFound, Unauthorized
 from polls.models import Principal
-from polls.services import accounts
+from polls.services import accounts, question_box
 
 BEARER = "bearer "
 
@@ -94,6 +94,13 @@ async def requires_runner(connection: ASGIConnection, _: BaseRouteHandler) -> No
     """Officers and admins run polls; viewers only read."""
     if not _principal(connection).can_run_polls:
         raise Forbidden(N_("Viewers can read results but not change polls."))
+
+
+async def requires_box_runner(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The question box's actions: officers and admins answer, viewers only read; refused
+    in the box's own words (not the polls')."""
+    if not _principal(connection).can_run_polls:
+        raise Forbidden(question_box.VIEWERS_READ_ONLY)
 
 
 async def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:

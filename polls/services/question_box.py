@@ -554,10 +554,15 @@ async def _row_in_scope(principal: Principal, item_id: int) -> dict:
     return row
 
 
+VIEWERS_READ_ONLY = N_("Viewers can read the question box but not answer it.")
+"""A viewer's refusal of any officer's action on the box (here and, before the body is
+read, ``polls.api.guards.requires_box_runner``)."""
+
+
 async def _changeable(principal: Principal, item_id: int) -> dict:
     row = await _row_in_scope(principal, item_id)
     if not principal.can_run_polls:
-        raise Forbidden(N_("Viewers can read the question box but not answer it."))
+        raise Forbidden(VIEWERS_READ_ONLY)
     return row
 
 

@@ -8,7 +8,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from polls.api.guards import CurrentPrincipal, provide_principal, requires_runner, requires_token
+from polls.api.guards import (
+    CurrentPrincipal,
+    provide_principal,
+    requires_box_runner,
+    requires_token,
+)
 from polls.api.question_box_schemas import (
     AssignCreate,
     ClockRead,
@@ -150,7 +155,7 @@ class QuestionBoxController(Controller):
     async def _read(self, principal: Principal, item_id: str) -> ItemRead:
         return _item(await box.item(principal, box.item_number(item_id), now=now()))
 
-    @post("/{item_id:str}/assign", status_code=200, guards=[requires_runner])
+    @post("/{item_id:str}/assign", status_code=200, guards=[requires_box_runner])
     async def assign(
         self, principal: CurrentPrincipal, item_id: FromPath[str], data: JSONBody[AssignCreate]
     ) -> ItemRead:
@@ -158,7 +163,7 @@ class QuestionBoxController(Controller):
         await box.assign(principal, box.item_number(item_id), data.assignee, now=now())
         return await self._read(principal, item_id)
 
-    @post("/{item_id:str}/reply", status_code=200, guards=[requires_runner])
+    @post("/{item_id:str}/reply", status_code=200, guards=[requires_box_runner])
     async def reply(
         self, principal: CurrentPrincipal, item_id: FromPath[str], data: JSONBody[ReplyCreate]
     ) -> ItemRead:
@@ -166,12 +171,12 @@ class QuestionBoxController(Controller):
         await box.reply(principal, box.item_number(item_id), data.text, now=now())
         return await self._read(principal, item_id)
 
-    @post("/{item_id:str}/handle", status_code=200, guards=[requires_runner])
+    @post("/{item_id:str}/handle", status_code=200, guards=[requires_box_runner])
     async def handle(self, principal: CurrentPrincipal, item_id: FromPath[str]) -> ItemRead:
         await box.mark_handled(principal, box.item_number(item_id), now=now())
         return await self._read(principal, item_id)
 
-    @post("/{item_id:str}/escalate", status_code=200, guards=[requires_runner])
+    @post("/{item_id:str}/escalate", status_code=200, guards=[requires_box_runner])
     async def escalate(self, principal: CurrentPrincipal, item_id: FromPath[str]) -> ItemRead:
         """Pass to the parent unit; the clock keeps counting from arrival. The item may
         leave the caller's subtree: then it is read as the parent's admin would see it."""
@@ -181,7 +186,7 @@ class QuestionBoxController(Controller):
             return await self._read(principal, item_id)
         return _item(await box.item_unscoped(number, now=now()))
 
-    @post("/{item_id:str}/hide", status_code=200, guards=[requires_runner])
+    @post("/{item_id:str}/hide", status_code=200, guards=[requires_box_runner])
     async def hide(
         self, principal: CurrentPrincipal, item_id: FromPath[str], data: JSONBody[HideCreate]
     ) -> ItemRead:
@@ -189,7 +194,7 @@ class QuestionBoxController(Controller):
         await box.hide(principal, box.item_number(item_id), data.position, data.reason, now=now())
         return await self._read(principal, item_id)
 
-    @post("/{item_id:str}/publish", status_code=200, guards=[requires_runner])
+    @post("/{item_id:str}/publish", status_code=200, guards=[requires_box_runner])
     async def publish(
         self, principal: CurrentPrincipal, item_id: FromPath[str], data: JSONBody[PublishCreate]
     ) -> ItemRead:
