@@ -172,6 +172,7 @@ ASK_BAD: list[tuple[str, dict[str, Any], int, str, tuple[str, str]]] = [
      ("Giá trị này sai kiểu dữ liệu.", "This value has the wrong type.")),
     ("an empty body", {"content": b"", "headers": {"content-type": "application/json"}}, 400,
      "", ("Nội dung yêu cầu không phải JSON hợp lệ.", "The request body is not valid JSON.")),
+    # the 415 is the shared guard's (polls/forms/guards.py), worded for a poll's answers
     ("plain text", {"content": QUESTION.encode(), "headers": {"content-type": "text/plain"}},
      415, "", ("Câu trả lời chỉ được nhận", "Answers are accepted only as JSON")),
     ("the form's encoding", {"data": {"topic": "meals", "text": QUESTION}}, 415, "",
