@@ -103,15 +103,22 @@ def heading_height(text: str) -> float:
     return HEADING + 0.2 * wrap(text, 80).count("\n")
 
 
+def texts_withheld(min_group_size: int) -> str:
+    """Why a question's texts are not shown: too few people wrote one (the console's words);
+    never "too few responses", which a poll of 137 with 6 texts would contradict."""
+    return gettext(
+        "Written answers appear once at least %(n)s people have written one, in no particular "
+        "order.",
+        n=number(disclosure.text_threshold(min_group_size)),
+    )
+
+
 def headline(tally: QuestionTally, min_group_size: int) -> str:
     """A question's result in one line, for the summary: the most chosen answer, the mean
     of a scale, yes against no, or how many wrote."""
     if tally.kind == "text":
         if tally.texts is None:
-            return gettext(
-                "Free-text answers appear once the poll has at least %(k)s responses.",
-                k=number(min_group_size),
-            )
+            return texts_withheld(min_group_size)
         return gettext("Written answers: %(n)s", n=number(len(tally.texts)))
     if tally.kind == "scale" and tally.mean is not None:
         return describe.mean_text(tally.mean)
@@ -182,12 +189,7 @@ def _summary(data: ReportInput, footer: str, pages: int) -> Figure:
 
 def _text_lines(tally: QuestionTally, min_group_size: int) -> list[str]:
     if tally.texts is None:
-        return [
-            gettext(
-                "Free-text answers appear once the poll has at least %(k)s responses.",
-                k=number(min_group_size),
-            )
-        ]
+        return [texts_withheld(min_group_size)]
     if not tally.texts:
         return [gettext("No written answers yet.")]
     counted = Counter(tally.texts)
