@@ -15,6 +15,7 @@ PACKAGES = {
     "pdftoppm": "poppler-utils",
     "pdftotext": "poppler-utils",
     "pdffonts": "poppler-utils",
+    "pdfinfo": "poppler-utils",
     "tesseract": "tesseract-ocr tesseract-ocr-vie",
     "soffice": "libreoffice-calc-nogui",
     "redis-server": "redis-server",

@@ -21,7 +21,7 @@ from polls.services.results import results_for
 from polls.settings import Settings
 from tests.conftest import World, add_placement, create_open_poll, snapshot
 from tests.console.conftest import answer, csrf_token, login
-from tests.sharing.tools import decode, pdf_pages, pdf_text
+from tests.sharing.tools import decode, pdf_page_sizes, pdf_pages, pdf_text, pdf_words
 
 SMALL_GROUP = "Tổ 3 lò chợ"
 SECRET_TEXT = "Quản đốc Hùng ép tăng ca"
@@ -362,6 +362,50 @@ async def test_the_printed_poster_reads_back_in_the_polls_language_and_scans(
         assert all(code.endswith(expected) for code in found), found
         if pdf is cards:
             assert len(found) == 4, found
+
+
+A4_PT = (595.0, 842.0)
+"""A4 (210 × 297 mm) in points, as a printer reads the page: a sheet within 1 pt of it."""
+
+
+def words_at(pdf: bytes) -> list[tuple[str, float, float, float, float]]:
+    """The one page's words with their boxes, in points from its top-left corner, sorted."""
+    (page,) = pdf_words(pdf)
+    return sorted((w.text, w.x0, w.y0, w.x1, w.y1) for w in page.words)
+
+
+async def test_the_poster_is_one_a4_page_and_the_card_sheet_four_a6_cards_on_one(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Printed as they come: one A4 portrait page each. The sheet's four cards are its
+    quarters (A6, 297.6 × 421 pt), each the poster at half its size, word for word."""
+    scene = await closed_poll(client, world)
+    token = await approved(client, world, scene)
+    poster = (await client.get(f"/r/{token}/poster.pdf")).content
+    cards = (await client.get(f"/r/{token}/cards.pdf")).content
+    for pdf in (poster, cards):
+        (size,) = pdf_page_sizes(pdf)
+        assert abs(size[0] - A4_PT[0]) <= 1, size
+        assert abs(size[1] - A4_PT[1]) <= 1, size
+    width, height = A4_PT[0] / 2, A4_PT[1] / 2
+    halved = [(text, *(v / 2 for v in box)) for text, *box in words_at(poster)]
+    assert len(halved) > 20  # the poster's texts, read back
+    card_words = words_at(cards)
+    assert len(card_words) == 4 * len(halved)
+    for left in (0.0, width):
+        for top in (0.0, height):
+            on_card = [
+                (text, x0 - left, y0 - top, x1 - left, y1 - top)
+                for text, x0, y0, x1, y1 in card_words
+                if left <= x0 and x1 <= left + width and top <= y0 and y1 <= top + height
+            ]
+            assert [w[0] for w in on_card] == [w[0] for w in halved], (left, top)
+            for (_, *box), (_, *expected) in zip(on_card, halved, strict=True):
+                assert all(abs(a - b) <= 1 for a, b in zip(box, expected, strict=True)), (
+                    (left, top),
+                    box,
+                    expected,
+                )
 
 
 BOX = f"{Settings.base_url}/hoi/than-mao-khe"

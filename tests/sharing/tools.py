@@ -73,6 +73,26 @@ def pdf_fonts(pdf: bytes) -> list[list[str]]:
     return [line.split() for line in done.stdout.decode().splitlines()[2:]]
 
 
+def pdf_page_sizes(pdf: bytes) -> list[tuple[float, float]]:
+    """Each page's width and height in points as it is shown (turned by its rotation), as
+    ``pdfinfo`` reads them from the file."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "doc.pdf"
+        source.write_bytes(pdf)
+        done = _run("pdfinfo", "-f", "1", "-l", "9999", str(source))
+    assert done.returncode == 0, done.stderr
+    said = done.stdout.decode()
+    sizes = re.findall(r"^Page +\d+ size: +([\d.]+) x ([\d.]+) pts", said, re.MULTILINE)
+    turns = re.findall(r"^Page +\d+ rot: +(\d+)", said, re.MULTILINE)
+    pages = re.search(r"^Pages: +(\d+)$", said, re.MULTILINE)
+    assert pages, said
+    assert len(sizes) == len(turns) == int(pages.group(1)), said
+    return [
+        (float(h), float(w)) if int(turn) % 180 else (float(w), float(h))
+        for (w, h), turn in zip(sizes, turns, strict=True)
+    ]
+
+
 @dataclass(frozen=True)
 class Word:
     text: str
