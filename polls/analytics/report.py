@@ -79,16 +79,38 @@ def paginate(heights: list[float], body: float = BODY) -> list[list[int]]:
     return pages
 
 
+MARGIN_X, MARGIN_Y = 0.06, 0.035
+"""A page's margins, as parts of its width and height: 12.6 mm and 10.4 mm on A4."""
+TITLE_LINE, FOOTER_LINE = 0.022, 0.013
+"""The height of a line of the page's title (13 pt) and of its footer (8 pt), as parts of
+the page's height."""
+
+
 def page_label(page: int, pages: int) -> str:
     return gettext("Page %(page)s of %(pages)s", page=number(page), pages=number(pages))
 
 
 def _page(title: str, footer: str, page: int, pages: int) -> Figure:
+    """A later page: its title and footer drawn inside the margins, and the blocks laid out
+    between them (``rect``), so nothing reaches a printer's unprintable edge."""
     figure = Figure(figsize=A4, layout="constrained")
-    figure.get_layout_engine().set(h_pad=0.1, w_pad=0.25)  # type: ignore[call-arg, union-attr]
-    figure.suptitle(wrap(title, 62), x=0.02, ha="left", fontsize=13, fontweight="bold")
-    figure.supxlabel(
-        f"{footer} · {page_label(page, pages)}", x=0.02, ha="left", fontsize=8, color=MUTED
+    heading = wrap(title, 62)
+    top = 1 - MARGIN_Y - TITLE_LINE * (heading.count("\n") + 1) - 0.01
+    bottom = MARGIN_Y + FOOTER_LINE + 0.005
+    figure.get_layout_engine().set(  # type: ignore[call-arg, union-attr]
+        h_pad=0.1, w_pad=0.25, rect=(MARGIN_X, bottom, 1 - 2 * MARGIN_X, top - bottom)
+    )
+    figure.text(
+        MARGIN_X, 1 - MARGIN_Y, heading, ha="left", va="top", fontsize=13, fontweight="bold"
+    )
+    figure.text(
+        MARGIN_X,
+        MARGIN_Y,
+        f"{footer} · {page_label(page, pages)}",
+        ha="left",
+        va="bottom",
+        fontsize=8,
+        color=MUTED,
     )
     return figure
 
@@ -182,8 +204,8 @@ def _summary(data: ReportInput, footer: str, pages: int) -> Figure:
             gettext("Responses over time, cumulative"), loc="left", fontsize=9.5, color=MUTED
         )
     made = gettext("Made on %(moment)s", moment=local_datetime(data.made_at))
-    figure.text(0.08, 0.04, wrap(made, 90), fontsize=8, color=MUTED)
-    figure.text(0.08, 0.02, f"{footer} · {page_label(1, pages)}", fontsize=8, color=MUTED)
+    figure.text(0.08, MARGIN_Y + 0.02, wrap(made, 90), fontsize=8, color=MUTED)
+    figure.text(0.08, MARGIN_Y, f"{footer} · {page_label(1, pages)}", fontsize=8, color=MUTED)
     return figure
 
 

@@ -102,7 +102,8 @@ def _released(tally: QuestionTally) -> QuestionTally:
     """Shares rounded to the precision perturbed counts have (``disclosure.released_share``)
     and the mean to one decimal: every page, chart, export and JSON reads these. Where each
     answer counts once (not ``multi``), a share is of the shown counts' sum, so that the
-    shares of one group add up to about 100 % even though each count was perturbed alone."""
+    shares of one group add up to about 100 % even though each count was perturbed alone;
+    a scale's mean is the shown counts' own mean, so it agrees with its bars."""
     shown = sum(s.count for s in tally.shares)
     once = tally.kind in SINGLE_ANSWER_KINDS and shown > 0
     shares = tuple(
@@ -114,7 +115,12 @@ def _released(tally: QuestionTally) -> QuestionTally:
         )
         for s in tally.shares
     )
-    mean = None if tally.mean is None else round(tally.mean, disclosure.MEAN_DIGITS)
+    mean = tally.mean
+    if mean is not None and tally.kind == "scale" and shown > 0:
+        # the mean of the bars beside it: of the shown counts, over their sum, not over the
+        # separately perturbed number who answered (a group of 14 read 2.4 beside bars of 2.8)
+        mean = sum(int(s.key) * s.count for s in tally.shares) / shown
+    mean = None if mean is None else round(mean, disclosure.MEAN_DIGITS)
     return replace(tally, shares=shares, mean=mean)
 
 

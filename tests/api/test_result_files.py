@@ -249,6 +249,23 @@ def _pages(content: bytes, tmp_path: Path) -> list[str]:
     return text.split("\f")[:-1]
 
 
+def _ink_margins(content: bytes, tmp_path: Path) -> list[float]:
+    """For each page, the smallest distance in millimetres from any drawn pixel to the
+    paper's edge (rendered at 72 dpi: a pixel is a point)."""
+    require("pdftoppm")
+    path = tmp_path / "margins.pdf"
+    path.write_bytes(content)
+    subprocess.run(["pdftoppm", "-r", "72", "-gray", str(path), str(tmp_path / "m")], check=True)
+    margins = []
+    for image in sorted(tmp_path.glob("m-*.pgm")):
+        ink = numpy.asarray(Image.open(image)) < 200
+        rows, columns = numpy.flatnonzero(ink.any(axis=1)), numpy.flatnonzero(ink.any(axis=0))
+        height, width = ink.shape
+        points = min(rows[0], height - 1 - rows[-1], columns[0], width - 1 - columns[-1])
+        margins.append(float(points) * 25.4 / 72)
+    return margins
+
+
 def _ink_reach(content: bytes, tmp_path: Path) -> list[float]:
     """For each page, how far down (0-1) its last drawn row above the footer lies."""
     require("pdftoppm")
@@ -286,6 +303,10 @@ async def test_the_report_is_a_summary_then_full_numbered_pages(
     assert total - 1 < later.count("Theo điểm đăng ·") + len(scene.questions)
     # no page is nearly empty
     assert all(reach > 0.3 for reach in _ink_reach(content, tmp_path))
+    # and nothing lies in a printer's unprintable edge: the later pages had 2 mm
+    margins = _ink_margins(content, tmp_path)
+    assert len(margins) == total
+    assert min(margins) >= 7, margins
     english = _pages((await fetch(scene, "report.pdf", lang="en")).content, tmp_path)
     assert all(f"Page {n} of {len(english)}" in p for n, p in enumerate(english, start=1))
     assert "Summary" in english[0]

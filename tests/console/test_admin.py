@@ -304,6 +304,9 @@ async def test_add_rename_and_set_the_headcount_of_a_unit(
     client: httpx.AsyncClient, world: World, mk_admin: str
 ) -> None:
     await as_admin(client, mk_admin)
+    form = await client.get(UNITS)
+    # a unit's name, not a person's full name ("Họ tên", the officers' field)
+    assert '<label class="field" for="name">Tên đơn vị</label>' in form.text
     sent = await post(
         client,
         UNITS,
