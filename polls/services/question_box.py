@@ -479,22 +479,20 @@ async def queue(principal: Principal, *, now: datetime, sort: str = "clock") -> 
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    firsts: dict[int, dict] = {}
+    firsts = {
+        m["item"]: m
+        for m in await t.BoxMessage.select(
+            t.BoxMessage.item, t.BoxMessage.body, t.BoxMessage.hidden
+        ).where(t.BoxMessage.item.is_in(ids) & (t.BoxMessage.position == 0))
+    }
+    # who wrote last, without the bodies of every reply (a queue lists every item)
     authors: dict[int, list[tuple[str, datetime]]] = {}
     for m in (
-        await t.BoxMessage.select(
-            t.BoxMessage.item,
-            t.BoxMessage.body,
-            t.BoxMessage.hidden,
-            t.BoxMessage.author,
-            t.BoxMessage.at,
-        )
-        .where(t.BoxMessage.item.is_in(ids))
+        await t.BoxMessage.select(t.BoxMessage.item, t.BoxMessage.author, t.BoxMessage.at)
+        .where(t.BoxMessage.item.is_in(ids) & (t.BoxMessage.hidden.eq(False)))
         .order_by(t.BoxMessage.position)
-    ):
-        firsts.setdefault(m["item"], m)
-        if not m["hidden"]:  # a message hidden by an officer was seen: it waits for nothing
-            authors.setdefault(m["item"], []).append((m["author"], m["at"]))
+    ):  # a message hidden by an officer was seen: it waits for nothing
+        authors.setdefault(m["item"], []).append((m["author"], m["at"]))
     items = [
         QueueItem(
             id=r["id"],
