@@ -8,9 +8,11 @@ connections instead: one writer, used for every write and transaction and serial
 SQLite's busy polling), and a few readers that WAL lets run beside it.
 
 Responses go through a group commit on SQLite (``BatchWriter``): submissions that arrive
-while a commit is on disk are written together in the next transaction, each in its own
-savepoint (so one failing leaves the others whole), with one fsync for all. Nobody is told
-"stored" before the commit that holds their response has returned.
+while a commit is on disk are written together in the next transaction, with one fsync for
+all. Nobody is told "stored" before the commit that holds their response has returned. A
+job runs in a savepoint of its own, so one failing leaves the others whole; the jobs of one
+``Bulk`` kind (submissions) run as one group, a few multi-row statements for all of them,
+and a group that fails is halved until the failing job stands alone.
 
 The write-ahead log is kept small (``WalLimit``): under steady load a passive checkpoint
 rarely reaches the end of the log (readers keep older snapshots), SQLite then appends
@@ -32,8 +34,9 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 import asyncpg
@@ -49,6 +52,7 @@ from polls.settings import sqlite_synchronous_problem
 from polls.tables import TABLES
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -65,6 +69,32 @@ WriteSteps = Generator[Statement, list[dict[str, Any]], T]
 """A write as a generator: it yields statements and is sent each one's rows back, so the
 same steps run on SQLite's batch writer (synchronously, in its thread) and on any other
 engine (asynchronously, in a transaction)."""
+
+
+Outcome = tuple[bool, Any]
+"""A job's end: ``(True, value)``, or ``(False, the exception its caller raises)``."""
+
+
+class Bulk(Protocol[Item]):
+    """A kind of write the batch writer runs for all its jobs of a batch at once.
+
+    ``run`` stores what it can of ``items`` (in arrival order, as if one after another) on
+    ``connection``, inside the batch's transaction, and gives one outcome per item; a
+    refusal it expects (the poll closed, already answered) is an outcome, not an exception.
+    If it raises, nothing of it is kept and the items are run again in halves, so an error
+    (a random id drawn twice, an option deleted meanwhile) is the outcome of the one item
+    that causes it and the others are stored as they would have been alone."""
+
+    def run(self, connection: sqlite3.Connection, items: list[Item]) -> list[Outcome]: ...
+
+
+@dataclass(frozen=True)
+class _BulkJob:
+    bulk: Bulk[Any]
+    item: Any
+
+
+Job = Callable[[], WriteSteps[Any]] | _BulkJob
 
 
 class WalLimit:
@@ -159,12 +189,19 @@ class BatchWriter:
         self._lock = lock
         self._connection: sqlite3.Connection | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polls-writer")
-        self._pending: list[tuple[Callable[[], WriteSteps[Any]], asyncio.Future[Any]]] = []
+        self._pending: list[tuple[Job, asyncio.Future[Any]]] = []
         self._running: asyncio.Task[None] | None = None
 
     async def write(self, steps: Callable[[], WriteSteps[T]]) -> T:
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((steps, future))
+        return await self._submit(steps)
+
+    async def write_bulk(self, bulk: Bulk[Item], item: Item) -> Any:
+        """``item`` written by ``bulk`` together with the batch's other items of it."""
+        return await self._submit(_BulkJob(bulk, item))
+
+    async def _submit(self, job: Job) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending.append((job, future))
         if self._running is None or self._running.done():
             self._running = asyncio.create_task(self._drain())
         return await future
@@ -175,7 +212,7 @@ class BatchWriter:
             batch, self._pending = self._pending[: self.MAX_BATCH], self._pending[self.MAX_BATCH :]
             try:
                 outcomes = await loop.run_in_executor(
-                    self._executor, self._run_batch, [steps for steps, _ in batch]
+                    self._executor, self._run_batch, [job for job, _ in batch]
                 )
             except BaseException as error:  # the commit itself failed: nothing was stored
                 outcomes = [(False, error)] * len(batch)
@@ -190,30 +227,27 @@ class BatchWriter:
     def _held(self) -> contextlib.AbstractContextManager[None]:
         return self._lock.held() if self._lock is not None else contextlib.nullcontext()
 
-    def _run_batch(self, jobs: list[Callable[[], WriteSteps[Any]]]) -> list[tuple[bool, Any]]:
+    def _run_batch(self, jobs: list[Job]) -> list[Outcome]:
         with self._held():
             return self._run_batch_holding(jobs)
 
-    def _run_batch_holding(
-        self, jobs: list[Callable[[], WriteSteps[Any]]]
-    ) -> list[tuple[bool, Any]]:
+    def _run_batch_holding(self, jobs: list[Job]) -> list[Outcome]:
         if self._connection is None:
             self._connection = self._connect()
         connection = self._connection
-        outcomes: list[tuple[bool, Any]] = []
+        outcomes: list[Outcome | None] = [None] * len(jobs)
+        groups: dict[int, tuple[Bulk[Any], list[int]]] = {}
         connection.execute("BEGIN IMMEDIATE")
         try:
-            for job in jobs:
-                connection.execute("SAVEPOINT job")
-                try:
-                    value = _drive_sync(connection, job())
-                except Exception as error:
-                    connection.execute("ROLLBACK TO job")
-                    connection.execute("RELEASE job")
-                    outcomes.append((False, error))
+            for index, job in enumerate(jobs):
+                if isinstance(job, _BulkJob):
+                    groups.setdefault(id(job.bulk), (job.bulk, []))[1].append(index)
                 else:
-                    connection.execute("RELEASE job")
-                    outcomes.append((True, value))
+                    outcomes[index] = _in_savepoint(connection, _drive_job, connection, job)
+            for bulk, indexes in groups.values():
+                items = [jobs[index].item for index in indexes]  # type: ignore[union-attr]
+                for index, outcome in zip(indexes, _run_bulk(connection, bulk, items), strict=True):
+                    outcomes[index] = outcome
             connection.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
@@ -221,7 +255,7 @@ class BatchWriter:
             raise
         if self._wal_limit is not None:
             self._wal_limit.enforce(connection, BUSY_TIMEOUT_MS)
-        return outcomes
+        return outcomes  # type: ignore[return-value]  # every job has its outcome now
 
     async def keep_wal_small(self) -> None:
         """The same check outside a batch (when writes have stopped), in the writer's
@@ -247,6 +281,34 @@ class BatchWriter:
                 self._lock.close()
 
         self._executor.submit(_close).result()
+
+
+def _in_savepoint(connection: sqlite3.Connection, run: Callable[..., Any], *args: Any) -> Outcome:
+    """``run(*args)``'s value, or its exception with all it wrote undone."""
+    connection.execute("SAVEPOINT job")
+    try:
+        value = run(*args)
+    except Exception as error:
+        connection.execute("ROLLBACK TO job")
+        connection.execute("RELEASE job")
+        return (False, error)
+    connection.execute("RELEASE job")
+    return (True, value)
+
+
+def _run_bulk(connection: sqlite3.Connection, bulk: Bulk[Item], items: list[Item]) -> list[Outcome]:
+    """``bulk.run(items)``; if it raises, each half again, down to the one item that fails."""
+    ok, value = _in_savepoint(connection, bulk.run, connection, items)
+    if ok:
+        return value
+    if len(items) == 1:
+        return [(False, value)]
+    half = len(items) // 2
+    return _run_bulk(connection, bulk, items[:half]) + _run_bulk(connection, bulk, items[half:])
+
+
+def _drive_job(connection: sqlite3.Connection, job: Callable[[], WriteSteps[T]]) -> T:
+    return _drive_sync(connection, job())
 
 
 def _drive_sync(connection: sqlite3.Connection, steps: WriteSteps[T]) -> T:
@@ -275,6 +337,16 @@ async def write(engine: Engine, steps: Callable[[], WriteSteps[T]]) -> T:
         return await engine.batch_writer.write(steps)
     async with engine.transaction():
         return await _drive_async(engine, steps())
+
+
+async def write_bulk(engine: FastSQLiteEngine, bulk: Bulk[Item], item: Item) -> Any:
+    """``item`` stored by ``bulk`` in the batch writer's next batch, with the others."""
+    return await engine.batch_writer.write_bulk(bulk, item)
+
+
+def variable_limit(connection: sqlite3.Connection) -> int:
+    """How many ``?`` one statement may hold on this SQLite build (999 on old ones)."""
+    return connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 async def read(engine: Engine, sql: str, args: list[Any]) -> list[dict[str, Any]]:

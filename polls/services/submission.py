@@ -10,13 +10,13 @@ has ended (``services.unlinking``), so nothing stored pairs a key with its respo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from polls import db, privacy
 from polls import tables as t
-from polls.db import WriteSteps
 from polls.errors import (
     N_,
     AlreadyAnswered,
@@ -37,26 +37,16 @@ ID_ATTEMPTS = 3
 """Random ids that collide (about once in 10^12 submissions at a million rows) are drawn
 again; the whole write is retried, since it failed whole."""
 
-POLL_STILL_TAKING = 'SELECT "keys_destroyed" FROM "poll" WHERE "id" = {}'
-CLAIM_DUPLICATE_KEY = (
-    'INSERT INTO "duplicate_key" ("key", "poll") VALUES ({}, {}) '
-    'ON CONFLICT ("key") DO NOTHING RETURNING "key"'
-)
-CLAIM_IDEMPOTENCY_KEY = (
-    'INSERT INTO "idempotency_key" ("key", "poll") VALUES ({}, {}) '
-    'ON CONFLICT ("key") DO NOTHING RETURNING "key"'
-)
 FIND_IDEMPOTENCY_KEY = 'SELECT 1 AS "found" FROM "idempotency_key" WHERE "key" = {}'
 FIND_DUPLICATE_KEY = 'SELECT 1 AS "found" FROM "duplicate_key" WHERE "key" = {}'
 INSERT_RESPONSE = (
     'INSERT INTO "response" ("id", "poll", "placement", "unit", "channel", "submitted_hour", '
-    '"fresh") VALUES ({}, {}, {}, {}, {}, {}, {})'
+    '"fresh") VALUES '
 )
 INSERT_ANSWERS = (
     'INSERT INTO "answer" ("id", "response", "question", "option", "value_int", "value_text", '
     '"poll", "placement", "unit", "channel") VALUES '
 )
-ANSWER_VALUES = "({}, {}, {}, {}, {}, {}, {}, {}, {}, {})"
 """An answer row: its id, its response, its own four values, then the response's poll and
 segments again (``tables.Answer``), so tallies and breakdowns read ``answer`` alone."""
 
@@ -323,14 +313,19 @@ async def _store(poll: Poll, write: _Write) -> Stored:
                         raise _closed()
                     raise AlreadyAnswered()
             else:
-                replayed = await db.write(
+                segments = write.segments
+                replayed = await db.write_bulk(
                     engine,
-                    _sqlite_steps(
+                    SQLITE_SUBMISSIONS,
+                    _SqliteItem(
                         poll.id,
                         dup,
                         idem,
-                        [response_id, *write.segments, write.hour, True],
-                        list(zip(answer_ids, write.answer_values, strict=True)),
+                        [response_id, *segments, write.hour, True],
+                        [
+                            [answer_id, response_id, *row, *segments]
+                            for answer_id, row in zip(answer_ids, write.answer_values, strict=True)
+                        ],
                     ),
                 )
                 if replayed:
@@ -346,45 +341,108 @@ async def _store(poll: Poll, write: _Write) -> Stored:
     raise RuntimeError("no free random id after several draws")  # pragma: no cover
 
 
-def _sqlite_steps(
-    poll_id: int,
-    dup: str | None,
-    idem: str | None,
-    response_values: list[Any],
-    answers: list[tuple[int, tuple[Any, ...]]],
-) -> Callable[[], WriteSteps[bool]]:
-    """The same write as ``STORE_IN_ONE_STATEMENT``, statement by statement, for SQLite's
-    batch writer (one transaction; this job in a savepoint of its own). True: nothing
-    written, the submission id was stored before (the retry of a stored submission, or its
-    twin earlier in the same batch). The id is claimed before the duplicate key, so a
-    retry from the same phone is a replay, never "already answered"."""
+@dataclass(frozen=True)
+class _SqliteItem:
+    """One submission as SQLite's batch writer stores it: its poll, keys, response row and
+    answer rows (each row's values in the order of ``INSERT_RESPONSE``/``INSERT_ANSWERS``)."""
 
-    def store() -> WriteSteps[bool]:
-        taking = yield (POLL_STILL_TAKING, [poll_id])
-        if not taking or taking[0]["keys_destroyed"]:
-            raise _closed()
-        if idem is not None:
-            fresh = yield (CLAIM_IDEMPOTENCY_KEY, [idem, poll_id])
-            if not fresh:
-                return True
-        if dup is not None:
-            claimed = yield (CLAIM_DUPLICATE_KEY, [dup, poll_id])
-            if not claimed:
-                raise AlreadyAnswered()
-        yield (INSERT_RESPONSE, response_values)
-        if answers:
-            response_id, segments = response_values[0], response_values[1:5]
-            yield (
-                INSERT_ANSWERS + ", ".join([ANSWER_VALUES] * len(answers)),
-                [
-                    value
-                    for answer_id, row in answers
-                    for value in (answer_id, response_id, *row, *segments)
-                ],
-            )
-        return False
+    poll_id: int
+    dup: str | None
+    idem: str | None
+    response: list[Any]
+    answers: list[list[Any]]
 
-    return store
+
+class _SqliteSubmissions:
+    """The same write as ``STORE_IN_ONE_STATEMENT``, for all the submissions of one batch
+    of SQLite's group commit at once, inside the batch's transaction (which holds the
+    database's one write lock): seven statements for the batch instead of seven for each
+    submission (each statement gives up and takes back the interpreter lock, which the
+    event loop mostly holds).
+
+    The keys the batch names are read first; then each submission is decided in arrival
+    order as if alone, against those and the keys taken earlier in the batch: its poll's
+    keys destroyed (closed), nothing; its submission id stored before, a replay
+    ("stored"), never "already answered", since the id is looked at before the duplicate
+    key; its duplicate key taken, "already answered", its id left free; else it is stored.
+    The keys and rows of those stored are inserted last. A database error (a random id
+    drawn twice, an option deleted meanwhile) raises, and the batch writer halves the
+    group until that submission stands alone (``db.Bulk``)."""
+
+    def run(self, connection: sqlite3.Connection, items: list[_SqliteItem]) -> list[db.Outcome]:
+        taking = _taking(connection, {item.poll_id for item in items})
+        live = [item for item in items if item.poll_id in taking]
+        ids = _taken(connection, "idempotency_key", {i.idem for i in live if i.idem is not None})
+        dups = _taken(connection, "duplicate_key", {i.dup for i in live if i.dup is not None})
+        outcomes: list[db.Outcome] = []
+        storing: list[_SqliteItem] = []
+        for item in items:
+            if item.poll_id not in taking:
+                outcomes.append((False, _closed()))
+            elif item.idem is not None and item.idem in ids:
+                outcomes.append((True, True))  # stored before
+            elif item.dup is not None and item.dup in dups:
+                outcomes.append((False, AlreadyAnswered()))
+            else:
+                ids.update([item.idem] if item.idem is not None else [])
+                dups.update([item.dup] if item.dup is not None else [])
+                storing.append(item)
+                outcomes.append((True, False))
+        keys = 'INSERT INTO "{}" ("key", "poll") VALUES '
+        _insert(
+            connection,
+            keys.format("idempotency_key"),
+            [[i.idem, i.poll_id] for i in storing if i.idem],
+        )
+        _insert(
+            connection, keys.format("duplicate_key"), [[i.dup, i.poll_id] for i in storing if i.dup]
+        )
+        _insert(connection, INSERT_RESPONSE, [item.response for item in storing])
+        _insert(connection, INSERT_ANSWERS, [row for item in storing for row in item.answers])
+        return outcomes
+
+
+SQLITE_SUBMISSIONS = _SqliteSubmissions()
+
+
+def _taking(connection: sqlite3.Connection, poll_ids: set[int]) -> set[int]:
+    """Those of the polls whose keys are not destroyed (still taking answers)."""
+    rows = _select_in(connection, 'SELECT "id", "keys_destroyed" FROM "poll" WHERE "id"', poll_ids)
+    return {row["id"] for row in rows if not row["keys_destroyed"]}
+
+
+def _taken(connection: sqlite3.Connection, table: str, keys: set[str]) -> set[str]:
+    """Those of ``keys`` that ``table`` (``idempotency_key``, ``duplicate_key``) holds."""
+    rows = _select_in(connection, f'SELECT "key" FROM "{table}" WHERE "key"', keys)  # noqa: S608 (fixed names)
+    return {row["key"] for row in rows}
+
+
+def _select_in(connection: sqlite3.Connection, head: str, values: set[Any]) -> list[Any]:
+    """The rows of ``head IN (values)``, in as few statements as this SQLite allows."""
+    ordered = sorted(values)
+    step = db.variable_limit(connection)
+    rows: list[Any] = []
+    for start in range(0, len(ordered), step):
+        chunk = ordered[start : start + step]
+        rows += connection.execute(f"{head} IN ({_marks(len(chunk))})", chunk).fetchall()
+    return rows
+
+
+def _marks(count: int, width: int = 1) -> str:
+    row = "?" if width == 1 else "(" + ", ".join(["?"] * width) + ")"
+    return ", ".join([row] * count)
+
+
+def _insert(connection: sqlite3.Connection, head: str, rows: list[list[Any]]) -> None:
+    """``rows`` inserted by ``head`` (``INSERT ... VALUES ``), in as few statements as
+    this SQLite allows."""
+    if not rows:
+        return
+    width = len(rows[0])
+    step = max(1, db.variable_limit(connection) // width)
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        connection.execute(head + _marks(len(chunk), width), [v for row in chunk for v in row])
 
 
 async def _claimed(dup: str) -> bool:

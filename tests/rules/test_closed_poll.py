@@ -102,8 +102,8 @@ async def test_a_close_committed_during_a_submissions_write_takes_nothing_of_it(
       waits, but checks nothing).
     - SQLite: the close's transaction holds the database's one write lock (``BEGIN
       IMMEDIATE`` on the engine's writer); the batch writer's ``BEGIN IMMEDIATE`` waits
-      for its commit, so the write's first statement (``POLL_STILL_TAKING``) runs after the
-      close and finds the keys destroyed.
+      for its commit, so the batch's first look at the poll
+      (``_SqliteSubmissions._taking``) runs after the close and finds the keys destroyed.
 
     Either way the phone is told the poll has closed, and no response, answer or key of it
     is stored: a key claimed after the destruction would outlive the poll's keys."""
