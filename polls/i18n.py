@@ -171,9 +171,13 @@ def in_vietnam(moment: datetime) -> datetime:
         return moment
 
 
-DATE_PATTERNS = {"vi": ("dd/MM/yyyy", "HH:mm 'ngày' dd/MM/yyyy")}
-"""Vietnamese dates as they are written in Vietnam (12/11/2026, 07:30 ngày 12/11/2026); other
-locales take CLDR's medium formats."""
+DATE_PATTERNS = {
+    "vi": ("dd/MM/yyyy", "HH:mm 'ngày' dd/MM/yyyy"),
+    "en": ("medium", "MMM d, y, h:mm a"),
+}
+"""Vietnamese dates as they are written in Vietnam (12/11/2026, 07:30 ngày 12/11/2026);
+English ones as CLDR's medium date with a time to the minute (Dec 2, 2026, 6:00 PM: no
+moment shown is kept to the second); other locales CLDR's medium formats."""
 
 
 def local_datetime(moment: datetime | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -252,3 +253,16 @@ def test_an_untranslated_plural_falls_back_to_the_msgid(
     compiled = i18n.translations.__wrapped__("en")  # type: ignore[attr-defined]
     assert compiled.ungettext("%(num)s response", "%(num)s responses", 2) == "%(num)s responses"
     assert compiled.ugettext("Poll") == "Poll"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("vi", "18:00 ngày 02/12/2026"), ("en", "Dec 2, 2026, 6:00 PM")],
+)
+def test_a_moment_is_written_to_the_minute_in_vietnams_time(locale: str, expected: str) -> None:
+    # stored times are coarse (to the hour): a reader is never shown seconds that mean nothing
+    i18n.set_locale(locale)
+    try:
+        assert i18n.local_datetime(datetime(2026, 12, 2, 11, 0, tzinfo=UTC)) == expected
+    finally:
+        i18n.set_locale(i18n.DEFAULT_LOCALE)

@@ -15,6 +15,7 @@ Importing matplotlib takes a second or more: import this module only where a PDF
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -109,11 +110,15 @@ def _longest_prefix(word: str, font: Path, size: float, width: float) -> int:
     return low
 
 
+BREAKS = re.compile(r"\s+(?!%)")
+"""Where a line may break: any space but the one of a Vietnamese percent ("40 %")."""
+
+
 def wrap(text: str, font: Path, size: float, width: float) -> list[str]:
     """Greedy word wrap; a word wider than a line is split between characters."""
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in BREAKS.split(text.strip()):
         while len(word) > 1 and text_width(word, font, size) > width:
             cut = _longest_prefix(word, font, size, width)
             if current:

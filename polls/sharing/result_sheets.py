@@ -72,6 +72,21 @@ def sentence(tally: QuestionTally) -> str:
     if not tally.shares or not any(s.count for s in tally.shares):
         return gettext("Not enough answers to this question to show a result.")
     largest = max(tally.shares, key=lambda s: s.fraction)
+    # answers printed with the same share are a tie: naming one of them would mislead
+    tied = [s for s in tally.shares if s.count and percent(s.fraction) == percent(largest.fraction)]
+    if len(tied) == 2:
+        return gettext(
+            "“%(first)s” and “%(second)s”: %(percent)s each",
+            first=share_label(tied[0]),
+            second=share_label(tied[1]),
+            percent=percent(largest.fraction),
+        )
+    if len(tied) > 2:
+        return gettext(
+            "%(count)s answers tied, %(percent)s each",
+            count=number(len(tied)),
+            percent=percent(largest.fraction),
+        )
     if tally.kind == "yes_no":
         return gettext(
             "%(percent)s answered “%(answer)s”",
@@ -91,10 +106,18 @@ def bars(tally: QuestionTally) -> tuple[Bar, ...]:
     return tuple(Bar(share_label(s), s.fraction, percent(s.fraction)) for s in kept)
 
 
+def question_line(tally: QuestionTally) -> str:
+    """The question as a headline prints it; a multiple-choice one says that its shares
+    may add up to more than 100 %."""
+    if tally.kind == "multi":
+        return gettext("%(question)s (several answers allowed)", question=tally.text)
+    return tally.text
+
+
 def headline(tally: QuestionTally, shown_as: str) -> Headline:
     chart = shown_as == CHART and any(s.count for s in tally.shares)
     return Headline(
-        tally.text,
+        question_line(tally),
         CHART if chart else SENTENCE,
         sentence(tally),
         bars(tally) if chart else (),

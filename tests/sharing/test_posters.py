@@ -131,6 +131,15 @@ def test_small_print_too_long_for_its_box_ends_with_an_ellipsis() -> None:
     assert block.height() <= 8
 
 
+def test_a_vietnamese_percent_is_never_split_from_its_number() -> None:
+    # "40 %" is written with a space; a line must not end at "40" and start with "%"
+    text = "“Ca 1” và “Ca 3”: mỗi phương án 40 %"
+    for width in range(20, 120, 2):
+        lines = posters.wrap(text, posters.REGULAR, 10, width)
+        assert not any(line.startswith("%") for line in lines), (width, lines)
+        assert " ".join(lines) == text
+
+
 def test_every_page_of_a_batch_decodes_to_its_own_placement() -> None:
     codes = ["7KQ2MZX", "ABCDEFG", "HJK2345"]
     poll = make_poll()
