@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from polls.errors import CrossSiteSubmission, UnsupportedMediaType
+from polls.errors import N_, CrossSiteSubmission, UnsupportedMediaType
 from polls.settings import Settings
 
 JSON = "application/json"
@@ -68,12 +68,27 @@ def is_same_origin(connection: ASGIConnection, settings: Settings) -> bool:
     return True
 
 
-def _check(connection: ASGIConnection, accepted: tuple[str, ...]) -> None:
+QUESTION_MEDIA = N_("Questions are accepted only as JSON or from the question box's own page.")
+QUESTION_CROSS_SITE = N_(
+    "Questions are only accepted from the union's question box page. Open the box's link "
+    "and write there."
+)
+
+
+def _check(
+    connection: ASGIConnection,
+    accepted: tuple[str, ...],
+    *,
+    media: str | None = None,
+    cross_site: str | None = None,
+) -> None:
+    """The route's encoding, from our pages or no page; refused in the words of what is sent
+    (a poll's answers unless told)."""
     empty = connection.headers.get("content-length") == "0"
     if media_type(connection) not in accepted and not (empty and not media_type(connection)):
-        raise UnsupportedMediaType()
+        raise UnsupportedMediaType(media)
     if not is_same_origin(connection, connection.app.state.settings):
-        raise CrossSiteSubmission()
+        raise CrossSiteSubmission(cross_site)
 
 
 async def requires_json_submission(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -84,3 +99,13 @@ async def requires_json_submission(connection: ASGIConnection, _: BaseRouteHandl
 async def requires_own_form_submission(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """``POST /p/{code}``: the form's own encoding only, from our pages or no page."""
     _check(connection, (FORM_ENCODING,))
+
+
+async def requires_json_question(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The question box's JSON routes (``/api/v1/box/...``): as for answers, in its words."""
+    _check(connection, (JSON,), media=QUESTION_MEDIA, cross_site=QUESTION_CROSS_SITE)
+
+
+async def requires_own_question_form(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The question box's own pages (``/hoi/{slug}``...): as for the form, in its words."""
+    _check(connection, (FORM_ENCODING,), media=QUESTION_MEDIA, cross_site=QUESTION_CROSS_SITE)

@@ -27,7 +27,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from polls import privacy
 from polls.errors import DomainError, InvalidInput
-from polls.forms.guards import requires_own_form_submission
+from polls.forms.guards import requires_own_question_form
 from polls.forms.submitting import device_token
 from polls.i18n import gettext
 from polls.ratelimit import RateLimiter
@@ -135,7 +135,7 @@ class QuestionBoxPages(Controller):
         once = privacy.new_box_once(settings_of(request).secret_key, now())
         return _page("box_ask.html", unit=unit, kept={}, errors={}, once=once)
 
-    @post("/{slug:str}", guards=[requires_own_form_submission])
+    @post("/{slug:str}", guards=[requires_own_question_form])
     async def ask(self, request: Request, slug: FromPath[str]) -> Response:
         """Store the question (once per form: ``box.ask_once``), then send the phone to the
         page that shows its code (Post/Redirect/Get: reloading that page posts nothing). The
@@ -193,7 +193,7 @@ class QuestionBoxPages(Controller):
             page.delete_cookie(privacy.BOX_SENT_COOKIE, path=_sent_path(slug))
         return page
 
-    @post("/{slug:str}/da-gui", guards=[requires_own_form_submission])
+    @post("/{slug:str}/da-gui", guards=[requires_own_question_form])
     async def sent_in_other_language(self, request: Request, slug: FromPath[str]) -> Redirect:
         """The code page's language switch (``?lang=``), posted from the page showing the
         code: the sealed code that page was shown with comes back in the form's body, is
@@ -218,7 +218,7 @@ class QuestionBoxPages(Controller):
         unit = await box.box_unit(slug)
         return _page("box_follow.html", unit=unit, code="", errors={})
 
-    @post("/{slug:str}/theo-doi", guards=[requires_own_form_submission])
+    @post("/{slug:str}/theo-doi", guards=[requires_own_question_form])
     async def follow(self, request: Request, slug: FromPath[str]) -> Template:
         """Read the thread by its code; with ``text``, add the worker's one more message."""
         unit = await box.box_unit(slug)

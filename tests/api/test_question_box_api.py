@@ -147,6 +147,10 @@ async def test_ask_follow_up_read_the_reply_and_add_one_message(
 
 
 TOO_LONG = ("Nội dung quá dài.", "This text is too long.")
+BOX_MEDIA = (
+    "Câu hỏi chỉ được nhận dưới dạng JSON",
+    "Questions are accepted only as JSON",
+)
 ASK_BAD: list[tuple[str, dict[str, Any], int, str, tuple[str, str]]] = [
     # (name, request, status, field, (vi, en)); the field "" is the detail
     ("unknown topic", {"json": {"topic": "weather", "text": QUESTION}}, 422, "topic",
@@ -172,11 +176,11 @@ ASK_BAD: list[tuple[str, dict[str, Any], int, str, tuple[str, str]]] = [
      ("Giá trị này sai kiểu dữ liệu.", "This value has the wrong type.")),
     ("an empty body", {"content": b"", "headers": {"content-type": "application/json"}}, 400,
      "", ("Nội dung yêu cầu không phải JSON hợp lệ.", "The request body is not valid JSON.")),
-    # the 415 is the shared guard's (polls/forms/guards.py), worded for a poll's answers
+    # the 415 is the shared guard's (polls/forms/guards.py), in the question box's words
     ("plain text", {"content": QUESTION.encode(), "headers": {"content-type": "text/plain"}},
-     415, "", ("Câu trả lời chỉ được nhận", "Answers are accepted only as JSON")),
+     415, "", BOX_MEDIA),
     ("the form's encoding", {"data": {"topic": "meals", "text": QUESTION}}, 415, "",
-     ("Câu trả lời chỉ được nhận", "Answers are accepted only as JSON")),
+     BOX_MEDIA),
 ]  # fmt: skip
 
 
@@ -236,7 +240,7 @@ async def test_bad_follow_ups_are_refused_in_the_callers_language_and_store_noth
         ("/follow-up", {"json": {"code": code, "text": "x"}}, 422, "text",
          ("Mục này không được dùng ở đây.", "This field is not expected here.")),
         ("/follow-up", {"data": {"code": code}}, 415, "",
-         ("Câu trả lời chỉ được nhận", "Answers are accepted only as JSON")),
+         BOX_MEDIA),
         ("/follow-up/messages", {"json": {"code": code, "text": ""}}, 422, "text",
          ("Hãy viết nội dung.", "Write your message.")),
         ("/follow-up/messages", {"json": {"code": code, "text": "x" * 2001}}, 422, "text",

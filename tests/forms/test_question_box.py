@@ -173,9 +173,9 @@ async def test_bad_input_is_a_vietnamese_4xx_and_stores_nothing(
     assert (
         await client.post("/hoi/khong-co", data={"topic": "meals", "text": QUESTION})
     ).status_code == 404
-    assert (
-        await client.post("/hoi/mk-kt3", content=b"x", headers={"content-type": "text/plain"})
-    ).status_code == 415
+    plain = await client.post("/hoi/mk-kt3", content=b"x", headers={"content-type": "text/plain"})
+    assert plain.status_code == 415
+    assert "Câu hỏi chỉ được nhận" in plain.text  # the box's words, not a poll's
     assert await t.BoxItem.count() == 0
 
 
@@ -187,6 +187,7 @@ async def test_a_post_from_another_site_is_refused(client: httpx.AsyncClient, wo
             headers={"Origin": "https://evil.example"},
         )
         assert sent.status_code == 403
+        assert "trang hộp thư hỏi đáp" in sent.text, sent.text  # not "the poll's own page"
     assert await t.BoxItem.count() == 0
 
 

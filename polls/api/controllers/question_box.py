@@ -31,7 +31,7 @@ from polls.api.question_box_schemas import (
     ReplyCreate,
     ThreadRead,
 )
-from polls.forms.guards import requires_json_submission
+from polls.forms.guards import requires_json_question
 from polls.forms.question_box import limit_asking, limit_lookups
 from polls.models import Principal
 from polls.services import question_box as box
@@ -81,7 +81,7 @@ class QuestionBoxPublicController(Controller):
     path = "/api/v1/box"
     tags = ["question box (public)"]
 
-    @post("/{slug:str}/questions", status_code=201, guards=[requires_json_submission])
+    @post("/{slug:str}/questions", status_code=201, guards=[requires_json_question])
     async def ask(
         self, request: Request, slug: FromPath[str], data: JSONBody[QuestionCreate]
     ) -> QuestionAsked:
@@ -95,14 +95,14 @@ class QuestionBoxPublicController(Controller):
         )
         return QuestionAsked(code=code, follow_path=f"/hoi/{slug}/theo-doi")
 
-    @post("/follow-up", status_code=200, guards=[requires_json_submission])
+    @post("/follow-up", status_code=200, guards=[requires_json_question])
     async def follow_up(self, request: Request, data: JSONBody[FollowUp]) -> ThreadRead:
         """The thread of a follow-up code (in the body, never in the address). A wrong code
         and a code of nothing get the same 422; look-ups are rate limited."""
         await limit_lookups(request)
         return _thread(await box.thread(data.code, secret=settings_of(request).secret_key))
 
-    @post("/follow-up/messages", status_code=201, guards=[requires_json_submission])
+    @post("/follow-up/messages", status_code=201, guards=[requires_json_question])
     async def add_message(self, request: Request, data: JSONBody[FollowUpMessage]) -> ThreadRead:
         """The worker's one further message (409 once it was sent)."""
         await limit_lookups(request)
