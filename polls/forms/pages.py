@@ -114,13 +114,17 @@ async def _between_waves(standing_id: int) -> Template:
 
 
 def _already_answered(poll: Poll, channel: str = Channel.WEB) -> Template:
-    return _message(
+    """The page of a device or account that has answered; its script clears the answers
+    this phone may still keep for the poll (``enhance.js``)."""
+    page = _message(
         poll,
         gettext("You have already answered this poll."),
         gettext("Each Telegram account answers once. Thank you for taking part!")
         if channel == Channel.TELEGRAM
         else gettext("Each phone answers once. Thank you for taking part!"),
     )
+    page.context.update(answered_poll=poll.id, form_script=FORM_SCRIPT)
+    return page
 
 
 def _only_in_messengers(poll: Poll, *, zalo: bool) -> Template:

@@ -12,6 +12,13 @@
 // host on the form): a tiny stand-in reads the launch data Telegram puts in the address.
 (function () {
   "use strict";
+  // The server says this phone has answered the poll: answers still kept for it can never
+  // count (a lost reply, a second tab), so they leave the phone instead of waiting forever.
+  var answered = document.querySelector("[data-answered-poll]");
+  if (answered) {
+    try { window.localStorage.removeItem("polls:" + answered.getAttribute("data-answered-poll")); } catch (e) {}
+    return;
+  }
   var form = document.querySelector("form[data-code]");
   if (!form || !window.fetch || !window.JSON) return;
   var key = "polls:" + form.dataset.poll;
