@@ -339,8 +339,11 @@ async def write(engine: Engine, steps: Callable[[], WriteSteps[T]]) -> T:
         return await _drive_async(engine, steps())
 
 
-async def write_bulk(engine: FastSQLiteEngine, bulk: Bulk[Item], item: Item) -> Any:
-    """``item`` stored by ``bulk`` in the batch writer's next batch, with the others."""
+async def write_bulk(engine: Engine, bulk: Bulk[Item], item: Item) -> Any:
+    """``item`` stored by ``bulk`` in the batch writer's next batch, with the others (SQLite
+    only: PostgreSQL stores each write in a statement of its own)."""
+    if not isinstance(engine, FastSQLiteEngine):
+        raise TypeError(f"no batch writer on {type(engine).__name__}")
     return await engine.batch_writer.write_bulk(bulk, item)
 
 
