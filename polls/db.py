@@ -236,15 +236,15 @@ class BatchWriter:
             self._connection = self._connect()
         connection = self._connection
         outcomes: list[Outcome | None] = [None] * len(jobs)
-        groups: dict[int, tuple[Bulk[Any], list[int]]] = {}
+        groups: dict[Bulk[Any], list[int]] = {}  # each kind's jobs, in arrival order
         connection.execute("BEGIN IMMEDIATE")
         try:
             for index, job in enumerate(jobs):
                 if isinstance(job, _BulkJob):
-                    groups.setdefault(id(job.bulk), (job.bulk, []))[1].append(index)
+                    groups.setdefault(job.bulk, []).append(index)
                 else:
                     outcomes[index] = _in_savepoint(connection, _drive_job, connection, job)
-            for bulk, indexes in groups.values():
+            for bulk, indexes in groups.items():
                 items = [jobs[index].item for index in indexes]  # type: ignore[union-attr]
                 for index, outcome in zip(indexes, _run_bulk(connection, bulk, items), strict=True):
                     outcomes[index] = outcome

@@ -23,6 +23,16 @@ def share_label(share: Share) -> str:
     return gettext(share.label) if share.option_id is None and share.label else share.label
 
 
+def top_shares(tally: QuestionTally) -> list[Share]:
+    """The most chosen answers: the largest share and every other printed with the same
+    percent (a tie as the reader sees it; naming one of them alone would mislead)."""
+    counted = [s for s in tally.shares if s.count]
+    if not counted:
+        return []
+    most = percent(max(s.fraction for s in counted))
+    return [s for s in counted if percent(s.fraction) == most]
+
+
 def count_and_percent(share: Share) -> str:
     return f"{approx(share.count)} · {percent(share.fraction)}"
 

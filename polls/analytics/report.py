@@ -148,13 +148,19 @@ def headline(tally: QuestionTally, min_group_size: int) -> str:
         return " · ".join(
             f"{describe.share_label(s)}: {describe.count_and_percent(s)}" for s in tally.shares
         )
-    if not tally.shares or not any(s.count for s in tally.shares):
+    top = describe.top_shares(tally)
+    if not top:
         return gettext("No answers yet.")
-    top = max(tally.shares, key=lambda s: s.fraction)
+    if len(top) > 1:
+        return gettext(
+            "Most chosen, tied: %(answers)s (%(percent)s each)",
+            answers=", ".join(describe.share_label(s) for s in top),
+            percent=percent(top[0].fraction),
+        )
     return gettext(
         "Most chosen: %(answer)s (%(figures)s)",
-        answer=describe.share_label(top),
-        figures=describe.count_and_percent(top),
+        answer=describe.share_label(top[0]),
+        figures=describe.count_and_percent(top[0]),
     )
 
 

@@ -63,10 +63,12 @@ UNSTORED: tuple[type[BaseException], ...] = (Unavailable, *DATABASE_ERRORS)
 """A submission the database could not take: the form comes back with its answers."""
 
 
-def _message(poll: Poll | None, heading: str, *lines: str, status: int = 200) -> Template:
+def _message(
+    poll: Poll | None, heading: str, *lines: str, status: int = 200, **more: Any
+) -> Template:
     return Template(
         template_name="form/message.html",
-        context={"poll": poll, "heading": heading, "lines": lines},
+        context={"poll": poll, "heading": heading, "lines": lines, **more},
         status_code=status,
         headers=FORM_HEADERS,
     )
@@ -116,15 +118,15 @@ async def _between_waves(standing_id: int) -> Template:
 def _already_answered(poll: Poll, channel: str = Channel.WEB) -> Template:
     """The page of a device or account that has answered; its script clears the answers
     this phone may still keep for the poll (``enhance.js``)."""
-    page = _message(
+    return _message(
         poll,
         gettext("You have already answered this poll."),
         gettext("Each Telegram account answers once. Thank you for taking part!")
         if channel == Channel.TELEGRAM
         else gettext("Each phone answers once. Thank you for taking part!"),
+        answered_poll=poll.id,
+        form_script=FORM_SCRIPT,
     )
-    page.context.update(answered_poll=poll.id, form_script=FORM_SCRIPT)
-    return page
 
 
 def _only_in_messengers(poll: Poll, *, zalo: bool) -> Template:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from polls.analytics.describe import share_label
+from polls.analytics.describe import share_label, top_shares
 from polls.errors import N_
 from polls.forms.kinds import QuestionTally
 from polls.i18n import approx, gettext, number, percent
@@ -69,11 +69,10 @@ def sentence(tally: QuestionTally) -> str:
         return gettext(
             "On average %(mean)s out of %(top)s", mean=approx(tally.mean, 1), top=number(top)
         )
-    if not tally.shares or not any(s.count for s in tally.shares):
+    tied = top_shares(tally)
+    if not tied:
         return gettext("Not enough answers to this question to show a result.")
-    largest = max(tally.shares, key=lambda s: s.fraction)
-    # answers printed with the same share are a tie: naming one of them would mislead
-    tied = [s for s in tally.shares if s.count and percent(s.fraction) == percent(largest.fraction)]
+    largest = tied[0]
     if len(tied) == 2:
         return gettext(
             "“%(first)s” and “%(second)s”: %(percent)s each",
