@@ -67,7 +67,12 @@ AGREE = ("#9dbbe0", "#2f6db5")
 
 
 def wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or text
+    """``text`` in lines of ``width`` characters, never breaking a Vietnamese percent
+    ("40 %") from its number (``textwrap`` breaks only at ASCII whitespace: a no-break
+    space holds them together, and is a plain space again afterwards)."""
+    held = text.replace(" %", "\u00a0%")
+    lines = textwrap.wrap(held, width=width, break_long_words=True)
+    return "\n".join(lines).replace("\u00a0%", " %") or text
 
 
 def _lines(text: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from polls.analytics import report
+from polls.analytics import charts, report
 from polls.forms.kinds import QuestionTally, Share
 from polls.i18n import using_locale
 
@@ -51,3 +51,12 @@ def test_a_tie_at_the_top_is_said_as_one_not_as_a_winner(locale: str, said: str)
     alone = QuestionTally(1, "single", "Ca?", 100, (shares[0], shares[1]))
     with using_locale("en"):
         assert report.headline(alone, 5) == "Most chosen: Ca 1 (≈ 40 · 40%)"
+
+
+def test_a_vietnamese_percent_stays_with_its_number_when_a_line_wraps() -> None:
+    # the report's and charts' wrap, like the poster's (tests/sharing/test_posters.py)
+    text = "Được chọn nhiều nhất, ngang nhau: Ca 1, Ca 3 (mỗi phương án 40 %)"
+    for width in range(8, 70):
+        lines = charts.wrap(text, width).split("\n")
+        assert not any(line.startswith("%") for line in lines), (width, lines)
+        assert " ".join(lines) == text
