@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -224,13 +225,49 @@ def new_row_id() -> int:
 
 def new_row_ids(count: int) -> list[int]:
     """``count`` ids as ``new_row_id`` draws them, from one read of the system's random
-    source: a submission's response and answers cost one system call, not one each (each
-    call gives up the interpreter lock, and the writer's thread may hold it)."""
+    source."""
     drawn = secrets.token_bytes(8 * count)
     mask = (1 << ROW_ID_BITS) - 1
     return [
         (int.from_bytes(drawn[at : at + 8], "big") & mask) or 1 for at in range(0, 8 * count, 8)
     ]
+
+
+ANSWER_BLOCK_BITS = 11
+ANSWER_BLOCK = 1 << ANSWER_BLOCK_BITS
+"""The ids of one response's answers are consecutive, in a block of this many drawn at
+random: across responses they give neither order nor count, as ``new_row_id``'s, and a
+response's answers sit side by side in the answer table, so storing them changes one page
+of it instead of one page per answer (random ids scatter every row of an index over the
+whole file). A block holds the largest response a poll can have (``services.polls``:
+50 questions of 30 options and an "other")."""
+
+
+def _answer_block(draw: int, count: int) -> list[int]:
+    if count >= ANSWER_BLOCK:
+        raise ValueError(f"{count} answers do not fit a block of {ANSWER_BLOCK} ids")
+    base = draw & ~(ANSWER_BLOCK - 1)
+    return [base + 1 + offset for offset in range(count)]
+
+
+def answer_order(values: tuple[Any, ...]) -> tuple[tuple[bool, Any], ...]:
+    """The order a response's answers take their block's ids in: by their values (question,
+    option, number, text; an empty value last), never the order a client sent them in, which
+    could tell one client from another."""
+    return tuple((value is None, value) for value in values)
+
+
+def new_answer_ids(count: int) -> list[int]:
+    """``count`` ids for the answers of one response (see ``ANSWER_BLOCK``)."""
+    return _answer_block(new_row_id(), count)
+
+
+def new_response_ids(answers: int) -> tuple[int, list[int]]:
+    """A response's id and its ``answers`` answers' ids, from one read of the system's
+    random source (each read gives up the interpreter lock, which the writer's thread may
+    hold)."""
+    response, block = new_row_ids(2)
+    return response, _answer_block(block, answers)
 
 
 def coarsen_to_hour(moment: datetime) -> datetime:

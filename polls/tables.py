@@ -198,7 +198,8 @@ class PlacementVisit(Table):
 class Response(Table):
     id = BigInt(primary_key=True)
     """Random (``privacy.new_row_id``): no order, no count."""
-    poll = ForeignKey(Poll, null=False, index=True)
+    poll = ForeignKey(Poll, null=False, index=False)
+    """Looked up through ``response_segment``, which begins with it (made by a migration)."""
     placement = ForeignKey(Placement, null=True, default=None, on_delete=OnDelete.set_null)
     unit = ForeignKey(Unit, null=True, default=None, on_delete=OnDelete.set_null)
     channel = Varchar(length=10)
@@ -210,7 +211,7 @@ class Response(Table):
 
 class Answer(Table):
     id = BigInt(primary_key=True)
-    """Random, like the response's."""
+    """Random, consecutive with its response's other answers (``privacy.ANSWER_BLOCK``)."""
     response = ForeignKey(Response, null=False, index=True)
     question = ForeignKey(Question, null=False, index=True)
     option = ForeignKey(Option, null=True, default=None)

@@ -192,6 +192,8 @@ async def test_answers_stored_before_get_their_responses_segments(fresh_engine: 
         }
     assert {"answer_segment_tally", "answer_segment_answered", "response_segment"} <= indexes
     assert not {"answer_poll_tally", "answer_poll_answered"} & indexes
+    # the poll's own index of responses is gone: response_segment begins with the poll
+    assert "response_poll" not in indexes
 
 
 BEFORE_UNLINKABLE_STORAGE = "2026-12-02T11:00:00:000000"

@@ -106,3 +106,28 @@ def test_time_is_coarsened_to_the_utc_hour(moment: datetime) -> None:
     assert (hour.minute, hour.second, hour.microsecond) == (0, 0, 0)
     assert hour.utcoffset() == timedelta(0)
     assert timedelta(0) <= moment - hour < timedelta(hours=1)
+
+
+def test_a_responses_answer_ids_are_one_random_block_and_its_own_id_is_apart() -> None:
+    drawn = [privacy.new_response_ids(6) for _ in range(2000)]
+    blocks = [answers[0] >> privacy.ANSWER_BLOCK_BITS for _, answers in drawn]
+    for response_id, answers in drawn:
+        assert 0 < response_id < 2**63
+        assert answers == list(range(answers[0], answers[0] + 6))
+        assert answers[0] % privacy.ANSWER_BLOCK == 1  # never 0, never past the block
+        assert 0 < answers[-1] < 2**63
+    assert len(set(blocks)) == 2000
+    assert max(blocks) > 2 ** (62 - privacy.ANSWER_BLOCK_BITS)  # spread, not a counter
+    assert blocks != sorted(blocks)
+    assert len({r for r, _ in drawn} | {a for _, ids in drawn for a in ids}) == 2000 * 7
+
+
+def test_an_answer_block_holds_the_largest_response_a_poll_can_have() -> None:
+    from polls.services.polls import MAX_OPTIONS, MAX_QUESTIONS
+
+    largest = MAX_QUESTIONS * (MAX_OPTIONS + 1)  # every option of every question, and "other"
+    ids = privacy.new_answer_ids(largest)
+    assert len(set(ids)) == largest
+    assert len({i >> privacy.ANSWER_BLOCK_BITS for i in ids}) == 1
+    with pytest.raises(ValueError, match="do not fit"):
+        privacy.new_answer_ids(privacy.ANSWER_BLOCK)

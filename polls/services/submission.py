@@ -275,11 +275,14 @@ async def _checked_write(
             str(submission.channel),
         ],
         hour=privacy.coarsen_to_hour(now()),
-        answer_values=[
-            (question_id, row.option_id, row.value_int, row.value_text)
-            for question_id, question_rows in rows.items()
-            for row in question_rows
-        ],
+        answer_values=sorted(
+            (
+                (question_id, row.option_id, row.value_int, row.value_text)
+                for question_id, question_rows in rows.items()
+                for row in question_rows
+            ),
+            key=privacy.answer_order,
+        ),
     )
 
 
@@ -287,7 +290,7 @@ async def _store(poll: Poll, write: _Write) -> Stored:
     engine = t.Response._meta.db
     dup, idem = write.dup, write.idem
     for _ in range(ID_ATTEMPTS):
-        response_id, *answer_ids = privacy.new_row_ids(1 + len(write.answer_values))
+        response_id, answer_ids = privacy.new_response_ids(len(write.answer_values))
         try:
             if db.is_postgres(engine):
                 columns = list(zip(*write.answer_values, strict=True)) or [(), (), (), ()]

@@ -150,9 +150,17 @@ async def _rewrite(engine: Engine, before: datetime) -> Unlinked:
     response_rows = [
         (new_ids[row["id"]], *(row[c] for c in RESPONSE_COLUMNS), False) for row in responses
     ]
+    by_response: dict[int, list[tuple[Any, ...]]] = {}
+    for row in answers:
+        by_response.setdefault(row["response"], []).append(tuple(row[c] for c in ANSWER_COLUMNS))
     answer_rows = [
-        (privacy.new_row_id(), new_ids[row["response"]], *(row[c] for c in ANSWER_COLUMNS))
-        for row in answers
+        (answer_id, new_ids[old_id], *values)
+        for old_id, rows in by_response.items()
+        for answer_id, values in zip(
+            privacy.new_answer_ids(len(rows)),
+            sorted(rows, key=privacy.answer_order),
+            strict=True,
+        )
     ]
     _shuffle(response_rows)
     _shuffle(answer_rows)

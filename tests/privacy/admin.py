@@ -84,8 +84,8 @@ def right_pairs(keys_in_order: Sequence[str], markers_in_order: Sequence[str], k
 
 
 async def pg_attacks(url: str, known: Known) -> dict[str, int]:
-    """Right pairs by: the same ``xmin``, ``xmin`` order, ``ctid`` order, id order; for the
-    duplicate keys and the idempotency keys."""
+    """Right pairs by: the same ``xmin``, ``xmin`` order, ``ctid`` order, the response's id
+    order, the answer's id order; for the duplicate keys and the idempotency keys."""
     connection = await asyncpg.connect(url)
     try:
         found: dict[str, int] = {}
@@ -96,8 +96,8 @@ async def pg_attacks(url: str, known: Known) -> dict[str, int]:
                 known.poll_id,
             )
             responses = await connection.fetch(
-                'SELECT r."id", r.xmin::text::bigint AS x, r.ctid::text AS c, a."value_text" AS m '
-                'FROM "response" r JOIN "answer" a ON a."response" = r."id" '
+                'SELECT r."id", r.xmin::text::bigint AS x, r.ctid::text AS c, a."value_text" AS m, '
+                'a."id" AS answer_id FROM "response" r JOIN "answer" a ON a."response" = r."id" '
                 'WHERE r."poll" = $1 AND a."value_text" IS NOT NULL',
                 known.poll_id,
             )
@@ -126,6 +126,11 @@ async def pg_attacks(url: str, known: Known) -> dict[str, int]:
             found[f"{table}: id order"] = right_pairs(
                 ordered(keys, lambda r: _ctid_key(r["c"]), "key"),
                 ordered(responses, lambda r: r["id"], "m"),
+                known,
+            )
+            found[f"{table}: answer id order"] = right_pairs(
+                ordered(keys, lambda r: _ctid_key(r["c"]), "key"),
+                ordered(responses, lambda r: r["answer_id"], "m"),
                 known,
             )
         return found

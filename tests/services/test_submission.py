@@ -10,10 +10,11 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from polls import privacy
 from polls import tables as t
 from polls.errors import AlreadyAnswered, PollNotAccepting
 from polls.models import Stored
-from polls.services import polls, submission
+from polls.services import polls, submission, unlinking
 from polls.services.submission import Submission, submit_response
 from tests.conftest import SECRET, OpenPoll, stored_counts
 
@@ -181,3 +182,62 @@ async def _submit_loaded(poll: object, answers: dict, **fields: object) -> Store
         return await submit_response(poll, Submission(answers=answers, **fields), secret=SECRET)  # type: ignore[arg-type]
     except Exception as error:  # the caller checks what came out
         return error
+
+
+async def _answer_rows(poll_id: int) -> dict[int, list[dict]]:
+    rows = await t.Answer.select(
+        t.Answer.id, t.Answer.response, t.Answer.question, t.Answer.option
+    ).where(t.Answer.poll == poll_id)
+    by_response: dict[int, list[dict]] = {}
+    for row in sorted(rows, key=lambda r: r["id"]):
+        by_response.setdefault(row["response"], []).append(row)
+    return by_response
+
+
+def _assert_blocks(by_response: dict[int, list[dict]]) -> None:
+    """Each response's answers take consecutive ids of one block, in the order of their
+    values (question, option), whatever order they were sent in; blocks differ."""
+    blocks = set()
+    for response_id, rows in by_response.items():
+        ids = [r["id"] for r in rows]
+        block = ids[0] >> privacy.ANSWER_BLOCK_BITS
+        assert ids == list(range(ids[0], ids[0] + len(ids))), ids
+        assert {i >> privacy.ANSWER_BLOCK_BITS for i in ids} == {block}
+        assert ids[0] % privacy.ANSWER_BLOCK == 1
+        assert [(r["question"], r["option"] or 0) for r in rows] == sorted(
+            (r["question"], r["option"] or 0) for r in rows
+        )
+        assert response_id >> privacy.ANSWER_BLOCK_BITS != block  # not derived from it
+        blocks.add(block)
+    assert len(blocks) == len(by_response)
+
+
+async def test_a_responses_answers_are_stored_side_by_side_in_one_order(
+    client: httpx.AsyncClient, open_poll: OpenPoll
+) -> None:
+    """The order a client lists a question's choices in is not kept: two responses choosing
+    the same options, sent in opposite orders, are stored alike; and the hourly rewrite
+    keeps each response's answers in one block of new ids."""
+    multi = open_poll.questions[1]
+    chosen = [multi["options"][0]["id"], multi["options"][2]["id"]]
+    for order, device in (
+        (chosen, "device-order-one-1234"),
+        (chosen[::-1], "device-order-two-1234"),
+    ):
+        answers = {**open_poll.answers(), str(multi["id"]): order}
+        assert isinstance(await _submit(open_poll.id, answers, subject=device), Stored)
+
+    stored = await _answer_rows(open_poll.id)
+    assert len(stored) == 2
+    _assert_blocks(stored)
+    first, second = ([(r["question"], r["option"]) for r in rows] for rows in stored.values())
+    assert first == second
+
+    await unlinking.unlink_ended_hours(unlinking.next_hour())
+    rewritten = await _answer_rows(open_poll.id)
+    assert len(rewritten) == 2
+    assert not set(rewritten) & set(stored)
+    _assert_blocks(rewritten)
+    assert not {r["id"] for rows in rewritten.values() for r in rows} & {
+        r["id"] for rows in stored.values() for r in rows
+    }
