@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -29,12 +30,14 @@ DEVICE_TOKEN_BYTES = 16
 DEVICE_MAC_BYTES = 16
 
 
+@lru_cache(maxsize=64)
 def derived_key(secret: str, purpose: str) -> bytes:
     """A key for one purpose (sessions, sealed tokens, event ids...) from the server secret:
     no two purposes share a key, and none reveals the secret."""
     return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
 
 
+@lru_cache(maxsize=4096)
 def _poll_key(secret: str, poll_id: int) -> bytes:
     return hmac.new(secret.encode(), f"poll-key:{poll_id}".encode(), hashlib.sha256).digest()
 

@@ -107,10 +107,9 @@ def request_locale(request: Request) -> str:
 
 
 async def set_request_locale(request: Request) -> None:
-    """``before_request`` hook: every string of this request speaks the same language."""
-    locale = request_locale(request)
-    request.state.locale = locale
-    set_locale(locale)
+    """``before_request`` hook: every string of this request speaks the same language
+    (``i18n.get_locale()`` says which)."""
+    set_locale(request_locale(request))
 
 
 def client_address(request: Request) -> str | None:
@@ -342,7 +341,8 @@ def remember_locale(app: Any) -> Any:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        chosen = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0]
+        query = scope.get("query_string", b"")
+        chosen = parse_qs(query.decode("latin-1")).get("lang", [""])[0] if b"lang" in query else ""
         if chosen not in LOCALES:
             await app(scope, receive, send)
             return
@@ -413,7 +413,9 @@ def refuse_unstorable_text(app: Any) -> Any:
             await app(scope, receive, send)
             return
         path = scope.get("path", "")
-        query = unquote_to_bytes(scope.get("query_string", b"").replace(b"+", b" "))
+        query = scope.get("query_string", b"")
+        if b"%" in query:  # a NUL in a query is written %00
+            query = unquote_to_bytes(query)
         if inputs.unstorable(path) or b"\x00" in query:
             raise e.DomainError(UNSTORABLE_TEXT)
         content_type = ""

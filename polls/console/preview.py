@@ -21,7 +21,7 @@ from polls.api.guards import CurrentPrincipal, RowId, provide_principal, require
 from polls.console.pages import page
 from polls.forms.kinds import parse_answers
 from polls.forms.pages import Kept, Preview, preview_form, read_answers, thanks_message
-from polls.i18n import LOCALES, gettext, set_locale
+from polls.i18n import LOCALES, get_locale, gettext, set_locale
 from polls.models import Poll
 from polls.services import placements, polls
 from polls.services.submission import OTHER_SUFFIX
@@ -47,10 +47,9 @@ async def _preview(poll: Poll, locale: str) -> Preview:
     )
 
 
-def _speak(request: Request, locale: str | None) -> str:
+def _speak(locale: str | None) -> str:
     """The previewed language: asked for, else the poll's reader's current one."""
-    chosen = locale if locale in LOCALES else str(request.state.locale)
-    request.state.locale = chosen
+    chosen = locale if locale in LOCALES else get_locale()
     set_locale(chosen)
     return chosen
 
@@ -94,7 +93,7 @@ class PreviewPages(Controller):
         view: FromQuery[View] = "form",
     ) -> Template:
         poll = await polls.get(principal, poll_id)
-        chosen = _speak(request, locale)
+        chosen = _speak(locale)
         if view == "thanks":
             return thanks_message(poll, headers=FRAME_HEADERS)
         errors = _messages(poll, {}) if view == "error" else {}
@@ -110,7 +109,7 @@ class PreviewPages(Controller):
     ) -> Response:
         """Check the answers like the real form does, keep none of them."""
         poll = await polls.get(principal, poll_id)
-        chosen = _speak(request, locale)
+        chosen = _speak(locale)
         _, kept = read_answers(await request.form())
         errors = _messages(poll, kept)
         if errors:

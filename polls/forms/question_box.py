@@ -29,7 +29,7 @@ from polls import privacy
 from polls.errors import DomainError, InvalidInput
 from polls.forms.guards import requires_own_question_form
 from polls.forms.submitting import device_token
-from polls.i18n import gettext
+from polls.i18n import get_locale, gettext
 from polls.ratelimit import RateLimiter
 from polls.services import question_box as box
 from polls.services.polls import now
@@ -204,7 +204,7 @@ class QuestionBoxPages(Controller):
         await box.box_unit(slug)
         sealed = (await _form_text(request, "sealed"))["sealed"][:SEALED_MAX]
         redirect = Redirect(
-            f"{_sent_path(slug)}?lang={request.state.locale}",
+            f"{_sent_path(slug)}?lang={get_locale()}",
             status_code=HTTP_303_SEE_OTHER,
             headers=PAGE_HEADERS,
         )

@@ -123,6 +123,22 @@ async def test_strange_codes_are_404_pages(
     await _healthy(client)
 
 
+@pytest.mark.parametrize("query", ["lang=vi%00", "c=AB%00CD", "x=%00", "lang=vi&c=%2500"])
+async def test_a_nul_in_a_query_is_refused_in_the_users_words(
+    client: httpx.AsyncClient, open_poll: OpenPoll, query: str
+) -> None:
+    """Only ``%00`` carries a NUL in a query; ``%2500`` is the text "%00", which passes."""
+    page = await client.get(f"/p/{open_poll.code}?{query}", headers={"Accept-Language": "vi"})
+    if "%2500" in query:
+        assert page.status_code == 200
+        return
+    assert page.status_code == 400
+    assert "không thể lưu" in page.text.lower()
+    api = await client.get(f"/api/v1/forms/{open_poll.code}?{query}")
+    assert api.status_code == 400
+    await _healthy(client)
+
+
 async def test_a_forged_session_cookie_is_a_sign_in_page(
     client: httpx.AsyncClient, world: World
 ) -> None:
