@@ -2,4 +2,4 @@
 
 from polls.app import create_app
 
-app = create_app()
+app = create_app(serving=True)
