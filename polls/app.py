@@ -133,7 +133,9 @@ def create_app(
     heap is frozen once started (``_freeze_startup_heap``)."""
     settings = settings or Settings.from_env()
     owns_engine = engine is None
-    engine = engine or db.engine_for_url(settings.database_url, settings.sqlite_synchronous)
+    engine = engine or db.engine_for_url(
+        settings.database_url, settings.sqlite_synchronous, writer_process=serving
+    )
     db.activate(engine)
 
     counter = counter_for(settings.redis_url, clock=clock)

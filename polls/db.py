@@ -50,6 +50,7 @@ from piccolo.table import Table
 
 from polls.settings import sqlite_synchronous_problem
 from polls.tables import TABLES
+from polls.writer_process import WriterProcess
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -183,10 +184,13 @@ class BatchWriter:
         connect: Callable[[], sqlite3.Connection],
         wal_limit: WalLimit | None = None,
         lock: WriterLock | None = None,
+        remote: WriterProcess | None = None,
     ) -> None:
         self._connect = connect
         self._wal_limit = wal_limit
         self._lock = lock
+        self._remote = remote
+        """Runs the ``Bulk`` jobs (submissions) of each batch in a process of its own."""
         self._connection: sqlite3.Connection | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polls-writer")
         self._pending: list[tuple[Job, asyncio.Future[Any]]] = []
@@ -228,8 +232,23 @@ class BatchWriter:
         return self._lock.held() if self._lock is not None else contextlib.nullcontext()
 
     def _run_batch(self, jobs: list[Job]) -> list[Outcome]:
-        with self._held():
-            return self._run_batch_holding(jobs)
+        if self._remote is None:
+            with self._held():
+                return self._run_batch_holding(jobs)
+        # the other writes first, here, as a batch runs them before its bulk groups
+        outcomes: list[Outcome | None] = [None] * len(jobs)
+        local = [index for index, job in enumerate(jobs) if not isinstance(job, _BulkJob)]
+        remote = [index for index, job in enumerate(jobs) if isinstance(job, _BulkJob)]
+        if local:
+            with self._held():
+                done = self._run_batch_holding([jobs[index] for index in local])
+            for index, outcome in zip(local, done, strict=True):
+                outcomes[index] = outcome
+        if remote:
+            done = self._remote.run([jobs[index] for index in remote])
+            for index, outcome in zip(remote, done, strict=True):
+                outcomes[index] = outcome
+        return outcomes  # type: ignore[return-value]  # every job has its outcome now
 
     def _run_batch_holding(self, jobs: list[Job]) -> list[Outcome]:
         if self._connection is None:
@@ -272,15 +291,29 @@ class BatchWriter:
 
         await asyncio.get_running_loop().run_in_executor(self._executor, check)
 
-    def close(self) -> None:
-        def _close() -> None:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-            if self._lock is not None:
-                self._lock.close()
+    def open(self) -> None:
+        """Open the connection now rather than at the first batch."""
+        if self._connection is None:
+            self._connection = self._connect()
 
-        self._executor.submit(_close).result()
+    def start(self) -> None:
+        """Start the writer process, if there is one (blocking: from the executor)."""
+        if self._remote is not None:
+            self._remote.start()
+
+    def close_here(self) -> None:
+        """Close the connection and the lock from the calling thread (the writer process,
+        which runs batches in its main thread)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._lock is not None:
+            self._lock.close()
+        if self._remote is not None:
+            self._remote.close()
+
+    def close(self) -> None:
+        self._executor.submit(self.close_here).result()
 
 
 def _in_savepoint(connection: sqlite3.Connection, run: Callable[..., Any], *args: Any) -> Outcome:
@@ -463,6 +496,7 @@ class FastSQLiteEngine(SQLiteEngine):
         readers: int = 2,
         wal_limit_bytes: int | None = WAL_LIMIT_BYTES,
         writer_lock: bool = True,
+        writer_process: bool = False,
     ) -> None:
         problem = sqlite_synchronous_problem(synchronous)
         if problem:
@@ -474,6 +508,9 @@ class FastSQLiteEngine(SQLiteEngine):
             self._connect_sync,
             WalLimit(Path(path + "-wal"), wal_limit_bytes) if wal_limit_bytes else None,
             WriterLock(Path(path + "-writer")) if writer_lock else None,
+            WriterProcess(_process_writer, path, synchronous, wal_limit_bytes, writer_lock)
+            if writer_process
+            else None,
         )
         self.synchronous = synchronous
         self.reader_count = readers
@@ -540,6 +577,7 @@ class FastSQLiteEngine(SQLiteEngine):
         async with self._start_lock:
             if self._writer is not None:
                 return
+            await asyncio.get_running_loop().run_in_executor(None, self.batch_writer.start)
             self._writer = await self._connect()
             self._readers = FairPool([await self._connect() for _ in range(self.reader_count)])
             self._checkpointer = asyncio.create_task(self._checkpoint_forever())
@@ -650,10 +688,26 @@ class _WriterTransaction(SQLiteTransaction):
         return exception is None
 
 
-def engine_for_url(database_url: str, sqlite_synchronous: str = "FULL") -> Engine:
+def _process_writer(
+    path: str, synchronous: str, wal_limit_bytes: int | None, writer_lock: bool
+) -> BatchWriter:
+    """The writer process's own batch writer (``writer_process.WriterProcess``)."""
+    engine = FastSQLiteEngine(
+        path, synchronous, wal_limit_bytes=wal_limit_bytes, writer_lock=writer_lock
+    )
+    return engine.batch_writer
+
+
+def engine_for_url(
+    database_url: str, sqlite_synchronous: str = "FULL", *, writer_process: bool = False
+) -> Engine:
+    """The engine of ``database_url``. ``writer_process``: SQLite's submissions are written
+    by a process of their own (a server's worker; ``writer_process``)."""
     if database_url.startswith("sqlite"):
         return FastSQLiteEngine(
-            path=database_url.removeprefix("sqlite:///"), synchronous=sqlite_synchronous
+            path=database_url.removeprefix("sqlite:///"),
+            synchronous=sqlite_synchronous,
+            writer_process=writer_process,
         )
     if database_url.startswith(("postgres://", "postgresql://")):
         return PostgresEngine(config={"dsn": database_url})
