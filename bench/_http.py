@@ -74,25 +74,21 @@ def submission_id() -> str:
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) of a process and its living children so far: a server's,
-    with its workers. Linux only (``/proc``)."""
+    """CPU time (user and system) of a process and all its living descendants so far: a
+    server's, with its workers and their writer processes. Linux only (``/proc``)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    family = {pid}
+    stats: dict[int, list[str]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            family.add(int(stat.parent.name))
-    for member in family:
-        try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    family, todo = set(), [pid]
+    while todo:
+        member = todo.pop()
+        family.add(member)
+        todo += [child for child, fields in stats.items() if int(fields[1]) == member]
+    return sum((int(stats[m][11]) + int(stats[m][12])) / ticks for m in family if m in stats)
 
 
 @dataclass
