@@ -245,7 +245,10 @@ class BatchWriter:
             for index, outcome in zip(local, done, strict=True):
                 outcomes[index] = outcome
         if remote:
-            done = self._remote.run([jobs[index] for index in remote])
+            try:
+                done = self._remote.run([jobs[index] for index in remote])
+            except Exception as failed:  # its commit failed, or it is gone: none of them stored
+                done = [(False, failed)] * len(remote)  # the others' commit stands
             for index, outcome in zip(remote, done, strict=True):
                 outcomes[index] = outcome
         return outcomes  # type: ignore[return-value]  # every job has its outcome now

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -111,3 +113,44 @@ async def test_the_writer_process_ends_with_its_engine(tmp_path: Path) -> None:
     await polls_db.stop(engine)
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
+
+
+async def test_a_dead_writer_process_fails_only_the_submissions_of_a_batch(
+    client: httpx.AsyncClient, open_poll: OpenPoll, db: Database
+) -> None:
+    """Another write of the same batch is written in this process, first: it stays stored
+    and its caller is told so, while the batch's submissions are refused."""
+    writer = db.engine.batch_writer
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> Iterator[Any]:  # keeps the writer busy while the others queue
+        started.set()
+        release.wait(30)
+        return
+        yield
+
+    def readiness() -> Iterator[Any]:
+        yield ('INSERT INTO "readiness" ("id", "checked") VALUES (7, {})', [1_796_000_000])
+        return "written"
+
+    held = asyncio.ensure_future(writer.write(hold))
+    loop = asyncio.get_running_loop()
+    assert await loop.run_in_executor(None, started.wait, 30)
+    other = asyncio.ensure_future(writer.write(readiness))
+    answer = asyncio.ensure_future(
+        _submit(open_poll.id, open_poll.answers(), subject="device-000000000002")
+    )
+    deadline = loop.time() + 30
+    while len(writer._pending) < 2:
+        assert loop.time() < deadline, "the writes never queued"
+        await asyncio.sleep(0.01)  # polling the queue, not a fixed wait
+    child = _child(db)
+    os.kill(child, signal.SIGKILL)
+    await loop.run_in_executor(None, os.waitpid, child, 0)
+    release.set()
+    await held
+
+    assert await other == "written"
+    assert isinstance(await answer, polls_db.sqlite3.OperationalError)
+    assert await t.Readiness.count() == 1
+    assert await stored_counts() == {"response": 0, "answer": 0, "duplicate_key": 0}
