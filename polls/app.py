@@ -100,7 +100,7 @@ def _freeze_startup_heap() -> None:
     the app) out of every later garbage collection. Under a phone's flow the collector's
     full passes came every second or two and walked all of it, about 120 ms each with the
     event loop stopped: 9 % of the worker's time in a run of 4,000 respondents, and a
-    pause longer than a whole flow. Frozen, the same passes took 8 ms in all."""
+    pause longer than a whole flow. Frozen, the same passes took 7-15 ms in all."""
     gc.collect()
     gc.freeze()
 

@@ -299,10 +299,11 @@ class BatchWriter:
         if self._connection is None:
             self._connection = self._connect()
 
-    def start(self) -> None:
-        """Start the writer process, if there is one (blocking: from the executor)."""
+    async def start(self) -> None:
+        """Start the writer process, if there is one, from the writer's own thread: only
+        that thread ever touches the process (it starts a new one after a death too)."""
         if self._remote is not None:
-            self._remote.start()
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._remote.start)
 
     def close_here(self) -> None:
         """Close the connection and the lock from the calling thread (the writer process,
@@ -580,7 +581,7 @@ class FastSQLiteEngine(SQLiteEngine):
         async with self._start_lock:
             if self._writer is not None:
                 return
-            await asyncio.get_running_loop().run_in_executor(None, self.batch_writer.start)
+            await self.batch_writer.start()
             self._writer = await self._connect()
             self._readers = FairPool([await self._connect() for _ in range(self.reader_count)])
             self._checkpointer = asyncio.create_task(self._checkpoint_forever())
